@@ -1,0 +1,3 @@
+from certwizard.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,245 @@
+"""The records certwizard keeps: purchased orders, their application, documents, keys and saved profiles.
+
+Two shapes of the application exist on purpose:
+- `ApplicationDraft` holds exactly what the user typed, valid or not, so nothing is ever lost;
+- `Application` is the validated, normalised form, built from a draft by `certwizard.domain.application`
+  and frozen on the order when it is submitted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from certwizard.domain.products import KeyAlgorithm, Product, get_product
+from certwizard.domain.status import OrderStatus
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id(prefix: str) -> str:
+    """Short, unguessable, stable ids such as 'ord-3f9a1c2b'."""
+    return f"{prefix}-{secrets.token_hex(4)}"
+
+
+class CompanyType(StrEnum):
+    PRIVATE = "private"
+    STATE_OWNED = "state-owned"
+    PUBLIC_LISTED = "public-listed"
+    GOVERNMENT = "government"
+    PUBLIC_INSTITUTION = "public-institution"
+    NON_PROFIT = "non-profit"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return {
+            CompanyType.PRIVATE: "Private enterprise",
+            CompanyType.STATE_OWNED: "State-owned enterprise",
+            CompanyType.PUBLIC_LISTED: "Publicly listed company",
+            CompanyType.GOVERNMENT: "Government agency",
+            CompanyType.PUBLIC_INSTITUTION: "Public institution",
+            CompanyType.NON_PROFIT: "Non-profit organization",
+            CompanyType.OTHER: "Other",
+        }[self]
+
+
+class CsrMode(StrEnum):
+    AUTOMATIC = "automatic"
+    MANUAL = "manual"
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="ignore", validate_assignment=False)
+
+
+# --- validated application -------------------------------------------------------------------------------
+
+class Applicant(Record):
+    name: str
+    phone: str            # E.164, e.g. +8613800138000
+    email: str
+    id_number: str
+
+
+class Location(Record):
+    country: str          # ISO 3166-1 alpha-2
+    province: str         # ISO 3166-2 code when the country has subdivisions, else free text
+    city: str
+
+
+class Company(Record):
+    name: str
+    company_type: CompanyType
+    phone: str
+    organization_id: str
+    location: Location
+    address: str
+    zip_code: str
+
+
+class AutomaticCsr(Record):
+    mode: Literal[CsrMode.AUTOMATIC] = CsrMode.AUTOMATIC
+    key_algorithm: KeyAlgorithm
+    encrypt_key: bool = False
+
+
+class ManualCsr(Record):
+    mode: Literal[CsrMode.MANUAL] = CsrMode.MANUAL
+    csr_pem: str
+
+
+CsrChoice = Annotated[AutomaticCsr | ManualCsr, Field(discriminator="mode")]
+
+
+class Document(Record):
+    """A qualification document accepted and copied into the data folder."""
+
+    id: str = Field(default_factory=lambda: new_id("doc"))
+    display_name: str                 # the user's file name, for display only
+    stored_name: str                  # generated name under the documents folder
+    kind: Literal["PNG", "JPEG"]
+    size: int
+    width: int
+    height: int
+    sha256: str
+    added_at: datetime = Field(default_factory=utcnow)
+    reencoded: bool = False
+
+
+class Application(Record):
+    domains: list[str]                # normalised ASCII (punycode), CN first
+    applicant: Applicant
+    company: Company | None = None
+    csr: CsrChoice
+    documents: list[Document] = Field(default_factory=list)
+
+
+# --- what the user typed -----------------------------------------------------------------------------------
+
+class ApplicationDraft(Record):
+    """Raw form values. Every field is a plain string so a half-typed value survives a crash as typed."""
+
+    domains: str = ""
+    applicant_name: str = ""
+    applicant_phone: str = ""
+    applicant_email: str = ""
+    applicant_id_number: str = ""
+    company_name: str = ""
+    company_type: str = ""
+    company_phone: str = ""
+    company_organization_id: str = ""
+    company_country: str = ""
+    company_province: str = ""
+    company_city: str = ""
+    company_address: str = ""
+    company_zip_code: str = ""
+    csr_mode: str = CsrMode.AUTOMATIC.value
+    key_algorithm: str = ""
+    encrypt_key: bool = False
+    csr_pem: str = ""
+    documents: list[Document] = Field(default_factory=list)
+    step: Literal["enter", "verify"] = "enter"   # where the user left off
+
+    def filled(self, **values: object) -> "ApplicationDraft":
+        return self.model_copy(update=values)
+
+
+APPLICANT_FIELDS = ("applicant_name", "applicant_phone", "applicant_email", "applicant_id_number")
+COMPANY_FIELDS = ("company_name", "company_type", "company_phone", "company_organization_id",
+                  "company_country", "company_province", "company_city", "company_address", "company_zip_code")
+
+
+# --- orders ---------------------------------------------------------------------------------------------------
+
+class KeyRecord(Record):
+    """Where the private key of an automatic-CSR order lives; the key itself is never stored here."""
+
+    path: str
+    algorithm: KeyAlgorithm
+    spki_sha256: str                  # hex SHA-256 of the DER SubjectPublicKeyInfo
+    encrypted: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DomainValidation(Record):
+    """What the authority asks the user to publish to prove control of a domain."""
+
+    domain: str
+    dns_name: str
+    dns_type: str = "TXT"
+    dns_value: str
+    file_url: str
+    file_path: str
+    file_content: str
+    confirmed_at: datetime | None = None
+
+
+class IssuedCertificate(Record):
+    certificate_pem: str
+    chain_pem: str
+    serial: str
+    not_before: datetime
+    not_after: datetime
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class HistoryEntry(Record):
+    at: datetime = Field(default_factory=utcnow)
+    status: OrderStatus
+    event: str
+    detail: str = ""
+
+
+class Order(Record):
+    """A purchased certificate and everything that happened to it."""
+
+    id: str = Field(default_factory=lambda: new_id("ord"))
+    product_id: str
+    purchased_at: datetime = Field(default_factory=utcnow)
+    status: OrderStatus = OrderStatus.PENDING_APPLICATION
+    status_reason: str = ""
+    authority: str = "sandbox"
+    authority_ref: str = ""           # the authority's own id for the application
+    draft: ApplicationDraft = Field(default_factory=ApplicationDraft)
+    application: Application | None = None      # frozen at submission
+    key: KeyRecord | None = None
+    csr_pem: str = ""                 # the CSR sent (generated or pasted); public data
+    submitted_at: datetime | None = None
+    expected_issuance_at: datetime | None = None
+    domain_validations: list[DomainValidation] = Field(default_factory=list)
+    certificate: IssuedCertificate | None = None
+    history: list[HistoryEntry] = Field(default_factory=list)
+    updated_at: datetime = Field(default_factory=utcnow)
+    revision: int = 0                 # bumped on every save; stale writers are refused
+
+    @property
+    def product(self) -> Product:
+        return get_product(self.product_id)
+
+    @property
+    def bound_domains(self) -> list[str]:
+        if self.application is not None:
+            return list(self.application.domains)
+        return []
+
+
+class ProfileKind(StrEnum):
+    APPLICANT = "applicant"
+    COMPANY = "company"
+
+
+class Profile(Record):
+    """Saved applicant or company information, reused across applications."""
+
+    id: str = Field(default_factory=lambda: new_id("prof"))
+    kind: ProfileKind
+    label: str
+    values: dict[str, str]           # draft field name -> value (only that kind's fields)
+    saved_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,209 @@
+"""Certificate products: what was purchased decides the domain rules, the information asked and the key choices."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ValidationLevel(StrEnum):
+    DV = "DV"
+    OV = "OV"
+    EV = "EV"
+
+    @property
+    def is_professional(self) -> bool:
+        """OV and EV need company information and documents; DV needs only the applicant."""
+        return self is not ValidationLevel.DV
+
+    @property
+    def edition(self) -> str:
+        return "professional" if self.is_professional else "standard"
+
+
+class DomainType(StrEnum):
+    SINGLE = "single"
+    MULTI = "multi"
+    WILDCARD = "wildcard"
+    MULTI_WILDCARD = "multi-wildcard"
+
+    @property
+    def label(self) -> str:
+        return {
+            DomainType.SINGLE: "single domain",
+            DomainType.MULTI: "multi-domain",
+            DomainType.WILDCARD: "wildcard",
+            DomainType.MULTI_WILDCARD: "multi-domain wildcard",
+        }[self]
+
+
+class KeyAlgorithm(StrEnum):
+    RSA_2048 = "rsa-2048"
+    RSA_3072 = "rsa-3072"
+    RSA_4096 = "rsa-4096"
+    EC_P256 = "ec-p256"
+    EC_P384 = "ec-p384"
+
+    @property
+    def label(self) -> str:
+        return {
+            KeyAlgorithm.RSA_2048: "RSA 2048",
+            KeyAlgorithm.RSA_3072: "RSA 3072",
+            KeyAlgorithm.RSA_4096: "RSA 4096",
+            KeyAlgorithm.EC_P256: "ECDSA P-256",
+            KeyAlgorithm.EC_P384: "ECDSA P-384",
+        }[self]
+
+    @property
+    def is_rsa(self) -> bool:
+        return self.value.startswith("rsa")
+
+    @property
+    def size(self) -> int:
+        """RSA modulus bits, or the curve's size for ECDSA."""
+        return int(self.value.rsplit("-", 1)[1].lstrip("p"))
+
+
+ALL_KEY_ALGORITHMS = tuple(KeyAlgorithm)
+DEFAULT_KEY_ALGORITHM = KeyAlgorithm.EC_P256
+
+# CA/Browser Forum Baseline Requirements 6.3.2: maximum validity by date of issuance.
+_VALIDITY_SCHEDULE: tuple[tuple[date, int], ...] = (
+    (date(2029, 3, 15), 47),
+    (date(2027, 3, 15), 100),
+    (date(2026, 3, 15), 200),
+)
+
+
+def max_validity_days(issued_on: date) -> int:
+    """The longest validity a publicly trusted TLS certificate may have when issued on `issued_on`."""
+    for start, days in _VALIDITY_SCHEDULE:
+        if issued_on >= start:
+            return days
+    return 398
+
+
+class Product(BaseModel):
+    """A certificate product from the catalog."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,30}$")
+    name: str
+    brand: str
+    level: ValidationLevel
+    domain_type: DomainType
+    max_domains: int = Field(ge=1, le=250)
+    validity_days: int = Field(ge=1, le=398)
+    key_algorithms: tuple[KeyAlgorithm, ...] = ALL_KEY_ALGORITHMS
+    allows_ip: bool = False
+    review_hours: tuple[int, int] = (0, 48)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Product":
+        single_name = self.domain_type in (DomainType.SINGLE, DomainType.WILDCARD)
+        if single_name and self.max_domains != 1:
+            raise ValueError(f"a {self.domain_type.label} product binds exactly one name")
+        if not single_name and self.max_domains < 2:
+            raise ValueError(f"a {self.domain_type.label} product binds at least two names")
+        if self.level is ValidationLevel.EV and self.allows_wildcards:
+            raise ValueError("EV certificates cannot contain wildcard names")
+        if not self.key_algorithms:
+            raise ValueError("a product allows at least one key algorithm")
+        return self
+
+    @property
+    def is_professional(self) -> bool:
+        return self.level.is_professional
+
+    @property
+    def allows_wildcards(self) -> bool:
+        return self.domain_type in (DomainType.WILDCARD, DomainType.MULTI_WILDCARD)
+
+    @property
+    def requires_domain_verification(self) -> bool:
+        """DV products prove control of each domain before review; OV/EV are checked by the CA's staff."""
+        return not self.is_professional
+
+    @property
+    def default_key_algorithm(self) -> KeyAlgorithm:
+        if DEFAULT_KEY_ALGORITHM in self.key_algorithms:
+            return DEFAULT_KEY_ALGORITHM
+        return self.key_algorithms[0]
+
+    @property
+    def certificate_type(self) -> str:
+        """Short human label, e.g. 'OV wildcard'."""
+        return f"{self.level.value} {self.domain_type.label}"
+
+    def validity_on(self, issued_on: date) -> int:
+        """Validity actually granted when issued on `issued_on` (never past the CA/B Forum limit)."""
+        return min(self.validity_days, max_validity_days(issued_on))
+
+    def domain_rule_tip(self) -> str:
+        """The rules for 'Domains to Bind', in a sentence or two."""
+        if self.domain_type is DomainType.SINGLE:
+            tip = "One fully qualified name, e.g. www.example.com"
+            if self.allows_ip:
+                tip += ", or one public IP address"
+            tip += ". Wildcards are not accepted."
+        elif self.domain_type is DomainType.WILDCARD:
+            tip = ("One wildcard name such as *.example.com. It covers names one level below "
+                   "example.com, not example.com itself.")
+        elif self.domain_type is DomainType.MULTI:
+            tip = f"Up to {self.max_domains} names, separated by commas, spaces or new lines. No wildcards."
+        else:
+            tip = (f"Up to {self.max_domains} names, wildcards (*.example.com) allowed. "
+                   "The first name becomes the certificate's common name, so a plain name is put first.")
+        return tip + " Internationalised names are converted to punycode."
+
+
+def _product(pid: str, name: str, level: ValidationLevel, dtype: DomainType, max_domains: int = 1,
+             allows_ip: bool = False, review_hours: tuple[int, int] = (0, 48)) -> Product:
+    return Product(id=pid, name=name, brand="Sandbox Trust", level=level, domain_type=dtype,
+                   max_domains=max_domains, validity_days=198, allows_ip=allows_ip, review_hours=review_hours)
+
+
+_DV_REVIEW = (0, 48)
+_OV_REVIEW = (72, 168)
+_EV_REVIEW = (120, 240)
+
+CATALOG: dict[str, Product] = {
+    p.id: p
+    for p in (
+        _product("dv-single", "Basic DV", ValidationLevel.DV, DomainType.SINGLE, allows_ip=True,
+                 review_hours=_DV_REVIEW),
+        _product("dv-multi", "Basic DV Multi-Domain", ValidationLevel.DV, DomainType.MULTI, 5,
+                 review_hours=_DV_REVIEW),
+        _product("dv-wildcard", "Basic DV Wildcard", ValidationLevel.DV, DomainType.WILDCARD,
+                 review_hours=_DV_REVIEW),
+        _product("ov-single", "Business OV", ValidationLevel.OV, DomainType.SINGLE, review_hours=_OV_REVIEW),
+        _product("ov-multi", "Business OV Multi-Domain", ValidationLevel.OV, DomainType.MULTI, 5,
+                 review_hours=_OV_REVIEW),
+        _product("ov-wildcard", "Business OV Wildcard", ValidationLevel.OV, DomainType.WILDCARD,
+                 review_hours=_OV_REVIEW),
+        _product("ov-multi-wildcard", "Business OV Multi-Wildcard", ValidationLevel.OV,
+                 DomainType.MULTI_WILDCARD, 5, review_hours=_OV_REVIEW),
+        _product("ev-single", "Extended EV", ValidationLevel.EV, DomainType.SINGLE, review_hours=_EV_REVIEW),
+        _product("ev-multi", "Extended EV Multi-Domain", ValidationLevel.EV, DomainType.MULTI, 5,
+                 review_hours=_EV_REVIEW),
+    )
+}
+
+
+class UnknownProductError(KeyError):
+    def __init__(self, product_id: str) -> None:
+        self.product_id = product_id
+        super().__init__(product_id)
+
+    def __str__(self) -> str:
+        return f"unknown product {self.product_id!r}; choose one of: {', '.join(CATALOG)}"
+
+
+def get_product(product_id: str) -> Product:
+    try:
+        return CATALOG[product_id]
+    except KeyError:
+        raise UnknownProductError(product_id) from None

@@ -1,0 +1,109 @@
+"""One status vocabulary for every certificate authority, and the only legal ways to move between statuses."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class OrderStatus(StrEnum):
+    PENDING_APPLICATION = "pending-application"
+    DRAFT = "draft"
+    DOMAIN_VERIFICATION = "domain-verification"
+    UNDER_REVIEW = "under-review"
+    REVIEW_FAILED = "review-failed"
+    ISSUED = "issued"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def is_submitted(self) -> bool:
+        """Waiting on the certificate authority."""
+        return self in (OrderStatus.DOMAIN_VERIFICATION, OrderStatus.UNDER_REVIEW)
+
+    @property
+    def is_unissued(self) -> bool:
+        """Shown in the Unissued Certificates table: submitted or failed, not yet issued."""
+        return self in (OrderStatus.DOMAIN_VERIFICATION, OrderStatus.UNDER_REVIEW, OrderStatus.REVIEW_FAILED)
+
+    @property
+    def is_editable(self) -> bool:
+        """The application can be changed only before it is submitted (or after a withdraw)."""
+        return self in (OrderStatus.PENDING_APPLICATION, OrderStatus.DRAFT)
+
+
+_LABELS = {
+    OrderStatus.PENDING_APPLICATION: "Pending application",
+    OrderStatus.DRAFT: "Draft",
+    OrderStatus.DOMAIN_VERIFICATION: "Domain verification",
+    OrderStatus.UNDER_REVIEW: "Under review",
+    OrderStatus.REVIEW_FAILED: "Review failed",
+    OrderStatus.ISSUED: "Issued",
+    OrderStatus.EXPIRED: "Expired",
+    OrderStatus.REVOKED: "Revoked",
+}
+
+
+class Action(StrEnum):
+    START = "start"                    # open the application for a purchased certificate
+    SUBMIT_FOR_DOMAIN_VERIFICATION = "submit-dv"
+    SUBMIT_FOR_REVIEW = "submit-review"
+    DOMAIN_VERIFIED = "domain-verified"
+    FAIL = "fail"
+    ISSUE = "issue"
+    WITHDRAW = "withdraw"              # back to draft, everything kept
+    EXPIRE = "expire"
+    REVOKE = "revoke"
+
+
+S = OrderStatus
+TRANSITIONS: dict[tuple[OrderStatus, Action], OrderStatus] = {
+    (S.PENDING_APPLICATION, Action.START): S.DRAFT,
+    (S.DRAFT, Action.SUBMIT_FOR_DOMAIN_VERIFICATION): S.DOMAIN_VERIFICATION,
+    (S.DRAFT, Action.SUBMIT_FOR_REVIEW): S.UNDER_REVIEW,
+    (S.DOMAIN_VERIFICATION, Action.DOMAIN_VERIFIED): S.UNDER_REVIEW,
+    (S.DOMAIN_VERIFICATION, Action.FAIL): S.REVIEW_FAILED,
+    (S.UNDER_REVIEW, Action.FAIL): S.REVIEW_FAILED,
+    (S.UNDER_REVIEW, Action.ISSUE): S.ISSUED,
+    (S.DOMAIN_VERIFICATION, Action.WITHDRAW): S.DRAFT,
+    (S.UNDER_REVIEW, Action.WITHDRAW): S.DRAFT,
+    (S.REVIEW_FAILED, Action.WITHDRAW): S.DRAFT,
+    (S.ISSUED, Action.EXPIRE): S.EXPIRED,
+    (S.ISSUED, Action.REVOKE): S.REVOKED,
+}
+
+_REFUSALS: dict[tuple[OrderStatus, Action], str] = {
+    (S.ISSUED, Action.WITHDRAW): "the certificate is already issued and can no longer be withdrawn; "
+                                 "to stop using it, revoke it",
+    (S.EXPIRED, Action.WITHDRAW): "the certificate was issued and has expired; there is nothing to withdraw",
+    (S.REVOKED, Action.WITHDRAW): "the certificate was issued and then revoked; there is nothing to withdraw",
+    (S.PENDING_APPLICATION, Action.WITHDRAW): "nothing has been submitted yet, so there is nothing to withdraw",
+    (S.DRAFT, Action.WITHDRAW): "the application is a draft that has not been submitted; edit it directly",
+}
+
+
+class IllegalTransitionError(ValueError):
+    def __init__(self, status: OrderStatus, action: Action, reason: str) -> None:
+        self.status = status
+        self.action = action
+        super().__init__(reason)
+
+
+def allowed_actions(status: OrderStatus) -> list[Action]:
+    return [action for (source, action) in TRANSITIONS if source is status]
+
+
+def next_status(status: OrderStatus, action: Action) -> OrderStatus:
+    """The status after `action`, or IllegalTransitionError saying why it is not possible now."""
+    try:
+        return TRANSITIONS[(status, action)]
+    except KeyError:
+        pass
+    reason = _REFUSALS.get((status, action))
+    if reason is None:
+        possible = ", ".join(a.value for a in allowed_actions(status)) or "none"
+        reason = f"cannot {action.value} an order that is {status.label.lower()} (possible now: {possible})"
+    raise IllegalTransitionError(status, action, reason)
