@@ -1,0 +1,52 @@
+"""The `certwizard` command: no arguments opens the wizard; sub-commands work headless for scripts and cron."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from certwizard import __version__
+from certwizard.cli.output import EXIT_USAGE
+
+# Each module exposes register(subparsers); keeps every command in its own small file.
+COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.cli.lifecycle")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="certwizard",
+        description="Apply for SSL/TLS certificates from the terminal. Run without a command to open the wizard.",
+    )
+    parser.add_argument("--version", action="version", version=f"certwizard {__version__}")
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="where orders, keys and documents live (default: $CERTWIZARD_DATA_DIR, "
+                             "else the platform's user data folder)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        # An IDN or a company name must not crash output on a terminal that is not UTF-8.
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from certwizard.cli.tui import run_tui
+
+        return run_tui(args)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
+__all__ = ["main", "build_parser", "EXIT_USAGE"]
