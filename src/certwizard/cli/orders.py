@@ -1,0 +1,198 @@
+"""`certwizard products`, `add` and `list`: the catalog, registering purchased certificates, the orders."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
+from certwizard.domain.models import Order
+from certwizard.domain.products import CATALOG, Product, UnknownProductError, get_product
+from certwizard.domain.status import OrderStatus
+from certwizard.domain.text import printable
+
+if TYPE_CHECKING:
+    from certwizard.storage import Repository
+
+MAX_COUNT = 1000     # same limit as storage.MAX_ORDERS_PER_ADD; storage is imported only when a command runs
+STATUS_VALUES = tuple(status.value for status in OrderStatus)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    products = subparsers.add_parser(
+        "products", help="list the certificate products (what --product takes)",
+        description="List every certificate product: validation level, edition, domain type, how many "
+                    "names it binds, validity and key algorithms.")
+    products.add_argument("--json", action="store_true", help="print the catalog as JSON")
+    products.set_defaults(handler=run_products)
+
+    add = subparsers.add_parser(
+        "add", help="register purchased certificates, pending application",
+        description="Register purchased certificates of one product. Each gets an order id and waits for its "
+                    "application. Exit 0 on success, 1 if the database cannot be used, 2 on a usage error.")
+    add.add_argument("--product", required=True, metavar="PRODUCT",
+                     help=f"the product purchased: {', '.join(CATALOG)} (see `certwizard products`)")
+    add.add_argument("--count", default="1", metavar="N",
+                     help=f"how many certificates, 1 to {MAX_COUNT} (default 1)")
+    add.add_argument("--json", action="store_true", help="print the new orders as JSON")
+    add.set_defaults(handler=run_add)
+
+    listing = subparsers.add_parser(
+        "list", help="list orders and their status",
+        description="List orders, oldest purchase first: id, product, type, status, bound domains and "
+                    "purchase time.")
+    listing.add_argument("--status", action="append", metavar="STATUS",
+                         help="only orders with this status (repeat for several): "
+                              f"{', '.join(STATUS_VALUES)}")
+    listing.add_argument("--json", action="store_true", help="print the orders as JSON")
+    listing.set_defaults(handler=run_list)
+
+
+# --- products ---------------------------------------------------------------------------------------------
+
+def run_products(args: argparse.Namespace) -> int:
+    if args.json:
+        print_json({"products": [_product_summary(p) for p in CATALOG.values()]})
+        return EXIT_OK
+    headers = ["ID", "BRAND", "LEVEL", "EDITION", "DOMAIN TYPE", "MAX DOMAINS", "VALIDITY", "KEY ALGORITHMS"]
+    rows = [[p.id, p.brand, p.level.value, p.level.edition, p.domain_type.value, str(p.max_domains),
+             f"{p.validity_days} days", ", ".join(a.value for a in p.key_algorithms)]
+            for p in CATALOG.values()]
+    _print_table(headers, rows)
+    return EXIT_OK
+
+
+def _product_summary(product: Product) -> dict[str, Any]:
+    return {
+        "id": product.id, "name": product.name, "brand": product.brand, "level": product.level.value,
+        "edition": product.level.edition, "domain_type": product.domain_type.value,
+        "max_domains": product.max_domains, "validity_days": product.validity_days,
+        "key_algorithms": [a.value for a in product.key_algorithms],
+        "default_key_algorithm": product.default_key_algorithm.value, "allows_ip": product.allows_ip,
+    }
+
+
+# --- add --------------------------------------------------------------------------------------------------
+
+def run_add(args: argparse.Namespace) -> int:
+    try:
+        product = get_product(args.product)
+    except UnknownProductError as exc:
+        return usage_error(f"{exc} (see `certwizard products`)")
+    count = _parse_count(args.count)
+    if count is None:
+        return usage_error(f"--count must be a whole number from 1 to {MAX_COUNT}, not {args.count!r}")
+    return _with_repository(args, lambda repository: _add(args, repository, product, count))
+
+
+def _parse_count(text: str) -> int | None:
+    try:
+        count = int(text.strip())
+    except ValueError:
+        return None
+    return count if 1 <= count <= MAX_COUNT else None
+
+
+def _add(args: argparse.Namespace, repository: Repository, product: Product, count: int) -> int:
+    orders = repository.add_orders(product.id, count)
+    if args.json:
+        print_json({"product": product.id, "orders": [_order_summary(o) for o in orders]})
+        return EXIT_OK
+    noun = "certificate" if count == 1 else "certificates"
+    say(f"Registered {count} purchased {noun}: {product.name} ({product.certificate_type}), "
+        "pending application.")
+    for order in orders:
+        say(f"  {order.id}")
+    say("Next: run `certwizard` to fill in an application, or `certwizard list` to see all orders.")
+    return EXIT_OK
+
+
+# --- list -------------------------------------------------------------------------------------------------
+
+def run_list(args: argparse.Namespace) -> int:
+    statuses = _parse_statuses(args.status or [])
+    if isinstance(statuses, str):
+        return usage_error(statuses)
+    return _with_repository(args, lambda repository: _list(args, repository, statuses or None))
+
+
+def _parse_statuses(values: Sequence[str]) -> list[OrderStatus] | str:
+    """The statuses asked for (commas allowed), or the usage error to print."""
+    wanted: list[OrderStatus] = []
+    for value in (part.strip() for text in values for part in text.split(",")):
+        if value not in STATUS_VALUES:
+            return f"unknown status {value!r}; use one of: {', '.join(STATUS_VALUES)}"
+        wanted.append(OrderStatus(value))
+    return wanted
+
+
+def _list(args: argparse.Namespace, repository: Repository, statuses: list[OrderStatus] | None) -> int:
+    orders = repository.list_orders(statuses)
+    if args.json:
+        print_json({"orders": [_order_summary(o) for o in orders]})
+        return EXIT_OK
+    if not orders:
+        if statuses:
+            say(f"No orders with status {', '.join(s.value for s in statuses)}.")
+        else:
+            say("No orders yet. Register a purchased certificate with: certwizard add --product PRODUCT "
+                "(see `certwizard products`).")
+        return EXIT_OK
+    rows = [[o.id, o.product_id, _certificate_type(o), o.status.value, ", ".join(o.bound_domains) or "-",
+             f"{_utc(o.purchased_at):%Y-%m-%d %H:%M}"] for o in orders]
+    _print_table(["ID", "PRODUCT", "TYPE", "STATUS", "DOMAINS", "PURCHASED (UTC)"], rows)
+    say(f"{len(orders)} order{'s' if len(orders) != 1 else ''}")
+    return EXIT_OK
+
+
+def _order_summary(order: Order) -> dict[str, Any]:
+    return {
+        "id": order.id, "product": order.product_id, "type": _certificate_type(order),
+        "status": order.status.value, "status_label": order.status.label, "domains": order.bound_domains,
+        "purchased_at": order.purchased_at, "updated_at": order.updated_at, "revision": order.revision,
+    }
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment
+
+
+def _certificate_type(order: Order) -> str:
+    try:
+        return order.product.certificate_type
+    except UnknownProductError:
+        return "unknown product"
+
+
+# --- shared -----------------------------------------------------------------------------------------------
+
+def _with_repository(args: argparse.Namespace, action: Callable[[Repository], int]) -> int:
+    """Open the repository, run `action`, print the notices to stderr; storage failures exit 1."""
+    from certwizard.paths import DataLayout
+    from certwizard.storage import Repository, StorageError
+
+    layout = DataLayout.resolve(args.data_dir)
+    try:
+        with Repository.open(layout) as repository:
+            try:
+                return action(repository)
+            finally:
+                for notice in repository.notices:
+                    say(f"certwizard: {notice}", err=True)
+    except StorageError as exc:
+        say(f"certwizard: error: {exc}", err=True)
+        return EXIT_REJECTED
+    except OSError as exc:
+        say(f"certwizard: error: cannot use the data folder {layout.root}: {exc}. Check its permissions, "
+            "or choose another folder with --data-dir or CERTWIZARD_DATA_DIR.", err=True)
+        return EXIT_REJECTED
+
+
+def _print_table(headers: list[str], rows: list[list[str]]) -> None:
+    # Escape first, so the widths are those of what the terminal will show.
+    shown = [[printable(cell) for cell in row] for row in [headers, *rows]]
+    widths = [max(len(row[i]) for row in shown) for i in range(len(headers))]
+    for row in shown:
+        say("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())

@@ -1,0 +1,441 @@
+"""Repository: the only way into the database file, safe with several certwizard sessions and crashes.
+
+- Every write is a read-modify-write under a kernel file lock (flock, released by the kernel if the process
+  dies), held for milliseconds and never while waiting for the user. Inside the lock the file is re-checked,
+  so each write starts from the freshest content.
+- Reads take no lock: the file is only ever replaced atomically, so a reader sees a whole old or new file.
+- Stale writers are refused: `save_order` compares `Order.revision` with the stored one (ConflictError).
+- A damaged file is moved aside, never overwritten; an older schema is migrated; a newer one is refused.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import stat
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from filelock import FileLock, Timeout
+from pydantic import BaseModel, ValidationError
+from tinydb import where
+from tinydb.table import Document
+
+from certwizard.domain.models import Order, Profile, ProfileKind, new_id, utcnow
+from certwizard.domain.products import get_product
+from certwizard.domain.status import OrderStatus
+from certwizard.paths import DataLayout
+from certwizard.securefs import (
+    PRIVATE_FILE_MODE,
+    create_private_file,
+    ensure_private_dir,
+    fsync_dir,
+    read_regular_file,
+    remove_stale_temp_files,
+)
+from certwizard.storage.json_storage import (
+    MAX_DATABASE_BYTES,
+    CertwizardDB,
+    CorruptDatabaseError,
+    KeyedTable,
+    SnapshotStore,
+    StorageError,
+    encode_entry,
+    open_tinydb,
+    remove_orphaned_temp_files,
+)
+from certwizard.storage.migrations import (
+    CURRENT_SCHEMA_VERSION,
+    OutdatedSchemaError,
+    check_schema,
+    migrate,
+    new_database,
+)
+
+ORDERS = "orders"
+PROFILES = "profiles"
+SETTINGS = "settings"
+MAX_ORDERS_PER_ADD = 1000
+DEFAULT_LOCK_TIMEOUT = 30.0
+_LOCK_POLL_SECONDS = 0.002      # writes take milliseconds; filelock's default 50 ms poll would dominate
+
+RecordT = TypeVar("RecordT", bound=BaseModel)
+
+
+class DatabaseBusyError(StorageError):
+    def __init__(self, lock_path: Path, timeout: float) -> None:
+        super().__init__(f"another certwizard process kept the database locked ({lock_path}) for more than "
+                         f"{timeout:g} s; let it finish or close it, then try again")
+
+
+class ConflictError(StorageError):
+    """The order was saved by another session since it was read; `current` is the stored, newer copy."""
+
+    def __init__(self, current: Order, stale_revision: int) -> None:
+        self.current = current
+        self.stale_revision = stale_revision
+        super().__init__(f"order {current.id} was changed in another certwizard session (your copy is "
+                         f"revision {stale_revision}, the saved one is revision {current.revision}); "
+                         "reload it and make your change again")
+
+
+class OrderNotFoundError(StorageError, LookupError):
+    def __init__(self, order_id: str) -> None:
+        self.order_id = order_id
+        super().__init__(f"there is no order {order_id!r} (it may have been deleted in another session); "
+                         "run `certwizard list` to see the ids of your orders, e.g. ord-3f9a1c2b")
+
+
+class ProfileNotFoundError(StorageError, LookupError):
+    def __init__(self, profile_id: str) -> None:
+        self.profile_id = profile_id
+        super().__init__(f"there is no saved profile {profile_id!r} (it may have been deleted in another "
+                         "session); choose one from the list of saved profiles")
+
+
+class UnreadableRecordError(StorageError):
+    def __init__(self, path: Path, kind: str, doc_id: str, problem: str) -> None:
+        self.doc_id = doc_id
+        super().__init__(f"{kind} {doc_id!r} in {path} cannot be read ({problem}); it was left unchanged. "
+                         "Fix or remove that entry in the file while certwizard is not running")
+
+
+class Repository:
+    """Orders, saved profiles and settings in one TinyDB file (`DataLayout.database`, or a given file path).
+
+    `Repository(...)` does no I/O; `Repository.open(...)` prepares the folder and checks the file.
+    Safe to share between threads; each process opens its own.
+    """
+
+    def __init__(self, layout_or_db_path: DataLayout | str | os.PathLike[str], *,
+                 lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        if isinstance(layout_or_db_path, DataLayout):
+            self._layout: DataLayout | None = layout_or_db_path
+            self.db_path = layout_or_db_path.database
+        else:
+            self._layout = None
+            self.db_path = Path(layout_or_db_path)
+        self.lock_path = self.db_path.with_name(self.db_path.name + ".lock")
+        self.notices: list[str] = []     # what the user must be told, e.g. "the damaged file was moved"
+        self._lock_timeout = lock_timeout
+        self._store = SnapshotStore(self.db_path, check=lambda tables: check_schema(tables, self.db_path))
+        self._file_lock: FileLock | None = None
+        self._file_lock_pid = 0
+        self._local = threading.local()
+
+    @classmethod
+    def open(cls, layout_or_db_path: DataLayout | str | os.PathLike[str], *,
+             lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Repository:
+        """Create the data folder (0700), clean up after killed writers, and check (or repair) the file."""
+        repository = cls(layout_or_db_path, lock_timeout=lock_timeout)
+        repository._prepare()
+        return repository
+
+    @property
+    def parses(self) -> int:
+        """How often the file was read and parsed; an unchanged file is never parsed twice."""
+        return self._store.parses
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> Repository:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # --- orders -------------------------------------------------------------------------------------------
+
+    def add_orders(self, product_id: str, count: int = 1) -> list[Order]:
+        """Register `count` purchased certificates of a catalog product, pending application."""
+        product = get_product(product_id)
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_ORDERS_PER_ADD:
+            raise ValueError("the number of certificates must be a whole number from 1 to "
+                             f"{MAX_ORDERS_PER_ADD}, not {count!r}")
+        with self._writing() as db:
+            table = db.table(ORDERS)
+            taken = table.ids()
+            now = utcnow()
+            orders = []
+            for _ in range(count):
+                order = Order(id=_unused_id("ord", taken), product_id=product.id, purchased_at=now,
+                              updated_at=now)
+                taken.add(order.id)
+                orders.append(order)
+            table.insert_multiple(Document(o.model_dump(mode="json"), doc_id=o.id) for o in orders)
+        return orders
+
+    def get_order(self, order_id: str) -> Order:
+        document = self._reading().table(ORDERS).get(doc_id=order_id)
+        if document is None:
+            raise OrderNotFoundError(order_id)
+        return self._record(Order, "order", order_id, document)
+
+    def list_orders(self, statuses: Iterable[OrderStatus | str] | None = None) -> list[Order]:
+        """Orders, oldest purchase first; with `statuses`, only those. Unreadable entries become notices."""
+        table = self._reading().table(ORDERS)
+        if statuses is None:
+            documents = table.all()
+        else:
+            wanted = sorted({OrderStatus(s).value for s in statuses})
+            documents = table.search(where("status").one_of(wanted))
+        orders = self._readable(Order, "order", documents)
+        return sorted(orders, key=lambda order: order.purchased_at)
+
+    def save_order(self, order: Order) -> Order:
+        """Store `order` if nobody saved it since it was read (same revision); returns the stored copy.
+
+        Otherwise raises ConflictError (carrying the newer stored order), or OrderNotFoundError if deleted.
+        """
+        with self._writing() as db:
+            table = db.table(ORDERS)
+            stored = self._stored_order(table, order.id)
+            if stored.revision != order.revision:
+                raise ConflictError(stored, order.revision)
+            return self._put_order(table, order, stored.revision + 1)
+
+    def update_order(self, order_id: str, change: Callable[[Order], Order]) -> Order:
+        """Apply `change` to the freshest stored copy under the lock, store it and return it.
+
+        `change` runs while other sessions wait: keep it quick, never ask the user or touch the network in it.
+        If it raises, nothing is stored.
+        """
+        with self._writing() as db:
+            table = db.table(ORDERS)
+            current = self._stored_order(table, order_id)
+            changed = change(current)
+            if not isinstance(changed, Order) or changed.id != order_id:
+                raise ValueError(f"update_order: the change must return the order {order_id} itself")
+            return self._put_order(table, changed, current.revision + 1)
+
+    def delete_order(self, order_id: str) -> None:
+        with self._writing() as db:
+            table = db.table(ORDERS)
+            if order_id not in table.ids():
+                raise OrderNotFoundError(order_id)
+            table.remove(doc_ids=[order_id])
+
+    # --- profiles -----------------------------------------------------------------------------------------
+
+    def save_profile(self, profile: Profile) -> Profile:
+        """Insert or replace a saved profile (by id); returns the stored copy."""
+        stored = profile.model_copy(update={"saved_at": utcnow()})
+        document = stored.model_dump(mode="json")
+        with self._writing() as db:
+            db.table(PROFILES).replace({stored.id: document})
+        return Profile.model_validate(document)
+
+    def list_profiles(self, kind: ProfileKind | str | None = None) -> list[Profile]:
+        """Saved profiles, by label; with `kind`, only applicant or only company profiles."""
+        profiles = self._readable(Profile, "profile", self._reading().table(PROFILES).all())
+        if kind is not None:
+            wanted = ProfileKind(kind)
+            profiles = [p for p in profiles if p.kind is wanted]
+        return sorted(profiles, key=lambda p: (p.label.casefold(), p.saved_at))
+
+    def delete_profile(self, profile_id: str) -> None:
+        with self._writing() as db:
+            table = db.table(PROFILES)
+            if profile_id not in table.ids():
+                raise ProfileNotFoundError(profile_id)
+            table.remove(doc_ids=[profile_id])
+
+    # --- settings -----------------------------------------------------------------------------------------
+
+    def get_setting(self, key: str, default: Any = None) -> Any:
+        document = self._reading().table(SETTINGS).get(doc_id=_setting_key(key))
+        if document is None or "value" not in document:
+            return default
+        return copy.deepcopy(document["value"])     # the snapshot's objects must never be changed by callers
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a JSON value (str, number, bool, None, list, dict) under `key`."""
+        document = _setting_document(key, value)
+        with self._writing() as db:
+            db.table(SETTINGS).replace({key: document})
+
+    def update_setting(self, key: str, change: Callable[[Any], Any], default: Any = None) -> Any:
+        """Set a setting to `change(current or default)` under the lock (e.g. a counter); returns it."""
+        with self._writing() as db:
+            table = db.table(SETTINGS)
+            stored = table.get(doc_id=_setting_key(key))
+            current = copy.deepcopy(stored["value"]) if stored is not None and "value" in stored else default
+            value = change(current)
+            table.replace({key: _setting_document(key, value)})
+        return value
+
+    # --- records ------------------------------------------------------------------------------------------
+
+    def _stored_order(self, table: KeyedTable, order_id: str) -> Order:
+        document = table.get(doc_id=order_id)
+        if document is None:
+            raise OrderNotFoundError(order_id)
+        return self._record(Order, "order", order_id, document)
+
+    @staticmethod
+    def _put_order(table: KeyedTable, order: Order, revision: int) -> Order:
+        updated = order.model_copy(update={"revision": revision, "updated_at": utcnow()})
+        document = updated.model_dump(mode="json")
+        table.replace({order.id: document})
+        return Order.model_validate(document)
+
+    def _record(self, model: type[RecordT], kind: str, doc_id: str, document: dict[str, Any]) -> RecordT:
+        try:
+            record = model.model_validate(document)
+        except ValidationError as exc:
+            raise UnreadableRecordError(self.db_path, kind, doc_id, _summary(exc)) from None
+        if getattr(record, "id", doc_id) != doc_id:
+            raise UnreadableRecordError(self.db_path, kind, doc_id, f"its id field says {record.id!r}")
+        return record
+
+    def _readable(self, model: type[RecordT], kind: str, documents: Iterable[Document]) -> list[RecordT]:
+        records = []
+        for document in documents:
+            try:
+                records.append(self._record(model, kind, str(document.doc_id), document))
+            except UnreadableRecordError as exc:
+                self._notify(str(exc))
+        return records
+
+    # --- transactions -------------------------------------------------------------------------------------
+
+    def _reading(self) -> CertwizardDB:
+        """A TinyDB over the current file, without the lock (the file is only ever replaced whole)."""
+        try:
+            self._store.refresh()
+        except (CorruptDatabaseError, OutdatedSchemaError):
+            with self._locked():
+                self._repair()
+        return open_tinydb(self._store)
+
+    @contextmanager
+    def _writing(self) -> Iterator[CertwizardDB]:
+        """Locked read-modify-write: the TinyDB sees the freshest file; nobody else writes until the end."""
+        if getattr(self._local, "writing", False):
+            raise RuntimeError("repository writes cannot be nested: a change function must not save anything")
+        with self._locked():
+            self._local.writing = True
+            try:
+                self._repair()
+                if not self._store.refresh():      # the first write creates the file with its schema version
+                    self._store.write(new_database())
+                yield open_tinydb(self._store)
+            finally:
+                self._local.writing = False
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        lock = self._lock()
+        try:
+            lock.acquire(timeout=self._lock_timeout, poll_interval=_LOCK_POLL_SECONDS)
+        except Timeout:
+            raise DatabaseBusyError(self.lock_path, self._lock_timeout) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def _lock(self) -> FileLock:
+        # filelock refuses a lock object inherited across fork(), so a forked child builds its own.
+        if self._file_lock is None or self._file_lock_pid != os.getpid():
+            self._file_lock = FileLock(self.lock_path, mode=PRIVATE_FILE_MODE)
+            self._file_lock_pid = os.getpid()
+        return self._file_lock
+
+    # --- opening and repairs (lock held) ------------------------------------------------------------------
+
+    def _prepare(self) -> None:
+        if self._layout is not None:
+            self._layout.ensure()
+        else:
+            ensure_private_dir(self.db_path.parent)
+        remove_stale_temp_files(self.db_path.parent)       # old leftovers of any private file
+        _tighten_mode(self.lock_path)
+        with self._locked():
+            remove_orphaned_temp_files(self.db_path)       # the database's own, whatever their age
+            self._repair()
+
+    def _repair(self) -> None:
+        try:
+            self._store.refresh()
+        except CorruptDatabaseError as exc:
+            self._move_aside(exc)
+        except OutdatedSchemaError as exc:
+            self._upgrade(exc)
+
+    def _move_aside(self, exc: CorruptDatabaseError) -> None:
+        target = self._unused_sibling("corrupt")
+        os.rename(self.db_path, target)        # same inode: content and mode stay exactly as they were
+        fsync_dir(self.db_path.parent)
+        self._store.forget()
+        self._store.write(new_database())
+        self._notify(f"The database {self.db_path} could not be read: {exc.problem}. It was moved, "
+                     f"unchanged, to {target} and a new, empty database was started. To recover its orders, "
+                     "repair the moved file and put it back in place of the new one while certwizard is not "
+                     "running.")
+
+    def _upgrade(self, exc: OutdatedSchemaError) -> None:
+        backup = self._unused_sibling(f"schema-{exc.found}")
+        create_private_file(backup, read_regular_file(self.db_path, MAX_DATABASE_BYTES))
+        self._store.write(migrate(exc.tables, self.db_path))
+        self._notify(f"The database {self.db_path} was upgraded from schema {exc.found} to "
+                     f"{CURRENT_SCHEMA_VERSION}; the previous file is kept as {backup}.")
+
+    def _unused_sibling(self, label: str) -> Path:
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        candidate = self.db_path.with_name(f"{self.db_path.name}.{label}-{stamp}")
+        counter = 1
+        while os.path.lexists(candidate):
+            counter += 1
+            candidate = self.db_path.with_name(f"{self.db_path.name}.{label}-{stamp}-{counter}")
+        return candidate
+
+    def _notify(self, message: str) -> None:
+        if message not in self.notices:
+            self.notices.append(message)
+
+
+def _unused_id(prefix: str, taken: set[str]) -> str:
+    # 32 random bits: collisions are rare but possible among thousands of orders, so check under the lock.
+    while (candidate := new_id(prefix)) in taken:
+        continue
+    return candidate
+
+
+def _setting_key(key: str) -> str:
+    if not isinstance(key, str) or not key:
+        raise ValueError(f"a setting name must be a non-empty string, not {key!r}")
+    return key
+
+
+def _setting_document(key: str, value: Any) -> dict[str, Any]:
+    document = {"value": copy.deepcopy(value)}
+    try:
+        encode_entry(_setting_key(key), document)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {key!r} must be JSON data (text, number, true/false, null, list or "
+                         f"mapping with text keys): {exc}") from None
+    return document
+
+
+def _summary(exc: ValidationError) -> str:
+    """Field paths and reasons only: the offending values are user data and stay out of messages."""
+    parts = [f"{'.'.join(str(p) for p in error['loc']) or 'document'}: {error['msg']}"
+             for error in exc.errors()[:3]]
+    more = exc.error_count() - len(parts)
+    return "; ".join(parts) + (f"; and {more} more" if more > 0 else "")
+
+
+def _tighten_mode(path: Path) -> None:
+    """The lock file holds nothing, but all files in the data folder are 0600 (filelock sets it on create)."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) != PRIVATE_FILE_MODE:
+        os.chmod(path, PRIVATE_FILE_MODE)
