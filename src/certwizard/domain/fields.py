@@ -37,7 +37,8 @@ def normalise_person_name(value: str) -> str:
 
 
 def normalise_company_name(value: str) -> str:
-    return _text(value, "Company name", min_len=2, max_len=128)
+    # 64: the certificate subject's O field (RFC 5280 ub-organization-name).
+    return _text(value, "Company name", min_len=2, max_len=64)
 
 
 def normalise_address(value: str) -> str:

@@ -1,0 +1,61 @@
+"""One interface for every certificate authority (the built-in sandbox, later ACME and Alibaba Cloud).
+
+The workflow and the TUI talk only to this interface. It is shaped for asynchronous review: submit returns at
+once with what happens next (domain validation to publish, or review under way, or an immediate failure), and
+later `status` calls report progress, failure reasons and, eventually, the issued certificate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
+from certwizard.domain.products import Product
+from certwizard.domain.status import OrderStatus
+
+
+class AuthorityError(Exception):
+    """The authority refused a request or could not be reached; str() is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class SubmissionRequest:
+    order_id: str
+    product: Product
+    application: Application
+    csr_pem: str
+
+
+@dataclass
+class AuthorityState:
+    """What the authority says about one application right now."""
+
+    authority_ref: str
+    status: OrderStatus
+    reason: str = ""
+    expected_issuance_at: datetime | None = None
+    domain_validations: list[DomainValidation] = field(default_factory=list)
+    certificate: IssuedCertificate | None = None
+
+
+class CertificateAuthority(Protocol):
+    name: str          # recorded on the order, e.g. "sandbox"
+    title: str         # shown to the user, e.g. "Sandbox CA (built in, not publicly trusted)"
+
+    def submit(self, request: SubmissionRequest) -> AuthorityState:
+        """Send an application; the state says whether domain validation or review comes next."""
+        ...
+
+    def status(self, authority_ref: str) -> AuthorityState:
+        """The current state, including the certificate once issued."""
+        ...
+
+    def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
+        """The user says the DNS record or file is published; the authority checks and moves on."""
+        ...
+
+    def withdraw(self, authority_ref: str) -> AuthorityState:
+        """Cancel an application before issuance; refused (AuthorityError) once issued."""
+        ...

@@ -1,0 +1,242 @@
+"""The built-in sandbox certificate authority: a real local CA with a review that behaves like a CA's.
+
+It plays the remote side: it keeps its own ledger of applications (in the CA folder, apart from certwizard's
+database), re-checks every application on submission, asks DV applicants to publish a DNS record or a file,
+takes a configurable review time, and issues real X.509 certificates chained to its own root.
+
+Sandbox-only trigger, for trying the failure path: a bound domain whose first label is `review-fail`
+(e.g. `review-fail.example.com`) passes submission but fails review with a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from certwizard.domain.models import DomainValidation, IssuedCertificate, utcnow
+from certwizard.domain.products import Product, get_product
+from certwizard.domain.status import OrderStatus
+from certwizard.securefs import atomic_replace, ensure_private_dir
+
+FAIL_TRIGGER_LABEL = "review-fail"
+SPEED_SETTING = "sandbox_speed"
+SPEED_ENV = "CERTWIZARD_SANDBOX_SPEED"
+
+
+class ReviewSpeed(StrEnum):
+    INSTANT = "instant"        # tests and scripted demos
+    FAST = "fast"              # trying things out: seconds
+    REALISTIC = "realistic"    # demos: minutes for DV, days for OV/EV
+
+    def review_time(self, product: Product) -> timedelta:
+        if self is ReviewSpeed.INSTANT:
+            return timedelta(0)
+        if self is ReviewSpeed.FAST:
+            return timedelta(seconds={"DV": 5, "OV": 20, "EV": 30}[product.level.value])
+        low, high = product.review_hours
+        return timedelta(hours=high) if product.is_professional else timedelta(minutes=15)
+
+
+class _Ledger:
+    """The authority's own records: a small JSON file replaced atomically under a kernel lock."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / "ledger.json"
+
+    @contextmanager
+    def transaction(self) -> Iterator[dict[str, Any]]:
+        from filelock import FileLock
+
+        ensure_private_dir(self.folder)
+        with FileLock(str(self.folder / "ledger.lock"), mode=0o600):
+            data = json.loads(self.path.read_text()) if self.path.exists() else {}
+            before = json.dumps(data, sort_keys=True)
+            yield data
+            after = json.dumps(data, sort_keys=True)
+            if after != before:
+                atomic_replace(self.path, after.encode())
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _dt(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+class SandboxAuthority:
+    name = "sandbox"
+    title = "the sandbox CA (built in, not publicly trusted)"
+
+    def __init__(self, ca_dir: Path, speed: ReviewSpeed | Callable[[], ReviewSpeed] = ReviewSpeed.FAST,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        self.ca_dir = Path(ca_dir)
+        self._ledger = _Ledger(self.ca_dir / "ledger")
+        self._speed = speed
+        self._now = now
+
+    @property
+    def speed(self) -> ReviewSpeed:
+        return self._speed() if callable(self._speed) else self._speed
+
+    @property
+    def pki(self):
+        from certwizard.ca.sandbox_pki import SandboxPKI
+
+        return SandboxPKI(self.ca_dir)
+
+    # --- the interface -----------------------------------------------------------------------------------
+
+    def submit(self, request: SubmissionRequest) -> AuthorityState:
+        now = self._now()
+        product = request.product
+        problems = self._recheck(request)
+        ref = f"sbx-{secrets.token_hex(6)}"
+        review = self.speed.review_time(product)
+        entry: dict[str, Any] = {
+            "order_id": request.order_id, "product_id": product.id, "domains": request.application.domains,
+            "csr_pem": request.csr_pem, "submitted_at": _iso(now),
+            "organization": self._organization(request), "review_seconds": review.total_seconds(),
+            "validations": [], "verified_at": None, "review_due": None, "certificate": None,
+        }
+        if problems:
+            entry.update(status=OrderStatus.REVIEW_FAILED.value, reason=" ".join(problems))
+        elif product.requires_domain_verification:
+            entry.update(status=OrderStatus.DOMAIN_VERIFICATION.value, reason="",
+                         validations=[self._validation(d).model_dump(mode="json")
+                                      for d in self._validation_domains(request.application.domains)])
+        else:
+            entry.update(status=OrderStatus.UNDER_REVIEW.value, reason="", review_due=_iso(now + review))
+        entry["expected_issuance_at"] = _iso(now + review) if not problems else None
+        with self._ledger.transaction() as ledger:
+            ledger[ref] = entry
+        return self._state(ref, entry)
+
+    def status(self, authority_ref: str) -> AuthorityState:
+        with self._ledger.transaction() as ledger:
+            entry = self._entry(ledger, authority_ref)
+            self._advance(entry)
+            return self._state(authority_ref, entry)
+
+    def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
+        with self._ledger.transaction() as ledger:
+            entry = self._entry(ledger, authority_ref)
+            if entry["status"] != OrderStatus.DOMAIN_VERIFICATION.value:
+                raise AuthorityError("this application is not waiting for domain verification "
+                                     f"(it is {OrderStatus(entry['status']).label.lower()})")
+            now = self._now()
+            entry["verified_at"] = _iso(now)
+            due = now + timedelta(seconds=entry["review_seconds"])
+            entry.update(status=OrderStatus.UNDER_REVIEW.value, review_due=_iso(due), expected_issuance_at=_iso(due))
+            self._advance(entry)
+            return self._state(authority_ref, entry)
+
+    def withdraw(self, authority_ref: str) -> AuthorityState:
+        with self._ledger.transaction() as ledger:
+            entry = self._entry(ledger, authority_ref)
+            self._advance(entry)
+            if entry["status"] == OrderStatus.ISSUED.value:
+                raise AuthorityError("the certificate has already been issued; it can no longer be withdrawn")
+            entry.update(status=OrderStatus.DRAFT.value, reason="withdrawn by the applicant")
+            return self._state(authority_ref, entry)
+
+    # --- review --------------------------------------------------------------------------------------------
+
+    def _recheck(self, request: SubmissionRequest) -> list[str]:
+        """What a CA checks on receipt; any problem fails the application at once with the reason."""
+        from certwizard.crypto.csr_lint import lint_csr
+        from certwizard.domain.domains import check_domains
+
+        product, application = request.product, request.application
+        problems = [p.message for p in check_domains(product, application.domains).problems]
+        report = lint_csr(request.csr_pem, product, application.domains)
+        problems += [f"CSR: {p.message}" for p in report.problems]
+        if product.is_professional:
+            if application.company is None:
+                problems.append("Company information is required for a professional certificate.")
+            if not application.documents:
+                problems.append("At least one qualification document (the signed and stamped verification "
+                                "template) is required for a professional certificate.")
+        return problems
+
+    def _advance(self, entry: dict[str, Any]) -> None:
+        """Move an application along once its review time has passed."""
+        if entry["status"] != OrderStatus.UNDER_REVIEW.value:
+            return
+        due = _dt(entry["review_due"])
+        if due is None or self._now() < due:
+            return
+        if any(d.split(".", 1)[0] == FAIL_TRIGGER_LABEL for d in entry["domains"]):
+            product = get_product(entry["product_id"])
+            entry.update(status=OrderStatus.REVIEW_FAILED.value, reason=self._failure_reason(product))
+            return
+        self._issue(entry)
+
+    @staticmethod
+    def _failure_reason(product: Product) -> str:
+        if product.is_professional:
+            return ("The CA could not confirm the organization: nobody answered at the company phone number. "
+                    "Check the number and the company details, then withdraw, modify and resubmit.")
+        return ("The CA could not find the domain verification record. Check that the TXT record or file is "
+                "published exactly as shown, then withdraw and resubmit.")
+
+    def _issue(self, entry: dict[str, Any]) -> None:
+        product = get_product(entry["product_id"])
+        now = self._now()
+        bundle = self.pki.issue(entry["csr_pem"].encode(), entry["domains"], product.validity_on(now.date()),
+                                organization=entry.get("organization"))
+        entry["certificate"] = IssuedCertificate(
+            certificate_pem=bundle.certificate_pem, chain_pem=bundle.chain_pem, serial=bundle.serial_hex,
+            not_before=bundle.not_before, not_after=bundle.not_after, fetched_at=now).model_dump(mode="json")
+        entry.update(status=OrderStatus.ISSUED.value, reason="", issued_at=_iso(now))
+
+    # --- helpers ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _organization(request: SubmissionRequest) -> dict[str, str] | None:
+        company = request.application.company
+        if company is None:
+            return None
+        return {"organization": company.name, "locality": company.location.city,
+                "state": company.location.province, "country": company.location.country}
+
+    @staticmethod
+    def _validation_domains(domains: list[str]) -> list[str]:
+        """One proof per registered name: a wildcard is proven on its base domain."""
+        seen: dict[str, None] = {}
+        for domain in domains:
+            seen.setdefault(domain[2:] if domain.startswith("*.") else domain, None)
+        return list(seen)
+
+    @staticmethod
+    def _validation(domain: str) -> DomainValidation:
+        token = secrets.token_urlsafe(24)
+        return DomainValidation(
+            domain=domain, dns_name=f"_dnsauth.{domain}", dns_type="TXT", dns_value=token,
+            file_url=f"http://{domain}/.well-known/pki-validation/fileauth.txt",
+            file_path="/.well-known/pki-validation/fileauth.txt", file_content=token)
+
+    @staticmethod
+    def _entry(ledger: dict[str, Any], ref: str) -> dict[str, Any]:
+        try:
+            return ledger[ref]
+        except KeyError:
+            raise AuthorityError(f"the sandbox CA has no application {ref!r}") from None
+
+    @staticmethod
+    def _state(ref: str, entry: dict[str, Any]) -> AuthorityState:
+        certificate = entry.get("certificate")
+        return AuthorityState(
+            authority_ref=ref, status=OrderStatus(entry["status"]), reason=entry.get("reason", ""),
+            expected_issuance_at=_dt(entry.get("expected_issuance_at")),
+            domain_validations=[DomainValidation.model_validate(v) for v in entry.get("validations", [])],
+            certificate=IssuedCertificate.model_validate(certificate) if certificate else None)

@@ -1,0 +1,202 @@
+"""The Textual application: screens, global keys, the background status check and worker error reporting.
+
+Screens change data only through `app.workflow`; after a change they post `OrdersChanged` and the app
+reloads every order list. Anything that waits on the CA or the disk for long runs in a thread worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from certwizard.domain.models import Order, utcnow
+from certwizard.domain.products import get_product
+from certwizard.domain.status import OrderStatus
+from certwizard.domain.text import printable
+from certwizard.services import Services
+from certwizard.ui.commands import CertWizardCommands
+from certwizard.ui.dialogs import ProductPickerDialog, TextPromptDialog, check_count
+from certwizard.ui.messages import OrdersChanged, ShowUnissued
+from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
+from certwizard.ui.screens.help import HelpScreen
+from certwizard.ui.screens.unissued import UnissuedScreen
+from certwizard.workflow import StatusChange
+
+_STYLES = Path(__file__).parent / "styles"
+APPLY_MODULE = "certwizard.ui.screens.apply"
+
+
+def _stylesheets() -> list[str]:
+    """The global sheet, plus the Apply screen's own sheet when that screen ships one."""
+    return [f"styles/{name}" for name in ("app.tcss", "apply.tcss") if (_STYLES / name).exists()]
+
+
+# What a failed worker was doing, and what the user can do about it (by worker group).
+_FAILURE_ADVICE = {
+    "refresh": ("Could not check the status with the certificate authority",
+                "certwizard tries again automatically; press r to try now."),
+    "ca": ("The certificate authority did not accept the request", "Check the details shown and try again."),
+}
+
+
+class CertWizardApp(App):
+    TITLE = "certwizard"
+    CSS_PATH = _stylesheets()
+    COMMANDS = App.COMMANDS | {CertWizardCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help", show=True, priority=True, key_display="F1"),
+        Binding("question_mark", "help", "Help", show=False),
+        Binding("ctrl+q", "quit", "Quit", show=True, priority=True),
+    ]
+
+    def __init__(self, services: Services, *, refresh_seconds: float | None = 30.0,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        """`refresh_seconds`: how often to ask the CA about submitted orders (None: never by itself)."""
+        super().__init__()
+        self.services = services
+        self.refresh_seconds = refresh_seconds
+        self.now = now
+        self._last_refresh_error = ""
+
+    @property
+    def workflow(self):
+        return self.services.workflow
+
+    def get_default_screen(self) -> Screen:
+        return CertificatesScreen()
+
+    def on_mount(self) -> None:
+        for notice in self.services.notices:
+            self.notify(printable(notice), title="Database", severity="warning", timeout=20, markup=False)
+        if self.refresh_seconds:
+            self.check_status()
+            self.set_interval(self.refresh_seconds, self.check_status)
+
+    # --- screens -------------------------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_unissued(self) -> None:
+        self.show_unissued()
+
+    def show_unissued(self, order_id: str | None = None) -> None:
+        if isinstance(self.screen, UnissuedScreen):
+            if order_id:
+                self.screen.reload(select=order_id)
+            return
+        self.push_screen(UnissuedScreen(select=order_id))
+
+    def on_show_unissued(self, message: ShowUnissued) -> None:
+        self.show_unissued(message.order_id)
+
+    def open_order(self, order: Order) -> None:
+        """Apply for (or continue) an order; explain why not when it is past that."""
+        if order.status.is_editable:
+            self._open_apply(order.id)
+        elif order.status is OrderStatus.ISSUED:
+            self.notify(f"This certificate is issued. Export it with: certwizard export {order.id} "
+                        "--server nginx --out DIR", markup=False)
+        else:
+            self.notify("This application is submitted. To modify it, withdraw it in Unissued Certificates "
+                        "(press u, then w).", severity="warning", markup=False)
+
+    def _open_apply(self, order_id: str) -> None:
+        try:
+            from certwizard.ui.screens.apply import ApplyScreen
+        except ModuleNotFoundError as exc:
+            if exc.name != APPLY_MODULE:
+                raise
+            self.notify("The application form is not available in this build yet; use `certwizard apply` "
+                        "from the command line.", severity="warning", markup=False)
+            return
+        self.push_screen(ApplyScreen(order_id))
+
+    def apply_selected(self) -> None:
+        """The palette's Apply: the order selected on the Certificates screen."""
+        home = next((s for s in self.screen_stack if isinstance(s, CertificatesScreen)), None)
+        if home is None or home.selected is None:
+            self.notify("Select a certificate on the Certificates screen first.", severity="warning")
+            return
+        self.open_order(home.selected)
+
+    # --- adding purchased certificates ------------------------------------------------------------------------
+
+    def add_purchased(self) -> None:
+        self.push_screen(ProductPickerDialog(), self._ask_count)
+
+    def _ask_count(self, product_id: str | None) -> None:
+        if product_id is None:
+            return
+        prompt = f"How many {get_product(product_id).name} certificates did you buy?"
+        self.push_screen(TextPromptDialog("Add purchased certificate", prompt, "1", check=check_count),
+                         lambda count: self._add(product_id, count))
+
+    def _add(self, product_id: str, count: str | None) -> None:
+        if count is None:
+            return
+        added = self.workflow.add_purchased(product_id, int(count))
+        self.notify(f"Added {len(added)} × {added[0].product.name}. Press Enter to apply.", markup=False)
+        self.post_message(OrdersChanged(added[0].id))
+
+    # --- orders changed --------------------------------------------------------------------------------------
+
+    def on_orders_changed(self, message: OrdersChanged) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, (CertificatesScreen, UnissuedScreen)):
+                screen.reload(select=message.order_id)
+
+    def action_check_status(self) -> None:
+        self.check_status(announce=True)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh",
+          description="Checking submitted applications with the certificate authority")
+    def check_status(self, announce: bool = False) -> None:
+        changes = self.workflow.refresh()
+        self.call_from_thread(self._status_checked, changes, announce)
+
+    def _status_checked(self, changes: list[StatusChange], announce: bool) -> None:
+        self._last_refresh_error = ""
+        for change in changes:
+            self._announce(change)
+        if changes:
+            self.post_message(OrdersChanged(changes[-1].order_id))
+        elif announce:
+            self.notify("No changes: the certificate authority has nothing new.")
+
+    def _announce(self, change: StatusChange) -> None:
+        names = domains_summary(order_domains(self.workflow.order(change.order_id)))
+        if change.after is OrderStatus.ISSUED:
+            self.notify(f"Issued: {names}. Export it from the Certificates list.", title="Certificate issued",
+                        timeout=15, markup=False)
+        elif change.after is OrderStatus.REVIEW_FAILED:
+            self.notify(printable(f"Review failed for {names}: {change.reason}"), title="Review failed",
+                        severity="error", timeout=30, markup=False)
+        else:
+            self.notify(printable(f"{names}: {change.after.label}"), title="Status changed", markup=False)
+
+    # --- errors from any worker --------------------------------------------------------------------------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self._report_failure(event.worker)
+        else:
+            pass  # pending/running/success/cancelled: the worker itself updates the screen
+
+    def _report_failure(self, worker: Worker) -> None:
+        what, advice = _FAILURE_ADVICE.get(worker.group, (f"{worker.description or worker.name} failed",
+                                                          "Try again; if it keeps failing, restart certwizard."))
+        text = printable(f"{what}: {worker.error}. {advice}")
+        if worker.group == "refresh":
+            if text == self._last_refresh_error:
+                return  # the same failure every interval would drown everything else
+            self._last_refresh_error = text
+        self.notify(text, title="Something went wrong", severity="error", timeout=20, markup=False)

@@ -1,0 +1,624 @@
+"""Apply for Certificate: the Enter Application and Verify Information tabs of one purchased certificate.
+
+The screen only orchestrates: widgets show and collect raw text, `workflow` validates and stores. Everything
+typed is saved as a draft shortly after typing pauses (through `OrderSession`, one lock for every write), and
+before leaving. Slow work (document checks, re-encoding, the letter PDF, key generation and the CA call) runs in
+thread workers that report back with `call_from_thread`; the progress line shows the current step.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.content import Content
+from textual.message import Message
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import (
+    Checkbox,
+    Footer,
+    Input,
+    LoadingIndicator,
+    RadioSet,
+    Select,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+
+from certwizard.ca.base import AuthorityError
+from certwizard.crypto.keys import CsrSelfCheckError, KeyFileError
+from certwizard.documents import DocumentCheck, DocumentError, ReencodedImage, format_size, inspect_document, reencode_to_fit
+from certwizard.domain.application import DraftValidation
+from certwizard.domain.models import Application, CsrMode, Order, Profile, ProfileKind
+from certwizard.domain.products import Product
+from certwizard.domain.status import IllegalTransitionError
+from certwizard.domain.text import printable
+from certwizard.storage.json_storage import StorageError
+from certwizard.storage.repository import ConflictError
+from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, ProfilePickerDialog, TextPromptDialog
+from certwizard.ui.messages import OrdersChanged, ShowUnissued
+from certwizard.ui.safe import literal, template
+from certwizard.ui.widgets.debounce import Debouncer
+from certwizard.ui.widgets.documents_list import DocumentsList
+from certwizard.ui.widgets.enter_form import EnterApplicationForm
+from certwizard.ui.widgets.order_session import OrderSession
+from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
+from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
+from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary
+from certwizard.workflow import ApplicationInvalidError, NotEditableError
+
+ENTER, VERIFY = "enter", "verify"
+IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
+# Actions that only make sense on one tab (the Footer shows only those of the current tab).
+_TAB_ACTIONS = {"next": ENTER, "fill_profile": ENTER,
+                "back": VERIFY, "save_template": VERIFY, "upload": VERIFY, "save_profile": VERIFY, "submit": VERIFY}
+_PROFESSIONAL_ONLY = {"save_template", "upload"}
+
+
+def header(order: Order) -> Content:
+    product = order.product
+    return Content("\n").join([
+        template("[b]Apply for Certificate[/b]  $name", name=product.name),
+        template("[dim]$edition ($level) · $type · valid $days days · order $id[/dim]",
+                 edition=product.level.edition.capitalize(), level=product.level.value,
+                 type=product.domain_type.label, days=product.validity_days, id=order.id),
+    ])
+
+
+def os_error_text(exc: OSError) -> str:
+    """'<path>: <why>' from an OSError, without Python's '[Errno 17]' noise."""
+    where = exc.filename or ""
+    why = exc.strerror or str(exc)
+    return f"{where}: {why}" if where else why
+
+
+class ApplyScreen(Screen):
+    DEFAULT_CSS = """
+    ApplyScreen #apply-header {
+        height: 2;
+        padding: 0 1;
+        background: $boost;
+    }
+    ApplyScreen #apply-tabs {
+        height: 1fr;
+    }
+    ApplyScreen #apply-tabs > ContentSwitcher, ApplyScreen TabPane {
+        height: 1fr;
+        padding: 0;
+    }
+    ApplyScreen #apply-progress {
+        dock: bottom;
+        height: 1;
+        display: none;
+        background: $boost;
+    }
+    ApplyScreen.-busy #apply-progress {
+        display: block;
+    }
+    ApplyScreen #apply-progress LoadingIndicator {
+        width: 8;
+        height: 1;
+        min-height: 1;
+    }
+    ApplyScreen #progress-step {
+        width: 1fr;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close", show=True),
+        Binding("f2", "back", "Back", show=True, priority=True),
+        Binding("f3", "save_template", "Template", show=True, priority=True),
+        Binding("f4", "upload", "Upload", show=True, priority=True),
+        Binding("f5", "save_profile", "Save profile", show=True, priority=True),
+        Binding("f6", "fill_profile", "From profile", show=True, priority=True),
+        Binding("f8", "next", "Next", show=True, priority=True),
+        Binding("f9", "submit", "Submit", show=True, priority=True),
+    ]
+
+    current_tab: reactive[str] = reactive(ENTER, bindings=True)
+    busy: reactive[str] = reactive("", bindings=True)   # the step shown while a worker runs
+
+    def __init__(self, order_id: str) -> None:
+        super().__init__(id="apply")
+        self.order_id = order_id
+        self.session: OrderSession | None = None
+        self._save_debounce = Debouncer(self, self._save_soon, saving=True)
+        self._loaded = False      # field events before the draft is loaded must not be saved over it
+        self._closing = False
+        self._last_folder = "~/"
+
+    @property
+    def workflow(self):
+        return self.app.workflow
+
+    @property
+    def order(self) -> Order:
+        assert self.session is not None
+        return self.session.order
+
+    @property
+    def product(self) -> Product:
+        return self.order.product
+
+    @property
+    def form(self) -> EnterApplicationForm:
+        return self.query_one(EnterApplicationForm)
+
+    @property
+    def verify(self) -> VerifyPane:
+        return self.query_one(VerifyPane)
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#apply-tabs", TabbedContent)
+
+    # --- building ------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # Opening moves a purchased certificate to draft; the product decides which sections exist.
+        self.session = OrderSession(self.workflow, self.workflow.open_application(self.order_id))
+        yield Static(header(self.order), id="apply-header")
+        with TabbedContent(id="apply-tabs"):
+            with TabPane("Enter Application", id=ENTER):
+                yield EnterApplicationForm(self.product)
+            with TabPane("Verify Information", id=VERIFY):
+                yield VerifyPane(self.product)
+        with Horizontal(id="apply-progress"):
+            yield LoadingIndicator()
+            yield Static("", id="progress-step")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if not self.order.status.is_editable:
+            self.notify(f"This application is {self.order.status.label.lower()} and can no longer be edited; "
+                        "withdraw it in Unissued Certificates to change it.", severity="warning", markup=False)
+            self._closing = True
+            self.dismiss()
+            return
+        self.tabs.disable_tab(VERIFY)
+        self._load(self.order)
+
+    def _load(self, order: Order) -> None:
+        """Fill every field from the order's draft and open the tab it was left on."""
+        self.form.load(order.draft)
+        self._loaded = True
+        self.verify.show_documents(order.draft.documents)
+        if order.draft.step == VERIFY:
+            validation = self.workflow.validate(order, order.draft)
+            if validation.ok:
+                self._open_verify(validation.application)
+                return
+            self.form.show_errors(validation.errors)
+        self._open_enter()
+
+    # --- tabs ----------------------------------------------------------------------------------------------
+
+    def _open_verify(self, application: Application | None) -> None:
+        self.verify.show_summary(self.order, application)
+        self.verify.show_documents(self.order.draft.documents)
+        self.tabs.enable_tab(VERIFY)
+        # Blur first: a focused Input in the hidden pane would pull the tabs back (TabbedContent bounce).
+        self.set_focus(None)
+        self.tabs.active = VERIFY
+        target = self.verify.documents or self.verify
+        target.focus()
+        self.current_tab = VERIFY
+
+    def _open_enter(self) -> None:
+        self.set_focus(None)
+        self.tabs.active = ENTER
+        self.tabs.disable_tab(VERIFY)
+        self.form.domains.input.focus()
+        self.current_tab = ENTER
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        tab = event.pane.id or ENTER
+        if tab == ENTER and self.current_tab == VERIFY:
+            self.action_back()   # clicking the first tab is the same as Back: Next must be passed again
+        self.current_tab = tab
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        tab = _TAB_ACTIONS.get(action)
+        if tab is not None and tab != self.current_tab:
+            return False
+        if action in _PROFESSIONAL_ONLY and self.session is not None and not self.product.is_professional:
+            return False
+        if self.busy and (action in _TAB_ACTIONS or action == "close"):
+            return None   # greyed out while a document is checked or the application is submitted
+        return True
+
+    # --- feedback ------------------------------------------------------------------------------------------
+
+    def _say(self, text: str, **kwargs: object) -> None:
+        """Notify with `text` shown literally (it may hold file names, domains or CA text)."""
+        self.notify(printable(text, allow_newlines=True), markup=False, **kwargs)
+
+    def _set_busy(self, step: str) -> None:
+        self.busy = step
+        self.set_class(bool(step), "-busy")
+        self.query_one("#progress-step", Static).update(literal(step + "…" if step else ""))
+
+    # --- drafts --------------------------------------------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(TextArea.Changed)
+    @on(Checkbox.Changed)
+    @on(RadioSet.Changed)
+    def _field_changed(self, event: Message) -> None:
+        control = getattr(event, "control", None)
+        if not self._loaded or self._closing or control is None or self.form not in control.ancestors:
+            return
+        # Reading ~20 widgets is cheap; keeping the values in the session means leaving never needs the widgets.
+        self.session.offer(self.form.values())
+        self._save_debounce.poke()
+
+    def _save_soon(self) -> None:
+        self._save_pending()
+
+    @work(thread=True, exit_on_error=False, group="draft-save", description="Saving the draft")
+    def _save_pending(self) -> None:
+        try:
+            self.session.save_pending()
+        except ConflictError as conflict:
+            self.app.call_from_thread(self._changed_elsewhere, conflict.current)
+        except NotEditableError as refused:
+            self.app.call_from_thread(self._not_editable, str(refused))
+
+    def _save_now(self, **extra: object) -> bool:
+        """Store what is typed (plus `extra`, e.g. the step) right away; False if that was not possible."""
+        self._save_debounce.cancel()
+        try:
+            self.session.save_values({**self.form.values(), **extra})
+        except ConflictError as conflict:
+            self._changed_elsewhere(conflict.current)
+            return False
+        except NotEditableError as refused:
+            self._not_editable(str(refused))
+            return False
+        return True
+
+    def _changed_elsewhere(self, current: Order) -> None:
+        self._say("This application was changed in another certwizard session; its newer version is loaded. "
+                  "Check the fields and make your last change again.", title="Changed in another session",
+                  severity="warning", timeout=10)
+        if not current.status.is_editable:
+            self._not_editable(f"it is now {current.status.label.lower()}")
+            return
+        self._load(current)
+
+    def _not_editable(self, reason: str) -> None:
+        self._say(f"This application can no longer be edited ({reason}). To change it, withdraw it in Unissued "
+                  "Certificates.", severity="warning", timeout=10)
+        self._closing = True
+        self.dismiss()
+
+    def action_close(self) -> None:
+        if self._closing:
+            return
+        if not self._save_now():
+            return
+        self._closing = True
+        self.dismiss()
+
+    def on_unmount(self) -> None:
+        if self.session is None or self._closing:
+            return
+        try:
+            self.session.save_pending()
+        except Exception:  # noqa: BLE001 - the app is closing: nobody is left to tell; the stored draft is intact
+            pass
+
+    # --- Enter Application ---------------------------------------------------------------------------------
+
+    def action_next(self) -> None:
+        draft = self.order.draft.model_copy(update=self.form.values())
+        validation = self.workflow.validate(self.order, draft)
+        if self._show_enter_errors(validation) and self._save_now(step=VERIFY):
+            self._open_verify(validation.application)
+
+    def _show_enter_errors(self, validation: DraftValidation) -> bool:
+        """Place every error at its field and focus the first; True when there is none."""
+        first = self.form.show_errors(validation.errors)
+        if validation.ok:
+            return True
+        if first is not None:
+            self.form.focus_row(first)
+        count = len(validation.errors)
+        placed = self.form.rows()
+        elsewhere = [message for name, message in validation.errors.items() if name not in placed]
+        summary = (f"{count} field{'s need' if count != 1 else ' needs'} attention; each one says what to change."
+                   if count else "The application is not complete yet.")
+        self._say("\n".join([summary, *elsewhere]), title="Not ready yet", severity="warning")
+        return False
+
+    def action_fill_profile(self) -> None:
+        kind = None if self.product.is_professional else ProfileKind.APPLICANT
+        self.app.push_screen(ProfilePickerDialog(self.workflow.profiles(kind)), self._profile_chosen)
+
+    def _profile_chosen(self, profile: Profile | None) -> None:
+        if profile is None:
+            return
+        typed = self.order.draft.model_copy(update=self.form.values())
+        self.form.load_contacts(self.workflow.apply_profile(typed, profile))
+        if self._save_now():
+            what = "company" if profile.kind is ProfileKind.COMPANY else "applicant"
+            self._say(f"Filled the {what} details from “{profile.label}”.")
+
+    # --- Verify Information --------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        self._save_now(step=ENTER)
+        self._open_enter()
+
+    def action_save_profile(self) -> None:
+        if not self._save_now():
+            return
+        draft = self.order.draft
+        suggestion = draft.company_name.strip() or draft.applicant_name.strip()
+        what = "applicant and company details" if self.product.is_professional else "applicant details"
+        self.app.push_screen(
+            TextPromptDialog("Save as profile", f"Keep the {what} to fill in later applications (F6 on the first "
+                             "tab). Name this profile:", suggestion, placeholder="e.g. Web team",
+                             check=lambda text: None if text.strip() else "Type a name, e.g. Web team"),
+            self._save_profile)
+
+    def _save_profile(self, label: str | None) -> None:
+        if label is None:
+            return
+        try:
+            saved = self.workflow.save_profiles(self.order.draft, label, self.product.is_professional)
+        except ValueError as refused:
+            self._say(str(refused), severity="warning")
+            return
+        kinds = " and ".join(profile.kind.value for profile in saved)
+        self._say(f"Saved “{saved[0].label}” ({kinds} details).")
+
+    def action_save_template(self) -> None:
+        if not self._save_now():
+            return
+        self.app.push_screen(
+            PathPromptDialog("Save the verification letter", TEMPLATE_EXPLANATION,
+                             value=f"~/certwizard-{self.order.id}-verification.pdf", extensions=(".pdf",),
+                             confirm_label="Save"),
+            self._template_path_given)
+
+    def _template_path_given(self, typed: str | None) -> None:
+        if typed:
+            self._set_busy("Writing the verification letter")
+            self._write_template(expand_path(typed))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="template",
+          description="Writing the verification letter")
+    def _write_template(self, path: Path) -> None:
+        from certwizard.verification_template import write_verification_template
+
+        try:
+            written = write_verification_template(self.order, self.order.draft, path)
+        except OSError as exc:
+            self.app.call_from_thread(self._say, f"The letter was not saved. {os_error_text(exc)}",
+                                      title="Not saved", severity="error", timeout=12)
+        else:
+            self.app.call_from_thread(self._say, f"Saved the letter to {written}. Print it, sign it, stamp it with "
+                                      "the company seal, photograph it and upload the picture (F4).",
+                                      title="Letter saved", timeout=12)
+        finally:
+            self.app.call_from_thread(self._set_busy, "")
+
+    # --- documents -----------------------------------------------------------------------------------------
+
+    def action_upload(self) -> None:
+        self.app.push_screen(
+            PathPromptDialog("Upload a qualification document", UPLOAD_EXPLANATION, value=self._last_folder,
+                             extensions=IMAGE_EXTENSIONS, confirm_label="Check and attach"),
+            self._upload_path_given)
+
+    def _upload_path_given(self, typed: str | None) -> None:
+        if not typed:
+            return
+        path = expand_path(typed)
+        self._last_folder = f"{path.parent}/"
+        self._set_busy(f"Checking {path.name}")
+        self._check_document(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Checking the document")
+    def _check_document(self, path: Path) -> None:
+        try:
+            check = inspect_document(path)
+            if check.ok:
+                self._attach_from_thread(check, check.display_name, check.warnings)
+            elif check.can_reencode:
+                self.app.call_from_thread(self._set_busy, f"Making a smaller copy of {check.display_name}")
+                self._offer_smaller_from_thread(check)
+            else:
+                self.app.call_from_thread(self._document_refused, check.display_name,
+                                          [problem.message for problem in check.problems])
+        finally:
+            self.app.call_from_thread(self._set_busy, "")
+
+    def _offer_smaller_from_thread(self, check: DocumentCheck) -> None:
+        try:
+            smaller = reencode_to_fit(check)
+        except DocumentError as exc:
+            reasons = [problem.message for problem in check.problems] + [str(exc)]
+            self.app.call_from_thread(self._document_refused, check.display_name, reasons)
+            return
+        self.app.call_from_thread(self._offer_smaller, check, smaller)
+
+    def _offer_smaller(self, check: DocumentCheck, smaller: ReencodedImage) -> None:
+        text = template(
+            "[b]$name[/b] is $size, over the 500 KB limit. A smaller copy was made: $kind, [b]$new_size[/b], "
+            "$width×$height pixels$quality ($scale of the original width). Your file is not changed.\n\n"
+            "Look at the numbers: text on the letter must stay readable. Attach the smaller copy?",
+            name=check.display_name, size=format_size(check.size), kind=smaller.kind,
+            new_size=format_size(smaller.size), width=smaller.width, height=smaller.height,
+            quality=f", JPEG quality {smaller.quality}" if smaller.quality else "",
+            scale=f"{smaller.scale:.0%}")
+        self.app.push_screen(ConfirmDialog("Attach a smaller copy?", text, "Attach the copy", destructive=False),
+                             lambda attach: self._smaller_answered(attach, smaller, check.display_name))
+
+    def _smaller_answered(self, attach: bool | None, smaller: ReencodedImage, name: str) -> None:
+        if attach:
+            self._set_busy(f"Attaching the smaller copy of {name}")
+            self._attach_smaller(smaller, name)
+        else:
+            self._say(f"{name} was not attached. Crop or shrink it to under 500 KB and upload it again.")
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Attaching the document")
+    def _attach_smaller(self, smaller: ReencodedImage, name: str) -> None:
+        try:
+            self._attach_from_thread(smaller, name, ())
+        finally:
+            self.app.call_from_thread(self._set_busy, "")
+
+    def _attach_from_thread(self, accepted: DocumentCheck | ReencodedImage, name: str, warnings) -> None:
+        try:
+            order = self.session.attach(accepted, name)
+        except ConflictError as conflict:
+            self.app.call_from_thread(self._changed_elsewhere, conflict.current)
+            return
+        except (DocumentError, NotEditableError, OSError) as refused:
+            self.app.call_from_thread(self._document_refused, name, [str(refused)])
+            return
+        notes = [warning.message for warning in warnings]
+        self.app.call_from_thread(self._attached, order, name, notes)
+
+    def _attached(self, order: Order, name: str, notes: list[str]) -> None:
+        self.verify.show_documents(order.draft.documents)
+        row = self.verify.documents_row
+        if row is not None:
+            row.set_error(None)
+        self._say("\n".join([f"Attached {name}.", *notes]), title="Document attached",
+                  severity="warning" if notes else "information")
+
+    def _document_refused(self, name: str, reasons: list[str]) -> None:
+        row = self.verify.documents_row
+        message = "\n".join([f"{name} was not attached:", *(f"• {reason}" for reason in reasons)])
+        if row is not None:
+            row.set_error(message)
+        self._say(f"{name} was not attached; the reasons are shown under Documents.", severity="error")
+
+    @on(DocumentsList.RemoveRequested)
+    def _remove_requested(self, event: DocumentsList.RemoveRequested) -> None:
+        if self.busy:
+            return
+        self._set_busy(f"Removing {event.display_name}")
+        self._remove_document(event.document_id, event.display_name)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Removing the document")
+    def _remove_document(self, document_id: str, name: str) -> None:
+        try:
+            order = self.session.remove(document_id)
+        except ConflictError as conflict:
+            self.app.call_from_thread(self._changed_elsewhere, conflict.current)
+        except (DocumentError, NotEditableError, OSError) as refused:
+            self.app.call_from_thread(self._say, f"{name} was not removed: {refused}", severity="error")
+        else:
+            self.app.call_from_thread(self._removed, order, name)
+        finally:
+            self.app.call_from_thread(self._set_busy, "")
+
+    def _removed(self, order: Order, name: str) -> None:
+        self.verify.show_documents(order.draft.documents)
+        self._say(f"Removed {name} from this application.")
+
+    # --- submitting ----------------------------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        if not self._save_now():
+            return
+        validation = self.workflow.validate(self.order, for_submission=True)
+        if not validation.ok:
+            self._show_submission_errors(validation.errors)
+            return
+        text = Content("\n").join([
+            application_summary(self.order, validation.application),
+            literal(f"Documents  {len(self.order.draft.documents)}"),
+            Content(""),
+            Content("Once submitted, the application can be changed only by withdrawing it."),
+        ])
+        self.app.push_screen(ConfirmDialog("Submit the application?", text, "Submit", destructive=False),
+                             self._submit_confirmed)
+
+    def _submit_confirmed(self, confirmed: bool | None) -> None:
+        if not confirmed:
+            return
+        draft = self.order.draft
+        if draft.csr_mode == CsrMode.AUTOMATIC and draft.encrypt_key:
+            self.app.push_screen(PassphraseDialog(), self._passphrase_given)
+        else:
+            self._start_submit(None)
+
+    def _passphrase_given(self, passphrase: bytes | None) -> None:
+        if passphrase is None:
+            self._say("Not submitted: the key needs a passphrase. Submit again and type one, or untick "
+                      "“Protect the key with a passphrase” on the first tab.", severity="warning")
+            return
+        self._start_submit(passphrase)
+
+    def _start_submit(self, passphrase: bytes | None) -> None:
+        self._set_busy("Submitting the application")
+        self._submit_worker(passphrase)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="Submitting the application")
+    def _submit_worker(self, passphrase: bytes | None) -> None:
+        def progress(step: str) -> None:
+            self.app.call_from_thread(self._set_busy, step)
+
+        try:
+            order = self.workflow.submit(self.order_id, passphrase, progress)
+        except ApplicationInvalidError as refused:
+            self.app.call_from_thread(self._submission_refused, refused.errors)
+        except SUBMISSION_FAILURES as failed:
+            self.app.call_from_thread(self._say, f"The application was not submitted: {failed}",
+                                      title="Not submitted", severity="error", timeout=15)
+        else:
+            self.app.call_from_thread(self._submitted, order)
+        finally:
+            self.app.call_from_thread(self._set_busy, "")
+
+    def _submission_refused(self, errors: dict[str, str]) -> None:
+        self.session.reload()
+        self._show_submission_errors(errors)
+
+    def _show_submission_errors(self, errors: dict[str, str]) -> None:
+        """Errors of the first tab go back there; the documents error stays here, under the documents."""
+        on_enter = {name: message for name, message in errors.items() if name not in VERIFY_ERRORS}
+        if on_enter:
+            self.action_back()
+            self._show_enter_errors(DraftValidation(errors=on_enter))
+            return
+        row = self.verify.documents_row
+        if "documents" in errors and row is not None:
+            row.set_error(errors["documents"])
+            row.control.focus()
+            self.verify.scroll_to_widget(row, animate=False)
+        self._say("\n".join(errors.values()), title="Not submitted", severity="warning", timeout=12)
+
+    def _submitted(self, order: Order) -> None:
+        title = self.app.services.authorities.get(order.authority).title
+        self.app.push_screen(SubmittedDialog(order, title), lambda _: self._leave_after_submit(order))
+
+    def _leave_after_submit(self, order: Order) -> None:
+        self._closing = True
+        self.dismiss()
+        self.app.post_message(OrdersChanged(order.id))
+        self.app.post_message(ShowUnissued(order.id))
+
+
+TEMPLATE_EXPLANATION = ("certwizard writes the verification letter as a PDF, pre-filled with this application. "
+                        "Print it, sign it and stamp it with the company seal. An existing file is never "
+                        "overwritten.")
+UPLOAD_EXPLANATION = ("The photographed or scanned letter (or another document the authority asked for): a PNG "
+                      "or JPEG of at most 500 KB. The file is checked, then a copy is kept in certwizard's data "
+                      "folder.")
+VERIFY_ERRORS = ("documents", "passphrase")
+SUBMISSION_FAILURES = (AuthorityError, IllegalTransitionError, KeyFileError, CsrSelfCheckError, StorageError, OSError)

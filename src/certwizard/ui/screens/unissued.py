@@ -1,0 +1,326 @@
+"""Unissued Certificates: every submitted application not yet issued, and exactly what to do about each.
+
+Rows that change while the user looks (issued by a background refresh, withdrawn here) stay listed until the
+screen is left, with their new status, so nothing vanishes under the cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from certwizard.domain.fields import format_phone
+from certwizard.domain.models import Order
+from certwizard.domain.status import OrderStatus
+from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.messages import OrdersChanged
+from certwizard.ui.safe import literal, template
+from certwizard.ui.screens.certificates import (
+    ColumnSpec,
+    OrderTable,
+    domains_summary,
+    matches,
+    next_action,
+    order_domains,
+    review_overdue,
+    table_cell,
+    when,
+)
+
+WITHDRAW_CONSEQUENCE = (
+    "The application goes back to draft with everything kept; you can modify it and submit again. "
+    "The CA stops reviewing it; review time starts again on resubmission.")
+
+UNISSUED_COLUMNS = (
+    ColumnSpec("domains", "Domains", 18, 20),
+    ColumnSpec("type", "Type", None, 16),
+    ColumnSpec("status", "Status", 19, 19),
+    ColumnSpec("submitted", "Submitted", None, 12),
+    ColumnSpec("expected", "Expected", 12, 12),
+    ColumnSpec("validity", "Validity", None, 8),
+    ColumnSpec("next", "Next action", 0, 0),
+)
+
+
+class SortKey:
+    """The columns `s` cycles through, each with how to compare two orders by it."""
+
+    def __init__(self, column: str, label: str, key: Callable[[Order], object]) -> None:
+        self.column, self.label, self.key = column, label, key
+
+
+def _moment(value: datetime | None) -> float:
+    return value.timestamp() if value else float("inf")
+
+
+SORT_KEYS = (
+    SortKey("submitted", "Submitted", lambda o: _moment(o.submitted_at)),
+    SortKey("expected", "Expected", lambda o: _moment(o.expected_issuance_at)),
+    SortKey("domains", "Domains", lambda o: domains_summary(order_domains(o)).casefold()),
+    SortKey("type", "Type", lambda o: o.product.certificate_type),
+    SortKey("status", "Status", lambda o: o.status.label),
+    SortKey("validity", "Validity", lambda o: o.product.validity_days),
+)
+
+
+def unissued_cells(order: Order, now: datetime) -> dict[str, Text]:
+    product = order.product
+    return {
+        "domains": table_cell(domains_summary(order_domains(order))),
+        "type": table_cell(product.certificate_type),
+        "status": table_cell(order.status.label),
+        "submitted": table_cell(when(order.submitted_at, now)),
+        "expected": table_cell(when(order.expected_issuance_at, now)),
+        "validity": table_cell(f"{product.validity_days} days"),
+        "next": table_cell(next_action(order, now)),
+    }
+
+
+# --- the detail panel: the next action in full -------------------------------------------------------------
+
+def detail_text(order: Order, now: datetime) -> Content:
+    """Everything the user needs to act on the selected application."""
+    head = template("[b]$domains[/b]\n$type · $validity days · submitted $submitted\n\n",
+                    domains=", ".join(order_domains(order)), type=order.product.certificate_type,
+                    validity=order.product.validity_days, submitted=when(order.submitted_at, now))
+    return head + _what_to_do(order, now)
+
+
+def _what_to_do(order: Order, now: datetime) -> Content:
+    status = order.status
+    if status is OrderStatus.DOMAIN_VERIFICATION:
+        return _domain_validation_steps(order)
+    if status is OrderStatus.UNDER_REVIEW:
+        return _review_guidance(order, now)
+    if status is OrderStatus.REVIEW_FAILED:
+        return template("[b]Review failed:[/b] $reason\n\nWithdraw it (w), fix the application (e), and submit "
+                        "again.", reason=order.status_reason or "the CA gave no reason")
+    if status is OrderStatus.ISSUED:
+        valid = order.certificate.not_after if order.certificate else None
+        return template("[b]Issued[/b] (valid until $until). Export it from the Certificates list, e.g. "
+                        "certwizard export $id --server nginx --out DIR", until=when(valid, now), id=order.id)
+    if status is OrderStatus.DRAFT:
+        return Content("Withdrawn: back to draft with everything kept. Press e to edit it and submit again.")
+    return literal(next_action(order, now))
+
+
+def _domain_validation_steps(order: Order) -> Content:
+    if not order.domain_validations:
+        return Content("The CA has not said yet what to publish; press r to ask again.")
+    parts = [template("Prove you control each domain: publish [b]either[/b] the DNS record or the file, then press [b]v[/b] "
+                      "(Published, verify now).\n")]
+    for check in order.domain_validations:
+        parts.append(template(
+            "\n[b]$domain[/b]\n"
+            "  DNS   name    $name\n"
+            "        type    $type\n"
+            "        value   $value\n"
+            "  File  URL     $url\n"
+            "        content $content\n",
+            domain=check.domain, name=check.dns_name, type=check.dns_type, value=check.dns_value,
+            url=check.file_url, content=check.file_content))
+    return Content("").join(parts)
+
+
+def _review_guidance(order: Order, now: datetime) -> Content:
+    expected = when(order.expected_issuance_at, now)
+    applicant = order.application.applicant if order.application else None
+    contact = (template("The CA may call $phone or e-mail $email.", phone=format_phone(applicant.phone),
+                        email=applicant.email)
+               if applicant else Content(""))
+    text = template("[b]Under review[/b], expected by $expected.\nKeep your phone on and watch your mailbox "
+                    "(and spam folder). ", expected=expected) + contact
+    if review_overdue(order, now):
+        level = ("Answer the CA's call and e-mail, and check the company name, phone and registration number."
+                 if order.product.is_professional else
+                 "Check that the DNS record or file is still published.")
+        text += template("\n\n[b]Taking longer than expected.[/b] $level If nothing happens, contact the CA "
+                         "with reference $ref.", level=level, ref=order.authority_ref or "(none)")
+    return text
+
+
+# --- the screen --------------------------------------------------------------------------------------------
+
+class UnissuedScreen(Screen):
+    BINDINGS = [
+        Binding("escape", "back", "Back", show=True),
+        Binding("c", "back", "Certificates", show=False),
+        # Filter and sort keys are listed on the sort line above the table: the Footer has no room at 80 columns.
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("s", "sort", "Sort", show=False),
+        Binding("S", "reverse", "Reverse", show=False),
+        Binding("v", "verify", "Verify", show=True),
+        Binding("w", "withdraw", "Withdraw", show=True),
+        Binding("w", "withdraw_blocked", "Withdraw: issued, not possible", show=True),
+        Binding("e", "edit", "Edit", show=True),
+        Binding("r", "app.check_status", "Refresh", show=True),
+        Binding("enter", "leave_filter", "Table", show=False, priority=True),
+    ]
+    AUTO_FOCUS = "#unissued"
+
+    def __init__(self, select: str | None = None) -> None:
+        super().__init__(id="unissued")
+        self.sub_title = "Unissued Certificates"
+        self._select = select
+        self._orders: dict[str, Order] = {}
+        self._seen: set[str] = set()           # listed during this visit: kept even once issued or withdrawn
+        self._sort = 0
+        self._reverse = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="sort-line")
+        yield Input(placeholder="/ filter by domain, type or status", id="filter", classes="filter")
+        yield OrderTable(UNISSUED_COLUMNS, wide_from=116, id="unissued")
+        with VerticalScroll(id="detail-scroll", classes="details"):
+            yield Static(id="detail")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload(select=self._select)
+
+    # --- data --------------------------------------------------------------------------------------------
+
+    def reload(self, select: str | None = None) -> None:
+        workflow = self.app.workflow
+        unissued = [order for order in workflow.orders() if order.status.is_unissued or order.id in self._seen]
+        self._seen.update(order.id for order in unissued)
+        self._orders = {order.id: order for order in unissued}
+        self._show(select)
+
+    def _show(self, select: str | None = None) -> None:
+        now = self.app.now()
+        query = self.query_one("#filter", Input).value
+        sort = SORT_KEYS[self._sort]
+        ordered = sorted(self._orders.values(), key=sort.key, reverse=self._reverse)
+        rows = []
+        for order in ordered:
+            cells = unissued_cells(order, now)
+            if matches(query, (cells["domains"].plain, ", ".join(order_domains(order)), cells["type"].plain,
+                               cells["status"].plain)):
+                rows.append((order.id, cells))
+        arrow = "▼" if self._reverse else "▲"
+        self.query_one("#sort-line", Static).update(literal(
+            f"{len(rows)} of {len(self._orders)} unissued · sorted by {sort.label} {arrow} · "
+            "s sort · S reverse · / filter"))
+        self.table.show(rows, keep=select, labels={sort.column: f"{sort.label} {arrow}"})
+        self._selection_changed()
+
+    @property
+    def table(self) -> OrderTable:
+        return self.query_one("#unissued", OrderTable)
+
+    @property
+    def selected(self) -> Order | None:
+        order_id = self.table.selected_id
+        return self._orders.get(order_id) if order_id else None
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self._show()
+
+    @on(DataTable.RowHighlighted, "#unissued")
+    def _selection_changed(self) -> None:
+        order = self.selected
+        if order is None:
+            message = ("No application matches the filter; Escape clears it." if self._orders else
+                       "Nothing is waiting for the CA. Submitted applications appear here until they are issued.")
+            self.query_one("#detail", Static).update(literal(message))
+        else:
+            self.query_one("#detail", Static).update(detail_text(order, self.app.now()))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Footer keys follow the selected row; an impossible withdraw is shown greyed with its reason."""
+        order = self.selected
+        status = order.status if order else None
+        if action == "withdraw":
+            return status is not None and status.is_unissued
+        if action == "withdraw_blocked":
+            return None if status is OrderStatus.ISSUED else False
+        if action == "verify":
+            return status is OrderStatus.DOMAIN_VERIFICATION
+        if action == "edit":
+            return status is not None and status.is_editable
+        return True
+
+    # --- actions -----------------------------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.value or self.focused is filter_input:
+            filter_input.value = ""
+            self.table.focus()
+            return
+        self.dismiss()
+
+    def action_leave_filter(self) -> None:
+        if self.focused is self.query_one("#filter", Input):
+            self.table.focus()
+        elif (order := self.selected) is not None and order.status.is_editable:
+            self.action_edit()
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_sort(self) -> None:
+        self._sort = (self._sort + 1) % len(SORT_KEYS)
+        self._show()
+
+    def action_reverse(self) -> None:
+        self._reverse = not self._reverse
+        self._show()
+
+    def action_withdraw_blocked(self) -> None:
+        """Never runs (the key is disabled); kept so the Footer can show why withdraw is not possible."""
+
+    def action_edit(self) -> None:
+        order = self.selected
+        if order is not None and order.status.is_editable:
+            self.app.open_order(order)
+
+    def action_verify(self) -> None:
+        order = self.selected
+        if order is not None:
+            self.notify("Asking the CA to check the published record…")
+            self._verify(order.id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ca",
+          description="Asking the CA to verify the domain")
+    def _verify(self, order_id: str) -> None:
+        order = self.app.workflow.confirm_domain_validation(order_id)
+        self.app.call_from_thread(self._acted, order, f"Domain verified: now {order.status.label.lower()}.")
+
+    def action_withdraw(self) -> None:
+        order = self.selected
+        if order is None:
+            return
+        title = template("Withdraw the application for $names?", names=domains_summary(order_domains(order)))
+        self.app.push_screen(ConfirmDialog(title, WITHDRAW_CONSEQUENCE, "Withdraw"),
+                             lambda yes: self._withdraw(order.id) if yes else None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="ca", description="Withdrawing the application")
+    def _withdraw(self, order_id: str) -> None:
+        order = self.app.workflow.withdraw(order_id)
+        self.app.call_from_thread(self._withdrawn, order)
+
+    def _withdrawn(self, order: Order) -> None:
+        self._acted(order, "Withdrawn: the application is a draft again, with everything kept.")
+        self.app.push_screen(
+            ConfirmDialog("Edit it now?", "Open the application to modify it and submit again. You can also do "
+                          "it later from the Certificates list.", "Edit now", cancel_label="Later",
+                          destructive=False),
+            lambda yes: self.app.open_order(order) if yes else None)
+
+    def _acted(self, order: Order, message: str) -> None:
+        self.notify(message, markup=False)
+        self.post_message(OrdersChanged(order.id))

@@ -1,0 +1,71 @@
+"""The Applicant section: the person the certificate authority contacts (name, phone, e-mail, ID number)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Select, Static
+
+from certwizard.domain.models import APPLICANT_FIELDS, ApplicationDraft
+from certwizard.ui.widgets.field_row import FieldRow
+
+# (draft field, label, placeholder showing accepted forms, hint under the field)
+APPLICANT_ROWS: tuple[tuple[str, str, str, str | None], ...] = (
+    ("applicant_name", "Name", "your full name, e.g. Li Lei", None),
+    ("applicant_phone", "Phone", "with country code, e.g. +86 138 0013 8000",
+     "The certificate authority may call this number."),
+    ("applicant_email", "E-mail", "a full address, e.g. admin@example.com",
+     "The authority sends its verification e-mail here: watch this mailbox."),
+    ("applicant_id_number", "ID number", "e.g. 11010519491231002X or passport E12345678", None),
+)
+
+
+def input_id(field_name: str) -> str:
+    return f"f-{field_name}"
+
+
+def set_select(select: Select, value: object, fallback: object = Select.NULL) -> None:
+    """Select `value` if it is one of the options, else `fallback`, else the prompt (never raises on stale data)."""
+    legal = select._legal_values  # noqa: SLF001 - Select has no public "is this an option" lookup
+    for candidate in (value, fallback):
+        if candidate is not Select.NULL and candidate in legal:
+            select.value = candidate
+            return
+    if Select.NULL in legal:
+        select.clear()
+
+
+def select_text(select: Select) -> str:
+    return "" if select.is_blank() else str(select.value)
+
+
+class SectionTitle(Static):
+    DEFAULT_CSS = """
+    SectionTitle {
+        text-style: bold;
+        color: $text-accent;
+        margin: 1 0 0 0;
+        padding: 0 1;
+        border-bottom: solid $primary-muted;
+    }
+    """
+
+
+class ApplicantForm(Vertical):
+    DEFAULT_CSS = """
+    ApplicantForm {
+        height: auto;
+    }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield SectionTitle("Applicant")
+        for name, label, placeholder, hint in APPLICANT_ROWS:
+            yield FieldRow(label, Input(placeholder=placeholder, id=input_id(name)), field_name=name, hint=hint)
+
+    def values(self) -> dict[str, str]:
+        return {name: self.query_one(f"#{input_id(name)}", Input).value for name in APPLICANT_FIELDS}
+
+    def load(self, draft: ApplicationDraft) -> None:
+        for name in APPLICANT_FIELDS:
+            self.query_one(f"#{input_id(name)}", Input).value = getattr(draft, name)

@@ -1,0 +1,134 @@
+"""The Enter Application tab: Domains to Bind, Applicant, Company (OV/EV only) and CSR Generation.
+
+The form only shows and collects raw text (`values()` / `load()`); validation is the domain's
+(`workflow.validate`), whose `{draft field: message}` errors `show_errors` places at the fields.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from certwizard.domain.models import ApplicationDraft, CsrMode
+from certwizard.domain.products import Product
+from certwizard.ui.widgets.applicant_form import ApplicantForm, SectionTitle
+from certwizard.ui.widgets.company_form import CompanyForm
+from certwizard.ui.widgets.csr_mode import CsrModeField
+from certwizard.ui.widgets.domains_field import DomainsField
+from certwizard.ui.widgets.field_row import FieldRow
+
+NEXT_HINT = "When everything is filled in, press F8 (Next): it checks every field and opens Verify Information."
+
+
+class EnterApplicationForm(VerticalScroll, can_focus=False):
+    DEFAULT_CSS = """
+    EnterApplicationForm {
+        height: 1fr;
+        padding: 0 1;
+    }
+    EnterApplicationForm > .next-hint {
+        margin: 1 0;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    """
+
+    def __init__(self, product: Product) -> None:
+        super().__init__(id="enter-form")
+        self.product = product
+
+    def compose(self) -> ComposeResult:
+        yield DomainsField(self.product)
+        yield ApplicantForm()
+        if self.product.is_professional:
+            yield CompanyForm()
+        yield SectionTitle("CSR Generation")
+        yield CsrModeField(self.product, domains=self._bound_names)
+        yield Static(NEXT_HINT, classes="next-hint")
+
+    # --- parts ---------------------------------------------------------------------------------------------
+
+    @property
+    def domains(self) -> DomainsField:
+        return self.query_one(DomainsField)
+
+    @property
+    def applicant(self) -> ApplicantForm:
+        return self.query_one(ApplicantForm)
+
+    @property
+    def company(self) -> CompanyForm | None:
+        found = self.query(CompanyForm)
+        return found.first() if found else None
+
+    @property
+    def csr(self) -> CsrModeField:
+        return self.query_one(CsrModeField)
+
+    def _bound_names(self) -> list[str] | None:
+        check = self.domains.last_check
+        return check.names if check is not None and check.ok else None
+
+    # --- values --------------------------------------------------------------------------------------------
+
+    def values(self) -> dict[str, object]:
+        """Everything typed, by draft field name (company fields only for professional products)."""
+        values: dict[str, object] = {"domains": self.domains.input.value, **self.applicant.values()}
+        if self.company is not None:
+            values.update(self.company.values())
+        values.update(self.csr.values())
+        return values
+
+    def read_draft(self, base: ApplicationDraft) -> ApplicationDraft:
+        return base.model_copy(update=self.values())
+
+    def load(self, draft: ApplicationDraft) -> None:
+        self.domains.load(draft.domains)
+        self.load_contacts(draft)
+        self.csr.load(draft)
+
+    def load_contacts(self, draft: ApplicationDraft) -> None:
+        """Only the applicant (and company) fields, e.g. after filling them from a saved profile."""
+        self.applicant.load(draft)
+        if self.company is not None:
+            self.company.load(draft)
+
+    # --- errors --------------------------------------------------------------------------------------------
+
+    def rows(self) -> dict[str, FieldRow]:
+        """The visible row of every field, in reading order."""
+        rows = {"domains": self.domains.row}
+        rows.update({row.field_name: row for row in self.applicant.query(FieldRow)})
+        if self.company is not None:
+            rows.update(self.company.rows())
+        rows.update(self.csr.rows())
+        return rows
+
+    def show_errors(self, errors: dict[str, str]) -> FieldRow | None:
+        """Show each error at its field and clear the others; returns the first invalid row on screen."""
+        first: FieldRow | None = None
+        for name, row in self.rows().items():
+            message = errors.get(name)
+            if name == "csr_pem" and message and self._lint_panel_shows_problems():
+                message = ("This CSR cannot be used: the problems are listed below. Fix them and paste it "
+                           "again, or switch CSR generation to Automatic.")
+            row.set_error(message)
+            if message and first is None:
+                first = row
+        return first
+
+    def _lint_panel_shows_problems(self) -> bool:
+        report = self.csr.lint_panel.report
+        return self.csr.mode is CsrMode.MANUAL and report is not None and not report.ok
+
+    def focus_row(self, row: FieldRow) -> None:
+        """Focus the row's control and scroll so the label and the error are both visible."""
+        row.control.focus(scroll_visible=False)
+        self.scroll_to_widget(row, animate=False, top=False)
+
+    # --- reactions -----------------------------------------------------------------------------------------
+
+    def on_domains_field_checked(self, _: DomainsField.Checked) -> None:
+        if self.csr.mode is CsrMode.MANUAL:
+            self.csr.relint()

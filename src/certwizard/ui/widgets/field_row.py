@@ -1,0 +1,122 @@
+"""One labelled form field: label, control, optional hint, and the error shown under the control.
+
+Every field on the Apply screen is a FieldRow named by its draft field (`applicant_email`...), so a
+`{field name: message}` dict from validation lands at the right place with `set_error`.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widget import Widget
+from textual.widgets import Checkbox, Input, Label, RadioSet, Select, Static, TextArea
+
+from certwizard.ui.safe import literal_multiline
+
+
+def control_value(control: Widget) -> object:
+    """The current value of a form control, whatever its kind."""
+    if isinstance(control, TextArea):
+        return control.text
+    if isinstance(control, RadioSet):
+        return control.pressed_index
+    if isinstance(control, (Input, Select, Checkbox)):
+        return control.value
+    return None
+
+
+class FieldRow(Horizontal):
+    """`label | control`, with the error (when there is one) and then the hint underneath the control."""
+
+    DEFAULT_CSS = """
+    FieldRow {
+        height: auto;
+        width: 1fr;
+    }
+    FieldRow > .field-label {
+        width: 19;
+        padding: 1 1 0 0;
+        text-align: right;
+        color: $text-muted;
+    }
+    FieldRow.-required > .field-label {
+        color: $text;
+    }
+    FieldRow > .field-body {
+        width: 1fr;
+        height: auto;
+    }
+    FieldRow .field-hint {
+        color: $text-muted;
+        padding: 0 1;
+    }
+    FieldRow .-error {
+        color: $text-error;
+        padding: 0 1;
+        display: none;
+    }
+    FieldRow .-error.-shown {
+        display: block;
+    }
+    FieldRow TextArea.-invalid, FieldRow Select.-invalid > SelectCurrent {
+        border: tall $error 60%;
+    }
+    """
+
+    def __init__(self, label: str, control: Widget, *, field_name: str, hint: str | Content | None = None,
+                 required: bool = True, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id or f"row-{field_name}", classes=classes)
+        self.field_name = field_name
+        self.control = control
+        self._label = label
+        self._hint = hint
+        self._value_at_error: object = None
+        self.set_class(required, "-required")
+
+    def compose(self) -> ComposeResult:
+        yield Label(self._label, classes="field-label")
+        with Vertical(classes="field-body"):
+            yield self.control
+            yield Label("", classes="-error")
+            if self._hint is not None:
+                yield Static(self._hint, classes="field-hint")
+
+    @property
+    def error_label(self) -> Label:
+        return self.query_one("Label.-error", Label)
+
+    @property
+    def error(self) -> str:
+        """The message shown now ('' when none); plain text, for tests and summaries."""
+        label = self.error_label
+        return str(label.content) if label.has_class("-shown") else ""
+
+    def set_error(self, message: str | None) -> None:
+        """Show `message` under the control (literal text, may span lines) and mark the control invalid; None clears."""
+        label = self.error_label
+        label.update(literal_multiline(message or ""))
+        label.set_class(bool(message), "-shown")
+        self.control.set_class(bool(message), "-invalid")
+        self._value_at_error = control_value(self.control) if message else None
+
+    def value_changed(self) -> None:
+        """The user edited the control: an error about the old value no longer applies."""
+        if not self.error:
+            return
+        if control_value(self.control) == self._value_at_error:
+            self.control.add_class("-invalid")   # Input drops the class on every change; keep it
+        else:
+            self.set_error(None)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input is self.control:
+            self.value_changed()
+
+    def on_select_changed(self, event: Select.Changed) -> None:
+        if event.select is self.control:
+            self.value_changed()
+
+    def on_text_area_changed(self, event: TextArea.Changed) -> None:
+        if event.text_area is self.control:
+            self.value_changed()

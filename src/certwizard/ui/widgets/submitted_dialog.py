@@ -1,0 +1,95 @@
+"""Shown once an application has gone to the certificate authority: what happens next and what to do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Footer, Static
+
+from certwizard.domain import fields
+from certwizard.domain.models import Order
+from certwizard.domain.status import OrderStatus
+from certwizard.ui.safe import literal, template
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def _bullet(text: Content | str) -> Content:
+    return Content("• ").append(text if isinstance(text, Content) else literal(text))
+
+
+def what_next(order: Order) -> Content:
+    """Phone, mailbox, expected time, and for DV the record or file to publish for each domain."""
+    application = order.application
+    lines: list[Content] = [template("[b]Your application for $domains is with the certificate authority.[/b]",
+                                     domains=", ".join(order.bound_domains))]
+    if application is not None:
+        phones = [fields.format_phone(application.applicant.phone)]
+        if application.company is not None:
+            phones.insert(0, fields.format_phone(application.company.phone))
+        lines.append(_bullet(template("Keep your phone on ($phones): the authority may call to confirm.",
+                                      phones=" / ".join(phones))))
+        lines.append(_bullet(template("Watch the mailbox of $email for the authority's e-mails.",
+                                      email=application.applicant.email)))
+    if order.expected_issuance_at is not None:
+        lines.append(_bullet(template("Expected issuance: $when.", when=local_time(order.expected_issuance_at))))
+    if order.status is OrderStatus.DOMAIN_VERIFICATION and order.domain_validations:
+        lines.append(Content.styled("\nProve you control each domain: publish ONE of these, then confirm it in "
+                                    "Unissued Certificates.", "bold"))
+        for validation in order.domain_validations:
+            lines.append(template("[b]$domain[/b]", domain=validation.domain))
+            lines.append(template("  DNS: $type record $name = $value", type=validation.dns_type,
+                                  name=validation.dns_name, value=validation.dns_value))
+            lines.append(template("  or file: $url containing $content", url=validation.file_url,
+                                  content=validation.file_content))
+    elif order.status is OrderStatus.REVIEW_FAILED:
+        lines.append(_bullet(template("The authority refused it: $reason", reason=order.status_reason)))
+    lines.append(Content("\nAll of this stays visible in Unissued Certificates, where the application can be "
+                         "followed, confirmed or withdrawn."))
+    return Content("\n").join(lines)
+
+
+class SubmittedDialog(ModalScreen[None]):
+    DEFAULT_CSS = """
+    SubmittedDialog .dialog-box {
+        width: 90;
+        border: round $success;
+        padding: 0 1;
+    }
+    SubmittedDialog VerticalScroll {
+        height: auto;
+        max-height: 16;
+    }
+    """
+
+    BINDINGS = [Binding("escape,enter", "close", "OK", show=True)]
+
+    def __init__(self, order: Order, authority_title: str) -> None:
+        super().__init__(classes="dialog")
+        self.order = order
+        self._authority_title = authority_title
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box") as box:
+            box.border_title = literal(f"Submitted to {self._authority_title}")
+            with VerticalScroll(can_focus=True):
+                yield Static(what_next(self.order), id="what-next")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK, show Unissued Certificates", variant="success", id="ok")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#ok", Button).focus()
+
+    def on_button_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,143 @@
+"""The Verify Information tab: what the product requires, the application as it will be sent, and the documents."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from certwizard.domain import fields
+from certwizard.domain.models import Application, AutomaticCsr, Document, Order
+from certwizard.domain.products import Product
+from certwizard.ui.safe import literal, template
+from certwizard.ui.widgets.applicant_form import SectionTitle
+from certwizard.ui.widgets.csr_mode import describe_automatic
+from certwizard.ui.widgets.documents_list import DocumentsList
+from certwizard.ui.widgets.field_row import FieldRow
+
+
+def review_time(product: Product) -> str:
+    """'up to 48 hours', '3 to 7 days'."""
+    low, high = product.review_hours
+    if high <= 48:
+        return f"up to {high} hours"
+    return f"{low // 24} to {high // 24} days"
+
+
+def requirements(product: Product) -> Content:
+    """What this product needs from the user, before and after Submit."""
+    title = template("[b]What $name ($kind) needs[/b]", name=product.name, kind=product.certificate_type)
+    if product.is_professional:
+        points = [
+            "Company details (first tab): the authority's staff check them against official records.",
+            "A verification letter, signed and stamped with the company seal: save the pre-filled template "
+            "(F3), print it, sign and stamp it, then photograph or scan it.",
+            "Upload the picture (F4): PNG or JPEG, at most 500 KB. A bigger picture can be re-encoded to fit.",
+            "Keep the company phone reachable: the authority calls it to confirm the application.",
+            f"Review usually takes {review_time(product)}; watch the applicant's mailbox.",
+        ]
+    else:
+        points = [
+            "The applicant's details and the domain names from the first tab; no documents.",
+            "After you submit, the authority gives you a DNS TXT record (or a file for the web server) for each "
+            "domain. Publish it, then confirm it in Unissued Certificates, where the instructions stay.",
+            f"The authority writes to the applicant's e-mail. Review usually takes {review_time(product)}.",
+        ]
+    return Content("\n").join([title, *(Content("• ").append(point) for point in points)])
+
+
+def _line(label: str, value: Content | str) -> Content:
+    shown = value if isinstance(value, Content) else literal(value)
+    return Content.styled(f"{label:<11}", "dim").append(shown)
+
+
+def application_summary(order: Order, application: Application) -> Content:
+    """The validated, normalised application, as the authority will receive it."""
+    product = order.product
+    applicant = application.applicant
+    lines = [
+        _line("Product", f"{product.name}, {product.certificate_type}, {product.validity_days} days"),
+        _line("Domains", ", ".join(application.domains) + "  (the first is the common name)"),
+        _line("Applicant", f"{applicant.name}, {fields.format_phone(applicant.phone)}, {applicant.email}"),
+        _line("ID number", applicant.id_number),
+    ]
+    company = application.company
+    if company is not None:
+        location = company.location
+        province = fields.subdivision_name(location.province)
+        lines += [
+            _line("Company", f"{company.name} ({company.company_type.label}), org. ID {company.organization_id}"),
+            _line("Phone", fields.format_phone(company.phone)),
+            _line("Address", f"{company.address}, {location.city}, {province}, {location.country} "
+                             f"{company.zip_code}"),
+        ]
+    csr = application.csr
+    if isinstance(csr, AutomaticCsr):
+        lines.append(_line("CSR", describe_automatic(csr.key_algorithm.value, csr.encrypt_key)))
+    else:
+        lines.append(_line("CSR", "Manual: the CSR you pasted (you keep the private key)"))
+    return Content("\n").join(lines)
+
+
+class VerifyPane(VerticalScroll, can_focus=False):
+    DEFAULT_CSS = """
+    VerifyPane {
+        height: 1fr;
+        padding: 0 1;
+    }
+    VerifyPane > Static {
+        padding: 0 1;
+    }
+    VerifyPane #requirements {
+        margin-top: 1;
+    }
+    VerifyPane .verify-hint {
+        color: $text-muted;
+        margin: 1 0;
+    }
+    VerifyPane DocumentsList.-invalid {
+        border-left: wide $error;
+    }
+    """
+
+    def __init__(self, product: Product) -> None:
+        super().__init__(id="verify-pane")
+        self.product = product
+
+    def compose(self) -> ComposeResult:
+        yield Static(requirements(self.product), id="requirements")
+        yield SectionTitle("Your application")
+        yield Static("", id="summary")
+        if self.product.is_professional:
+            yield SectionTitle("Qualification documents")
+            yield FieldRow("Documents", DocumentsList(), field_name="documents",
+                           hint="None yet: F3 saves the letter template, F4 uploads the signed picture.")
+        yield Static("Check everything above, then press F9 (Submit) to send it to the certificate authority. "
+                     "F2 goes back to change something.", classes="verify-hint")
+
+    @property
+    def documents(self) -> DocumentsList | None:
+        found = self.query(DocumentsList)
+        return found.first() if found else None
+
+    @property
+    def documents_row(self) -> FieldRow | None:
+        found = self.query("#row-documents")
+        return found.first(FieldRow) if found else None
+
+    def show_summary(self, order: Order, application: Application | None) -> None:
+        self.query_one("#summary", Static).update(
+            application_summary(order, application) if application is not None
+            else "Complete the first tab and press F8 (Next) to see the application here.")
+
+    def show_documents(self, documents: list[Document]) -> None:
+        table = self.documents
+        if table is None:
+            return
+        table.show(documents)
+        row = self.documents_row
+        if row is not None:
+            hint = row.query(".field-hint")
+            if hint:
+                hint.first().display = not documents

@@ -1,0 +1,207 @@
+"""Shared fixtures for the TUI tests (tests/ui): real services on a tmp data folder, deterministic orders.
+
+Fixture names are a contract with every UI test module: `services`, `seeded_services`, `seeded_order_ids`,
+`make_app`, `no_blink`, `valid_draft`, `submit_valid`, `screen_text`, `notes`. The app is always built on REAL services (TinyDB, sandbox CA, key files) in
+tmp_path; the sandbox reviews instantly (CERTWIZARD_SANDBOX_SPEED=instant) so a test never waits on a clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+from textual.notifications import Notification, Notify
+from textual.widgets import Input, TextArea
+
+from certwizard.domain.models import (
+    Applicant,
+    Application,
+    ApplicationDraft,
+    AutomaticCsr,
+    Company,
+    CompanyType,
+    DomainValidation,
+    Location,
+    Order,
+)
+from certwizard.domain.products import KeyAlgorithm
+from certwizard.domain.status import OrderStatus
+from certwizard.services import Services, open_services
+
+# A fixed "now" for screens that compare with the current time (overdue reviews...); later than every seeded time.
+FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def utc_timezone(monkeypatch: pytest.MonkeyPatch):
+    """Screens show local times; pin the zone so text and snapshots are the same on every machine."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture(autouse=True)
+def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blinking cursor makes screenshots differ run to run: keep every cursor steadily visible."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+
+
+@pytest.fixture
+def services(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Services:
+    """Real services on an empty data folder; the sandbox CA decides at once."""
+    monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
+    monkeypatch.delenv("CERTWIZARD_DATA_DIR", raising=False)
+    return open_services(tmp_path / "data")
+
+
+def valid_dv_draft(domains: str = "www.example.com") -> ApplicationDraft:
+    return ApplicationDraft(
+        domains=domains, applicant_name="Li Lei", applicant_phone="+86 138 0013 8000",
+        applicant_email="lilei@example.com", applicant_id_number="11010519491231002X",
+        csr_mode="automatic", key_algorithm="ec-p256")
+
+
+@pytest.fixture
+def valid_draft() -> ApplicationDraft:
+    """A draft that passes validation for a DV product (automatic CSR, ECDSA P-256)."""
+    return valid_dv_draft()
+
+
+@pytest.fixture
+def submit_valid(services: Services) -> Callable[..., Order]:
+    """Factory: buy a DV certificate, fill a valid draft and submit it through the real workflow."""
+    def submit(product_id: str = "dv-single", domains: str = "www.example.com") -> Order:
+        workflow = services.workflow
+        [order] = workflow.add_purchased(product_id)
+        order = workflow.save_draft(order, valid_dv_draft(domains))
+        return workflow.submit(order.id)
+    return submit
+
+
+def _at(day: int, hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def _validation(domain: str, token: str) -> DomainValidation:
+    return DomainValidation(
+        domain=domain, dns_name=f"_dnsauth.{domain}", dns_type="TXT", dns_value=token,
+        file_url=f"http://{domain}/.well-known/pki-validation/fileauth.txt",
+        file_path="/.well-known/pki-validation/fileauth.txt", file_content=token)
+
+
+def _application(*domains: str, company: bool = False) -> Application:
+    """What submission freezes on an order, built directly so seeded data needs no validation round trip."""
+    return Application(
+        domains=list(domains),
+        applicant=Applicant(name="Li Lei", phone="+8613800138000", email="lilei@example.com",
+                            id_number="11010519491231002X"),
+        company=Company(name="Example Trading Co., Ltd.", company_type=CompanyType.PRIVATE, phone="+861065529988",
+                        organization_id="91110105MA01ABCD1X",
+                        location=Location(country="CN", province="CN-BJ", city="Beijing"),
+                        address="1 Chaoyang Road", zip_code="100020") if company else None,
+        csr=AutomaticCsr(key_algorithm=KeyAlgorithm.EC_P256))
+
+
+# What each seeded order is for, in purchase order (the home table lists them in this order).
+SEEDED_KINDS = ("pending", "draft", "verification", "review", "failed")
+
+
+def seeded_orders() -> dict[str, dict[str, object]]:
+    """Fields of five orders with fixed times, one per interesting status. The submitted ones have no CA ledger
+    entry behind them, so build the app with background refresh off (`make_app` does by default)."""
+    failed_reason = ("The CA could not find the domain verification record. Check that the TXT record or file is "
+                     "published exactly as shown, then withdraw and resubmit.")
+    return {
+        "pending": dict(product_id="ov-multi", purchased_at=_at(20, 9)),
+        "draft": dict(product_id="dv-multi", purchased_at=_at(20, 9, 5), status=OrderStatus.DRAFT,
+                      draft=valid_dv_draft("shop.example.com, api.example.com, cdn.example.com")),
+        "verification": dict(
+            product_id="dv-single", purchased_at=_at(20, 9, 10), status=OrderStatus.DOMAIN_VERIFICATION,
+            draft=valid_dv_draft("www.example.com"), application=_application("www.example.com"),
+            authority_ref="sbx-seed00000003", submitted_at=_at(22, 8), expected_issuance_at=_at(22, 8, 15),
+            domain_validations=[_validation("www.example.com", "Qm9vdHN0cmFwVG9rZW4tMDAwMw")]),
+        "review": dict(
+            product_id="ov-single", purchased_at=_at(20, 9, 15), status=OrderStatus.UNDER_REVIEW,
+            draft=valid_dv_draft("portal.example.org"), application=_application("portal.example.org", company=True),
+            authority_ref="sbx-seed00000004", submitted_at=_at(23, 14), expected_issuance_at=_at(26, 14)),
+        "failed": dict(
+            product_id="dv-wildcard", purchased_at=_at(20, 9, 20), status=OrderStatus.REVIEW_FAILED,
+            draft=valid_dv_draft("*.example.net"), application=_application("*.example.net"),
+            status_reason=failed_reason, authority_ref="sbx-seed00000005", submitted_at=_at(21, 16)),
+    }
+
+
+def seed(services: Services, orders: dict[str, dict[str, object]], last: str | None = None) -> dict[str, str]:
+    """Store each order through the repository; returns kind -> order id. `last` is saved last, so it is the
+    most recently updated order (where the home screen's cursor starts)."""
+    ids = {}
+    for kind, fields in sorted(orders.items(), key=lambda item: item[0] == last):
+        [purchased] = services.repository.add_orders(str(fields["product_id"]))
+        ids[kind] = services.repository.save_order(purchased.model_copy(update=fields)).id
+    return ids
+
+
+@pytest.fixture
+def seeded_order_ids(services: Services) -> dict[str, str]:
+    """Seeds `services` with `seeded_orders()` (the draft updated last); returns kind -> order id."""
+    return seed(services, seeded_orders(), last="draft")
+
+
+@pytest.fixture
+def seeded_services(services: Services, seeded_order_ids: dict[str, str]) -> Services:
+    """`services` holding the five seeded orders: pending, draft, DV verification, under review, review failed."""
+    return services
+
+
+@pytest.fixture
+def make_app(services: Services) -> Callable[..., object]:
+    """Factory: CertWizardApp on the given services (default: the empty `services`).
+
+    Background refresh is off unless `refresh_seconds` is given, and "now" is FROZEN_NOW unless `now` is given,
+    so what a screen shows depends only on the data the test prepared."""
+    def build(app_services: Services | None = None, **kwargs):
+        from certwizard.ui.app import CertWizardApp
+
+        kwargs.setdefault("refresh_seconds", None)
+        kwargs.setdefault("now", lambda: FROZEN_NOW)
+        return CertWizardApp(app_services or services, **kwargs)
+    return build
+
+
+def rendered_text(app) -> str:
+    """What the terminal shows right now, as plain text lines (for asserting on exactly what a user sees)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+@pytest.fixture
+def screen_text() -> Callable[[object], str]:
+    """`screen_text(app)`: the visible screen as plain text."""
+    return rendered_text
+
+
+class NoteRecorder:
+    """Pass `.hook` as run_test(message_hook=...); `.texts` are the notifications shown so far, as plain text."""
+
+    def __init__(self) -> None:
+        self.notes: list[Notification] = []
+
+    def hook(self, message: object) -> None:
+        if isinstance(message, Notify):
+            self.notes.append(message.notification)
+
+    @property
+    def texts(self) -> list[str]:
+        return [note.message for note in self.notes]
+
+    def joined(self) -> str:
+        return "\n".join(self.texts)
+
+
+@pytest.fixture
+def notes() -> NoteRecorder:
+    return NoteRecorder()

@@ -1,0 +1,155 @@
+"""The app shell: first start, Help, the command palette, background status checks, errors, restarts, `certwizard`."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime, timedelta
+
+from textual.command import CommandPalette
+
+from certwizard.ca.sandbox import ReviewSpeed, SandboxAuthority
+from certwizard.cli.tui import run_tui
+from certwizard.domain.status import OrderStatus
+from certwizard.services import Services, open_services
+from certwizard.ui.commands import CertWizardCommands
+from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
+from certwizard.ui.screens.help import HelpScreen, help_markdown
+from certwizard.ui.screens.unissued import UnissuedScreen
+from certwizard.workflow import Workflow
+
+
+async def test_first_start_explains_the_flow_and_offers_add_at_80x24(make_app, screen_text):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(app)
+    assert "certwizard takes a certificate you bought" in text
+    assert "Add the purchased certificate (press a)" in text
+    assert "Press F1 for help." in text            # the last line of the explanation still fits
+    footer = text.splitlines()[-1]
+    assert "a Add" in footer and "F1 Help" in footer and "^q Quit" in footer
+    assert "Apply" not in footer                    # nothing to apply for yet
+
+
+async def test_f1_opens_help_and_escape_goes_back(make_app, seeded_services):
+    app = make_app(seeded_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("f1")                     # already there: no second copy on the stack
+        assert len(app.screen_stack) == 2
+        await pilot.press("escape")
+        assert isinstance(app.screen, CertificatesScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+
+
+def test_help_covers_the_flow_csrs_by_hand_data_paths_and_the_sandbox(services: Services):
+    text = help_markdown(services.layout)
+    for expected in ("Keep your phone on", "Watch your mailbox", "3 to 7 business days", "about 2 days",
+                     "openssl req -new -newkey rsa:2048", "prime256v1", "-addext \"subjectAltName=DNS:",
+                     "certwizard never sees it", str(services.layout.keys_dir), str(services.layout.database),
+                     "CERTWIZARD_SANDBOX_SPEED", "`instant`", "`realistic`", "review-fail.example.com"):
+        assert expected in text, expected
+
+
+async def test_help_screen_shows_the_real_data_folder(make_app, services, screen_text):
+    app = make_app()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("f1", "end")
+        await pilot.pause()
+        text = screen_text(app)
+    assert str(services.layout.documents_dir) in text
+    assert "The sandbox CA" in text
+
+
+async def test_palette_offers_the_main_actions(make_app, seeded_services):
+    app = make_app(seeded_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        provider = CertWizardCommands(app.screen)
+        names = [hit.display async for hit in provider.discover()]
+        assert names == ["Add purchased certificate", "Apply for the selected certificate",
+                         "Unissued certificates", "Refresh status from the certificate authority", "Help"]
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        app.screen.query_one("#--input Input").value = "unissued"
+        await pilot.pause(0.3)                        # the palette searches in the background
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, UnissuedScreen)
+
+
+def _clocked_services(services: Services, clock: list[datetime]) -> Services:
+    """The same data folder, with a sandbox CA whose clock the test moves (review takes 5 s at 'fast')."""
+    sandbox = SandboxAuthority(services.layout.ca_dir, speed=ReviewSpeed.FAST, now=lambda: clock[0])
+    workflow = Workflow(services.repository, services.layout, lambda name: sandbox, now=lambda: clock[0])
+    return Services(services.layout, services.repository, services.authorities, workflow)
+
+
+async def test_background_refresh_announces_an_issued_certificate(make_app, services, valid_draft, notes):
+    clock = [datetime.now(UTC)]
+    clocked = _clocked_services(services, clock)
+    [order] = clocked.workflow.add_purchased("dv-single")
+    clocked.workflow.save_draft(order, valid_draft)
+    clocked.workflow.submit(order.id)
+    clocked.workflow.confirm_domain_validation(order.id)      # now under review for 5 s
+    assert clocked.workflow.order(order.id).status is OrderStatus.UNDER_REVIEW
+    clock[0] += timedelta(seconds=10)
+
+    app = make_app(clocked, refresh_seconds=3600)
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        status = app.screen.query_one(OrderTable).get_row(order.id)[2].plain
+    assert "Issued: www.example.com" in notes.joined()
+    assert status == "Issued"
+
+
+async def test_a_failing_status_check_is_reported_once_with_what_to_do(make_app, seeded_services, notes):
+    # The seeded applications are unknown to the sandbox CA, so asking about them fails.
+    app = make_app(seeded_services)
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        for _ in range(2):
+            await pilot.press("r")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        failures = [text for text in notes.texts if "Could not check the status" in text]
+        assert isinstance(app.screen, CertificatesScreen)      # the app carries on
+    assert len(failures) == 1
+    assert "has no application" in failures[0] and "press r to try now" in failures[0]
+
+
+async def test_manual_refresh_says_when_nothing_changed(make_app, submit_valid, notes):
+    submit_valid()
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert "No changes" in notes.joined()
+
+
+async def test_a_restart_on_the_same_folder_shows_the_same_orders(tmp_path, monkeypatch, make_app, screen_text):
+    monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
+    first = make_app(open_services(tmp_path / "shared"))
+    async with first.run_test(size=(80, 24)) as pilot:
+        await pilot.press("a", "down", "enter")     # Basic DV Multi-Domain
+        await pilot.press("enter")                  # one certificate
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+
+    second = make_app(open_services(tmp_path / "shared"))
+    async with second.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        text = screen_text(second)
+        assert second.screen.selected is not None
+    assert "DV multi ×5" in text and "Pending application" in text
+    assert "1 certificate: 1 to apply" in text
+
+
+def test_certwizard_without_a_command_refuses_an_unusable_data_folder(tmp_path, capsys):
+    not_a_folder = tmp_path / "data"
+    not_a_folder.write_text("this is a file")
+    assert run_tui(argparse.Namespace(data_dir=str(not_a_folder))) == 1
+    err = capsys.readouterr().err
+    assert "cannot open the data folder" in err and "--data-dir" in err
