@@ -89,14 +89,14 @@ class TextPromptDialog(_Dialog):
                  check: Callable[[str], str | None] | None = None, password: bool = False) -> None:
         super().__init__(title)
         self._prompt = prompt
-        self._value = value
+        self._initial_value = value
         self._placeholder = placeholder
         self._check = check or (lambda _: None)
         self._password = password
 
     def compose_box(self) -> ComposeResult:
         yield Static(_shown(self._prompt), classes="dialog-text")
-        yield Input(self._value, placeholder=self._placeholder, password=self._password, id="prompt-value")
+        yield Input(self._initial_value, placeholder=self._placeholder, password=self._password, id="prompt-value")
         yield Label("", classes="-error", id="prompt-error")
         yield Static("Enter: OK   Escape: cancel", classes="dialog-hint")
 

@@ -131,7 +131,7 @@ class ApplyScreen(Screen):
         self.session: OrderSession | None = None
         self._save_debounce = Debouncer(self, self._save_soon, saving=True)
         self._loaded = False      # field events before the draft is loaded must not be saved over it
-        self._closing = False
+        self._leaving = False
         self._last_folder = "~/"
 
     @property
@@ -179,7 +179,7 @@ class ApplyScreen(Screen):
         if not self.order.status.is_editable:
             self.notify(f"This application is {self.order.status.label.lower()} and can no longer be edited; "
                         "withdraw it in Unissued Certificates to change it.", severity="warning", markup=False)
-            self._closing = True
+            self._leaving = True
             self.dismiss()
             return
         self.tabs.disable_tab(VERIFY)
@@ -255,7 +255,7 @@ class ApplyScreen(Screen):
     @on(RadioSet.Changed)
     def _field_changed(self, event: Message) -> None:
         control = getattr(event, "control", None)
-        if not self._loaded or self._closing or control is None or self.form not in control.ancestors:
+        if not self._loaded or self._leaving or control is None or self.form not in control.ancestors:
             return
         # Reading ~20 widgets is cheap; keeping the values in the session means leaving never needs the widgets.
         self.session.offer(self.form.values())
@@ -298,19 +298,19 @@ class ApplyScreen(Screen):
     def _not_editable(self, reason: str) -> None:
         self._say(f"This application can no longer be edited ({reason}). To change it, withdraw it in Unissued "
                   "Certificates.", severity="warning", timeout=10)
-        self._closing = True
+        self._leaving = True
         self.dismiss()
 
     def action_close(self) -> None:
-        if self._closing:
+        if self._leaving:
             return
         if not self._save_now():
             return
-        self._closing = True
+        self._leaving = True
         self.dismiss()
 
     def on_unmount(self) -> None:
-        if self.session is None or self._closing:
+        if self.session is None or self._leaving:
             return
         try:
             self.session.save_pending()
@@ -608,7 +608,7 @@ class ApplyScreen(Screen):
         self.app.push_screen(SubmittedDialog(order, title), lambda _: self._leave_after_submit(order))
 
     def _leave_after_submit(self, order: Order) -> None:
-        self._closing = True
+        self._leaving = True
         self.dismiss()
         self.app.post_message(OrdersChanged(order.id))
         self.app.post_message(ShowUnissued(order.id))

@@ -121,7 +121,7 @@ class PathPromptDialog(ModalScreen[str | None]):
         super().__init__(classes="dialog")
         self._title = title
         self._explanation = explanation
-        self._value = value
+        self._initial_value = value
         self._extensions = extensions
         self._confirm_label = confirm_label
 
@@ -129,7 +129,7 @@ class PathPromptDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog-box") as box:
             box.border_title = self._title
             yield Static(self._explanation, classes="dialog-text")
-            yield PathInput(self._value, extensions=self._extensions, id="path",
+            yield PathInput(self._initial_value, extensions=self._extensions, id="path",
                             placeholder="a path such as ~/Documents/file; → or Tab completes")
             yield Label("Type a path first, or press Escape to cancel.", classes="dialog-error")
             yield Static(f"Enter: {self._confirm_label}   Escape: cancel   → or Tab: complete the path",
