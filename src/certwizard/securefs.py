@@ -13,6 +13,7 @@ import os
 import secrets
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PRIVATE_DIR_MODE = 0o700
@@ -109,13 +110,19 @@ def atomic_replace(path: str | os.PathLike[str], data: bytes, mode: int = PRIVAT
 
     A symlink at `path` is replaced by the new file, never written through.
     """
+    return atomic_replace_with(path, lambda fd: _write_all(fd, data), mode)
+
+
+def atomic_replace_with(path: str | os.PathLike[str], write: Callable[[int], None],
+                        mode: int = PRIVATE_FILE_MODE) -> Path:
+    """`atomic_replace`, with the content written by `write(fd)` (e.g. copied from another file)."""
     target = Path(path)
     if target.is_dir() and not target.is_symlink():
         raise UnsafePathError(errno.EISDIR, "is a folder", str(target))
     temp = target.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}-{target.name}")
     fd = _open_new(temp, mode)
     try:
-        _write_all(fd, data)
+        write(fd)
         os.fsync(fd)
         os.close(fd)
         fd = -1

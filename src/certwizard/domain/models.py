@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from certwizard.domain.products import KeyAlgorithm, Product, get_product
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.summary import listed_domains
 
 
 def utcnow() -> datetime:
@@ -228,6 +229,12 @@ class Order(Record):
         if self.application is not None:
             return list(self.application.domains)
         return []
+
+    @property
+    def listed_domains(self) -> list[str]:
+        """The names to show: as submitted when it was, else as typed in the draft so far."""
+        return listed_domains(self.application.domains if self.application is not None else None,
+                              self.draft.domains)
 
 
 class ProfileKind(StrEnum):

@@ -14,11 +14,19 @@ from typing import Any
 
 from certwizard import __version__
 from certwizard.domain.models import new_id
-from certwizard.storage.json_storage import CorruptDatabaseError, StorageError, Tables
+from certwizard.domain.summary import index_document
+from certwizard.storage.errors import CorruptDatabaseError, StorageError
 
-CURRENT_SCHEMA_VERSION = 1
+# Tables as migrations see them: {table: {document id: document}} (read-only; return new objects).
+Tables = Mapping[str, Mapping[str, Mapping[str, Any]]]
+
+CURRENT_SCHEMA_VERSION = 2
 META_TABLE = "meta"
 SCHEMA_DOC = "schema"
+ORDERS = "orders"
+ORDER_INDEX = "order_index"
+PROFILES = "profiles"
+SETTINGS = "settings"
 
 Migration = Callable[[Tables], Tables]
 
@@ -44,7 +52,7 @@ class OutdatedSchemaError(StorageError):
                          "the next time certwizard opens it")
 
 
-def new_database(version: int = CURRENT_SCHEMA_VERSION) -> Tables:
+def new_database(version: int = CURRENT_SCHEMA_VERSION) -> dict[str, dict[str, dict[str, Any]]]:
     return {META_TABLE: {SCHEMA_DOC: {"version": version}}}
 
 
@@ -102,7 +110,7 @@ def _v0_to_v1(tables: Tables) -> Tables:
 
     v1 keys orders and profiles by their own `id` field, so every process agrees on ids without a counter.
     """
-    migrated: Tables = {}
+    migrated: dict[str, Any] = {}
     for name, table in tables.items():
         prefix = _ID_PREFIXES.get(name)
         migrated[name] = _keyed_by_own_id(table, prefix) if prefix else dict(table)
@@ -125,6 +133,13 @@ def _unused_id(prefix: str, taken: Mapping[str, object]) -> str:
     return candidate
 
 
+def with_order_index(tables: Tables) -> Tables:
+    """`tables` with the order index rebuilt from the orders (v2 keeps one index entry per order)."""
+    orders = tables.get(ORDERS, {})
+    return {**tables, ORDER_INDEX: {order_id: index_document(dict(orders[order_id])) for order_id in orders}}
+
+
 MIGRATIONS: dict[int, Migration] = {
     0: _v0_to_v1,
+    1: with_order_index,
 }

@@ -6,6 +6,8 @@
 - Reads take no lock: the file is only ever replaced atomically, so a reader sees a whole old or new file.
 - Stale writers are refused: `save_order` compares `Order.revision` with the stored one (ConflictError).
 - A damaged file is moved aside, never overwritten; an older schema is migrated; a newer one is refused.
+- Every order has an entry in the order index, written in the same atomic write as the order, so lists
+  (`order_summaries`) read a few hundred bytes per order and never parse or validate whole orders.
 """
 
 from __future__ import annotations
@@ -22,12 +24,12 @@ from typing import Any, TypeVar
 
 from filelock import FileLock, Timeout
 from pydantic import BaseModel, ValidationError
-from tinydb import where
 from tinydb.table import Document
 
 from certwizard.domain.models import Order, Profile, ProfileKind, new_id, utcnow
 from certwizard.domain.products import get_product
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.summary import OrderSummary, SummaryError, index_document
 from certwizard.paths import DataLayout
 from certwizard.securefs import (
     PRIVATE_FILE_MODE,
@@ -41,7 +43,10 @@ from certwizard.storage.json_storage import (
     MAX_DATABASE_BYTES,
     CertwizardDB,
     CorruptDatabaseError,
+    CorruptDocumentError,
     KeyedTable,
+    Layout,
+    LazyTable,
     SnapshotStore,
     StorageError,
     encode_entry,
@@ -50,15 +55,16 @@ from certwizard.storage.json_storage import (
 )
 from certwizard.storage.migrations import (
     CURRENT_SCHEMA_VERSION,
+    ORDER_INDEX,
+    ORDERS,
+    PROFILES,
+    SETTINGS,
     OutdatedSchemaError,
     check_schema,
     migrate,
     new_database,
+    with_order_index,
 )
-
-ORDERS = "orders"
-PROFILES = "profiles"
-SETTINGS = "settings"
 MAX_ORDERS_PER_ADD = 1000
 DEFAULT_LOCK_TIMEOUT = 30.0
 _LOCK_POLL_SECONDS = 0.002      # writes take milliseconds; filelock's default 50 ms poll would dominate
@@ -122,10 +128,12 @@ class Repository:
         self.lock_path = self.db_path.with_name(self.db_path.name + ".lock")
         self.notices: list[str] = []     # what the user must be told, e.g. "the damaged file was moved"
         self._lock_timeout = lock_timeout
-        self._store = SnapshotStore(self.db_path, check=lambda tables: check_schema(tables, self.db_path))
+        self._store = SnapshotStore(self.db_path, check=lambda tables: check_schema(tables, self.db_path),
+                                    file_backed=frozenset({ORDERS}))
         self._file_lock: FileLock | None = None
         self._file_lock_pid = 0
         self._local = threading.local()
+        self._summaries: dict[str, OrderSummary] = {}
 
     @classmethod
     def open(cls, layout_or_db_path: DataLayout | str | os.PathLike[str], *,
@@ -158,7 +166,7 @@ class Repository:
             raise ValueError("the number of certificates must be a whole number from 1 to "
                              f"{MAX_ORDERS_PER_ADD}, not {count!r}")
         with self._writing() as db:
-            table = db.table(ORDERS)
+            table = self._orders(db)
             taken = table.ids()
             now = utcnow()
             orders = []
@@ -167,25 +175,73 @@ class Repository:
                               updated_at=now)
                 taken.add(order.id)
                 orders.append(order)
-            table.insert_multiple(Document(o.model_dump(mode="json"), doc_id=o.id) for o in orders)
+            documents = {o.id: o.model_dump(mode="json") for o in orders}
+            db.change({ORDERS: documents, ORDER_INDEX: {i: index_document(d) for i, d in documents.items()}})
         return orders
 
     def get_order(self, order_id: str) -> Order:
-        document = self._reading().table(ORDERS).get(doc_id=order_id)
-        if document is None:
-            raise OrderNotFoundError(order_id)
-        return self._record(Order, "order", order_id, document)
+        return self._stored_order(self._orders(self._reading()), order_id)
 
     def list_orders(self, statuses: Iterable[OrderStatus | str] | None = None) -> list[Order]:
-        """Orders, oldest purchase first; with `statuses`, only those. Unreadable entries become notices."""
-        table = self._reading().table(ORDERS)
+        """Orders, oldest purchase first; with `statuses`, only those. Unreadable entries become notices.
+
+        Each order is read and validated: for lists of many orders use `order_summaries`."""
+        db = self._reading()
+        table = self._orders(db)
         if statuses is None:
-            documents = table.all()
+            ids: Iterable[str] = list(table._read_table())     # file order: insertion order
         else:
-            wanted = sorted({OrderStatus(s).value for s in statuses})
-            documents = table.search(where("status").one_of(wanted))
-        orders = self._readable(Order, "order", documents)
+            wanted = {OrderStatus(s).value for s in statuses}
+            index = self._index(db)
+            ids = [order_id for order_id in index if index[order_id].get("status") in wanted]
+        orders = []
+        for order_id in ids:
+            try:
+                orders.append(self._stored_order(table, order_id))
+            except UnreadableRecordError as exc:
+                self._notify(str(exc))
+            except OrderNotFoundError:
+                continue     # listed in the index of a file edited by hand; the next write repairs it
         return sorted(orders, key=lambda order: order.purchased_at)
+
+    def order_summaries(self) -> list[OrderSummary]:
+        """Every order as lists show it, oldest purchase first, from the order index (no order is parsed).
+
+        Summaries are reused while their order's revision is unchanged, so refreshing a list after one
+        change costs one new summary. Unreadable entries become notices."""
+        index = self._index(self._reading())
+        cache = self._summaries
+        fresh: dict[str, OrderSummary] = {}
+        for order_id in index:
+            entry = index[order_id]
+            known = cache.get(order_id)
+            if known is not None and known.revision == entry.get("revision"):
+                fresh[order_id] = known
+                continue
+            try:
+                fresh[order_id] = OrderSummary.from_index(order_id, entry)
+            except SummaryError as exc:
+                self._notify(str(UnreadableRecordError(self.db_path, "order", order_id, str(exc))))
+        self._summaries = fresh
+        return sorted(fresh.values(), key=lambda summary: summary.purchased_at)
+
+    def _orders(self, db: CertwizardDB) -> KeyedTable:
+        """The orders table, found in the file now if it was not yet (a damaged file is moved aside)."""
+        table = db.table(ORDERS)
+        try:
+            len(table._read_table())
+        except CorruptDatabaseError as exc:
+            with self._locked():
+                self._move_aside(exc)
+        return table
+
+    @staticmethod
+    def _index(db: CertwizardDB) -> LazyTable:
+        """The order index, every entry parsed (in one go: it is read whole by every list)."""
+        tables = db.storage.read() or {}
+        index = tables.get(ORDER_INDEX) or LazyTable(ORDER_INDEX, {})
+        index.parse_all()
+        return index
 
     def save_order(self, order: Order) -> Order:
         """Store `order` if nobody saved it since it was read (same revision); returns the stored copy.
@@ -193,11 +249,11 @@ class Repository:
         Otherwise raises ConflictError (carrying the newer stored order), or OrderNotFoundError if deleted.
         """
         with self._writing() as db:
-            table = db.table(ORDERS)
+            table = self._orders(db)
             stored = self._stored_order(table, order.id)
             if stored.revision != order.revision:
                 raise ConflictError(stored, order.revision)
-            return self._put_order(table, order, stored.revision + 1)
+            return self._put_order(db, order, stored.revision + 1)
 
     def update_order(self, order_id: str, change: Callable[[Order], Order]) -> Order:
         """Apply `change` to the freshest stored copy under the lock, store it and return it.
@@ -206,19 +262,18 @@ class Repository:
         If it raises, nothing is stored.
         """
         with self._writing() as db:
-            table = db.table(ORDERS)
+            table = self._orders(db)
             current = self._stored_order(table, order_id)
             changed = change(current)
             if not isinstance(changed, Order) or changed.id != order_id:
                 raise ValueError(f"update_order: the change must return the order {order_id} itself")
-            return self._put_order(table, changed, current.revision + 1)
+            return self._put_order(db, changed, current.revision + 1)
 
     def delete_order(self, order_id: str) -> None:
         with self._writing() as db:
-            table = db.table(ORDERS)
-            if order_id not in table.ids():
+            if order_id not in self._orders(db).ids():
                 raise OrderNotFoundError(order_id)
-            table.remove(doc_ids=[order_id])
+            db.change(removals={ORDERS: [order_id], ORDER_INDEX: [order_id]})
 
     # --- profiles -----------------------------------------------------------------------------------------
 
@@ -272,16 +327,19 @@ class Repository:
     # --- records ------------------------------------------------------------------------------------------
 
     def _stored_order(self, table: KeyedTable, order_id: str) -> Order:
-        document = table.get(doc_id=order_id)
+        try:
+            document = table.get(doc_id=order_id)
+        except CorruptDocumentError as exc:
+            raise UnreadableRecordError(self.db_path, "order", order_id, exc.problem) from None
         if document is None:
             raise OrderNotFoundError(order_id)
         return self._record(Order, "order", order_id, document)
 
     @staticmethod
-    def _put_order(table: KeyedTable, order: Order, revision: int) -> Order:
+    def _put_order(db: CertwizardDB, order: Order, revision: int) -> Order:
         updated = order.model_copy(update={"revision": revision, "updated_at": utcnow()})
         document = updated.model_dump(mode="json")
-        table.replace({order.id: document})
+        db.change({ORDERS: {order.id: document}, ORDER_INDEX: {order.id: index_document(document)}})
         return Order.model_validate(document)
 
     def _record(self, model: type[RecordT], kind: str, doc_id: str, document: dict[str, Any]) -> RecordT:
@@ -309,6 +367,9 @@ class Repository:
         try:
             self._store.refresh()
         except (CorruptDatabaseError, OutdatedSchemaError):
+            with self._locked():
+                self._repair()
+        if self._store.layout is Layout.OTHER:      # written by another tool: rebuild the index, once
             with self._locked():
                 self._repair()
         return open_tinydb(self._store)
@@ -367,6 +428,16 @@ class Repository:
             self._move_aside(exc)
         except OutdatedSchemaError as exc:
             self._upgrade(exc)
+        else:
+            if self._store.layout is Layout.OTHER:
+                self._relayout()
+
+    def _relayout(self) -> None:
+        """A current-schema file in another layout (edited by hand, written by another tool): same content,
+        certwizard's layout, and an order index rebuilt from the orders themselves."""
+        tables = self._store.tables()
+        if tables is not None:
+            self._store.write(with_order_index(tables))
 
     def _move_aside(self, exc: CorruptDatabaseError) -> None:
         target = self._unused_sibling("corrupt")
