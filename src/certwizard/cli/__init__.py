@@ -10,7 +10,8 @@ from certwizard import __version__
 from certwizard.cli.output import EXIT_USAGE
 
 # Each module exposes register(subparsers); keeps every command in its own small file.
-COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.cli.lifecycle")
+COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.cli.lifecycle",
+                   "certwizard.cli.sandbox", "certwizard.cli.letter")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,22 +1,27 @@
-"""apply, submit, verify, refresh, show, withdraw, export: the whole path without the TUI, for scripts and cron."""
+"""apply, submit, verify, refresh, show, withdraw, export: the whole path without the TUI (scripts, cron).
+
+Exit codes: 0 the command did what was asked (show and refresh report any status, a failed review too);
+1 refused, with the reason on stderr (or {"ok": false, "error": ...} with --json), including submit/verify
+when the certificate authority fails the application; 2 the command line or the application file is wrong.
+"""
 
 from __future__ import annotations
 
 import argparse
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
-from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
+from certwizard.cli.order_view import SERVER_CHOICES, next_step, order_summary, print_order
+from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, stdout_closed, usage_error
+from certwizard.domain.text import printable
+
+MAX_SECRET_FILE = 4096
 
 
-def _services(args: argparse.Namespace):
-    from certwizard.services import open_services
-
-    services = open_services(args.data_dir)
-    for notice in services.notices:
-        say(f"certwizard: {notice}", err=True)
-    return services
+class UsageProblem(Exception):
+    """The command line cannot work as given (exit 2); the message says how to fix it."""
 
 
 def _refused(args: argparse.Namespace, message: str, **extra: Any) -> int:
@@ -29,121 +34,213 @@ def _refused(args: argparse.Namespace, message: str, **extra: Any) -> int:
     return EXIT_REJECTED
 
 
-def _order_summary(order) -> dict[str, Any]:
-    product = order.product
-    summary: dict[str, Any] = {
-        "id": order.id, "product": product.id, "type": product.certificate_type, "status": order.status.value,
-        "status_label": order.status.label, "reason": order.status_reason, "authority": order.authority,
-        "domains": order.bound_domains, "submitted_at": order.submitted_at,
-        "expected_issuance_at": order.expected_issuance_at, "validity_days": product.validity_days,
-        "key": order.key.model_dump(mode="json") if order.key else None,
-        "domain_validations": [v.model_dump(mode="json") for v in order.domain_validations],
-    }
-    if order.certificate:
-        summary["certificate"] = {"serial": order.certificate.serial, "not_before": order.certificate.not_before,
-                                  "not_after": order.certificate.not_after}
-    return summary
-
-
-def _print_order(order) -> None:
-    info = _order_summary(order)
-    say(f"{order.id}  {info['type']}  {order.status.label}")
-    if info["domains"]:
-        say(f"  domains: {', '.join(info['domains'])}")
-    if order.status_reason:
-        say(f"  reason: {order.status_reason}")
-    if order.expected_issuance_at and order.status.is_submitted:
-        say(f"  expected issuance: {order.expected_issuance_at:%Y-%m-%d %H:%M} UTC")
-    for v in order.domain_validations if order.status.value == "domain-verification" else []:
-        say(f"  verify {v.domain}: publish a DNS {v.dns_type} record {v.dns_name} = {v.dns_value}")
-        say(f"    or serve {v.file_url} containing {v.file_content}")
-        say(f"    then run: certwizard verify {order.id}")
-    if order.key:
-        say(f"  key: {order.key.path} ({order.key.algorithm.label}, SPKI SHA-256 {order.key.spki_sha256[:16]}...)")
-    if order.certificate:
-        say(f"  certificate: serial {order.certificate.serial}, valid until {order.certificate.not_after:%Y-%m-%d}")
-        say(f"  export with: certwizard export {order.id} --server nginx --out DIR")
-
-
 def _run(args: argparse.Namespace, action) -> int:
-    """Run `action(services)`; turn the domain's refusals into exit 1 with the reason."""
+    """Open the data folder and run `action(services)`; refusals exit 1 with the reason, never a traceback."""
     from certwizard.ca.base import AuthorityError
+    from certwizard.ca.sandbox_pki import IssuanceError, SandboxCAError
+    from certwizard.crypto.keys import CsrSelfCheckError, KeyFileError
+    from certwizard.documents import DocumentError
+    from certwizard.domain.products import UnknownProductError
     from certwizard.domain.status import IllegalTransitionError
-    from certwizard.storage.repository import ConflictError, OrderNotFoundError
+    from certwizard.paths import DataLayout
+    from certwizard.services import open_services
+    from certwizard.storage import StorageError
     from certwizard.workflow import ApplicationInvalidError, NotEditableError
 
-    services = _services(args)
+    services = None
     try:
+        services = open_services(args.data_dir)
+        for notice in services.notices:
+            say(f"certwizard: {notice}", err=True)
         return action(services)
+    except UsageProblem as exc:
+        return usage_error(str(exc))
     except ApplicationInvalidError as exc:
-        return _refused(args, "the application has errors", errors=exc.errors)
-    except (IllegalTransitionError, NotEditableError, AuthorityError, OrderNotFoundError, ConflictError) as exc:
+        if "passphrase" in exc.errors:
+            return _refused(args, "this application encrypts its key (encrypt_key = true), so it needs a "
+                                  "passphrase: put it in a file only you can read and add "
+                                  "--passphrase-file FILE")
+        from certwizard.application_file import file_key
+
+        return _refused(args, "the application has errors; fix them in the application file, run "
+                              "certwizard apply again, then this command",
+                        errors={file_key(name): problem for name, problem in exc.errors.items()})
+    except CsrSelfCheckError as exc:
+        return _refused(args, f"the generated CSR failed its own check: {exc}")
+    except IllegalTransitionError as exc:
+        return _refused(args, _transition_refusal(services, args, exc))
+    except UnknownProductError as exc:
+        return _refused(args, f"the order is for the product {printable(str(exc.product_id))!r}, which this "
+                              "certwizard does not know; upgrade certwizard (see `certwizard products`)")
+    except (NotEditableError, AuthorityError, StorageError, KeyFileError, SandboxCAError, IssuanceError,
+            DocumentError) as exc:
         return _refused(args, str(exc))
+    except BrokenPipeError:
+        return stdout_closed()
+    except OSError as exc:
+        where = printable(exc.filename if isinstance(exc.filename, str) else str(
+            DataLayout.resolve(args.data_dir).root))
+        return _refused(args, f"cannot use {where} ({exc.strerror or exc}); check its permissions, or choose "
+                              "another data folder with --data-dir or CERTWIZARD_DATA_DIR")
 
 
-def _read_passphrase(args: argparse.Namespace) -> bytes | None:
-    if not getattr(args, "passphrase_file", None):
+def _transition_refusal(services, args: argparse.Namespace, exc) -> str:
+    """Say why in the order's own terms, and what to do instead (the status module speaks in actions)."""
+    from certwizard.domain.status import Action
+
+    verbs = {Action.SUBMIT_FOR_REVIEW: "submitted now",
+             Action.SUBMIT_FOR_DOMAIN_VERIFICATION: "submitted now",
+             Action.DOMAIN_VERIFIED: "verified (only an order waiting for domain verification can be)"}
+    if exc.action not in verbs:
+        return str(exc)     # withdraw refusals already explain themselves
+    try:
+        order = services.workflow.order(args.order)
+    except Exception:       # the order vanished meanwhile: the plain reason is all we have
+        return str(exc)
+    if "another session" in str(exc):
+        return f"{exc}; see its status with: certwizard show {order.id}"
+    return (f"{order.id} has the status {order.status.label!r}, so it cannot be {verbs[exc.action]}. "
+            f"Next: {next_step(order)}")
+
+
+def _read_secret(path_text: str | None, option: str) -> bytes | None:
+    """A passphrase or password from the first line of a file; never echoed anywhere."""
+    if not path_text:
         return None
     from certwizard.securefs import read_regular_file
 
-    return read_regular_file(args.passphrase_file, 4096).rstrip(b"\r\n")
+    path = Path(path_text).expanduser()
+    shown = printable(str(path))
+    try:
+        data = read_regular_file(path, MAX_SECRET_FILE)
+    except OSError as exc:
+        raise UsageProblem(f"{option} {shown}: {exc.strerror or exc}; give a regular file that holds the "
+                           "secret on its first line") from None
+    secret = data.splitlines()[0] if data.strip(b"\r\n") else b""
+    if not secret:
+        raise UsageProblem(f"{option} {shown} is empty; write the secret on its first line")
+    if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
+        say(f"certwizard: warning: {shown} can be read by other users; restrict it with chmod 600", err=True)
+    return secret
 
 
-# --- commands --------------------------------------------------------------------------------------------------
+# --- apply --------------------------------------------------------------------------------------------------
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from certwizard.application_file import ApplicationFileError, read_application_file
-    from certwizard.documents import inspect_document
 
     try:
-        content = read_application_file(Path(args.source))
+        content = read_application_file(Path(args.source).expanduser())
     except ApplicationFileError as exc:
         return usage_error(str(exc))
 
     def action(services) -> int:
         workflow = services.workflow
+        checks = _checked_documents(content.documents)
+        if isinstance(checks, str):
+            return _refused(args, checks)
         order = workflow.open_application(args.order)
         if not order.status.is_editable:
-            return _refused(args, f"{order.id} is {order.status.label.lower()}; withdraw it first to modify it")
+            return _refused(args, _not_editable(order))
         order = workflow.save_draft(order, content.apply_to(order.draft))
-        for path in content.documents:
-            check = inspect_document(path)
-            if not check.ok:
-                problems = "; ".join(p.message for p in check.problems)
-                return _refused(args, f"document {path}: {problems}")
-            order = workflow.attach_document(order, check, path.name)
+        if checks is not None:
+            order = _sync_documents(workflow, order, checks)
         validation = workflow.validate(order)
         if not validation.ok:
-            return _refused(args, "the application has errors", errors=validation.errors)
+            errors = {content.key_for(name): problem for name, problem in validation.errors.items()}
+            return _refused(args, "the application was saved but has errors; fix them in the file and run "
+                                  "apply again", errors=errors, order=order_summary(order))
+        notes = list(validation.notes)
+        if order.product.is_professional and not order.draft.documents:
+            notes.append("a professional certificate needs at least one qualification document before it "
+                         'can be submitted: add documents = ["stamped-letter.jpg"] (PNG or JPEG, at most '
+                         "500 KB) to the file and apply again")
+        domains = validation.application.domains if validation.application else None
         if args.json:
-            print_json({"ok": True, "order": _order_summary(order), "domains": validation.application.domains,
-                        "notes": validation.notes})
+            print_json({"ok": True, "order": order_summary(order, domains), "notes": notes})
         else:
-            say(f"{order.id}: application saved and valid; submit it with: certwizard submit {order.id}")
-            for note in validation.notes:
+            say(f"{order.id}: application saved and valid ({', '.join(domains or [])}); "
+                f"submit it with: certwizard submit {order.id}")
+            for note in notes:
                 say(f"  note: {note}")
         return EXIT_OK
     return _run(args, action)
 
 
+def _not_editable(order) -> str:
+    why = f"{order.id} has the status {order.status.label!r}, so its application cannot be changed"
+    if order.status.is_unissued:
+        return f"{why}; withdraw it first (certwizard withdraw {order.id}), then apply and submit again"
+    return (f"{why}: its certificate was issued. For other domains or details, register another purchased "
+            "certificate (certwizard add) and apply with that order")
+
+
+def _checked_documents(paths: list[Path] | None):
+    """(path, DocumentCheck) for each listed document, or the refusal text; None if the file lists none."""
+    if paths is None:
+        return None
+    from certwizard.documents import inspect_document
+    from certwizard.domain.application import MAX_DOCUMENTS
+
+    if len(paths) > MAX_DOCUMENTS:
+        return f"the file lists {len(paths)} documents; at most {MAX_DOCUMENTS} can be attached"
+    checks = []
+    for path in paths:
+        check = inspect_document(path)
+        if not check.ok:
+            problems = "; ".join(p.message for p in check.problems)
+            return f"document {printable(str(path))} was not accepted: {problems}"
+        checks.append((path, check))
+    return checks
+
+
+def _sync_documents(workflow, order, checks):
+    """Make the attached documents exactly those the file lists (by content), keeping ones already there."""
+    wanted = {check.sha256 for _, check in checks}
+    for document in list(order.draft.documents):
+        if document.sha256 not in wanted:
+            order = workflow.remove_document(order, document.id)
+    attached = {document.sha256 for document in order.draft.documents}
+    for path, check in checks:
+        if check.sha256 not in attached:
+            order = workflow.attach_document(order, check, path.name)
+            attached.add(check.sha256)
+    return order
+
+
+# --- submit, verify, withdraw, show, refresh ----------------------------------------------------------------
+
 def cmd_submit(args: argparse.Namespace) -> int:
     def action(services) -> int:
+        passphrase = _read_secret(args.passphrase_file, "--passphrase-file")
         progress = (lambda step: None) if args.json else (lambda step: say(f"... {step}", err=True))
-        order = services.workflow.submit(args.order, _read_passphrase(args), progress)
-        return _report(args, order)
+        return _report(args, services.workflow.submit(args.order, passphrase, progress), acting=True)
     return _run(args, action)
 
 
-def _report(args: argparse.Namespace, order) -> int:
+def _report(args: argparse.Namespace, order, acting: bool = False) -> int:
+    """Show the order; after submit/verify a failed review is a refusal (exit 1) with the CA's reason."""
+    from certwizard.domain.status import OrderStatus
+
+    failed = acting and order.status is OrderStatus.REVIEW_FAILED
+    if failed:
+        reason = f"the certificate authority failed the application: {order.status_reason}"
+        if args.json:
+            print_json({"ok": False, "error": reason, "order": order_summary(order)})
+        else:
+            print_order(order)
+            say(f"refused: {reason}", err=True)
+        return EXIT_REJECTED
     if args.json:
-        print_json({"ok": True, "order": _order_summary(order)})
+        print_json({"ok": True, "order": order_summary(order)})
     else:
-        _print_order(order)
-    return EXIT_OK if order.status.value != "review-failed" else EXIT_REJECTED
+        print_order(order)
+    return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    return _run(args, lambda services: _report(args, services.workflow.confirm_domain_validation(args.order)))
+    return _run(args, lambda services: _report(
+        args, services.workflow.confirm_domain_validation(args.order), acting=True))
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -158,54 +255,73 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     def action(services) -> int:
         changes = services.workflow.refresh()
         if args.json:
-            print_json({"ok": True, "changes": [{"order": c.order_id, "from": c.before.value, "to": c.after.value,
-                                                 "reason": c.reason} for c in changes]})
-        elif not changes:
+            print_json({"ok": True, "changes": [
+                {"order": c.order_id, "from": c.before.value, "to": c.after.value, "reason": c.reason}
+                for c in changes]})
+            return EXIT_OK
+        if not changes:
             say("no status changes")
-        for change in changes if not args.json else []:
+        for change in changes:
             say(f"{change.order_id}: {change.before.label} -> {change.after.label}"
                 + (f" ({change.reason})" if change.reason else ""))
         return EXIT_OK
     return _run(args, action)
 
 
+# --- export -------------------------------------------------------------------------------------------------
+
 def cmd_export(args: argparse.Namespace) -> int:
-    from certwizard.export import ExportError, export_order
+    from certwizard.export import ExportError, ServerType, export_order
 
     def action(services) -> int:
+        server = ServerType(args.server)
+        pkcs12_password = _read_secret(args.pkcs12_password_file, "--pkcs12-password-file")
+        if server.needs_private_key and pkcs12_password is None:
+            raise UsageProblem(f"--server {server.value} writes a password-protected .pfx; give its password "
+                               "with --pkcs12-password-file FILE (the server asks for it when importing)")
+        key_passphrase = _read_secret(args.passphrase_file, "--passphrase-file")
         order = services.workflow.order(args.order)
-        pkcs12_password = None
-        if args.pkcs12_password_file:
-            from certwizard.securefs import read_regular_file
-
-            pkcs12_password = read_regular_file(args.pkcs12_password_file, 4096).rstrip(b"\r\n")
+        if order.key is not None and order.key.encrypted and key_passphrase is None:
+            return _refused(args, f"the private key of {order.id} is encrypted; give its passphrase with "
+                                  "--passphrase-file FILE (the same file used at submit)")
         try:
-            result = export_order(order, args.server, Path(args.out).expanduser(),
-                                  key_passphrase=_read_passphrase(args), pkcs12_password=pkcs12_password,
-                                  pkcs12_profile=args.pkcs12_profile)
+            result = export_order(order, server, Path(args.out).expanduser(), key_passphrase=key_passphrase,
+                                  pkcs12_password=pkcs12_password, pkcs12_profile=args.pkcs12_profile)
         except (ExportError, FileExistsError, ValueError) as exc:
             return _refused(args, str(exc))
+        key_file = next((p for p in result.files if p.suffix in (".key", ".pfx")), None)
+        no_key = None if order.key is not None else (
+            "no private key was exported: this order used your own CSR, so certwizard never had its key; "
+            "use the key you generated together with that CSR")
         if args.json:
-            print_json({"ok": True, "files": [str(p) for p in result.files], "note": result.note})
-        else:
-            for path in result.files:
-                say(f"wrote {path} ({oct(os.stat(path).st_mode & 0o777)})")
-            say("")
-            say(result.note)
+            print_json({"ok": True, "order": order.id, "server": server.value,
+                        "files": [{"path": str(p), "mode": f"{stat.S_IMODE(os.stat(p).st_mode):04o}"}
+                                  for p in result.files],
+                        "private_key_file": str(key_file) if order.key is not None else None,
+                        "private_key_note": no_key, "note": result.note})
+            return EXIT_OK
+        for path in result.files:
+            say(f"wrote {path} (mode {stat.S_IMODE(os.stat(path).st_mode):04o})")
+        if no_key:
+            say(no_key)
+        say("")
+        say(result.note)
         return EXIT_OK
     return _run(args, action)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     def command(name: str, handler, help_text: str, takes_order: bool = True) -> argparse.ArgumentParser:
-        parser = subparsers.add_parser(name, help=help_text, description=help_text)
+        parser = subparsers.add_parser(name, help=help_text, description=help_text + ". Exit 0 on success, "
+                                       "1 when refused (the reason is printed), 2 on a usage error.")
         if takes_order:
             parser.add_argument("order", metavar="ORDER", help="order id, as shown by `certwizard list`")
         parser.add_argument("--json", action="store_true", help="machine-readable output")
         parser.set_defaults(handler=handler)
         return parser
 
-    apply = command("apply", cmd_apply, "fill an order's application from a TOML or JSON file and validate it")
+    apply = command("apply", cmd_apply,
+                    "fill an order's application from a TOML or JSON file and validate it")
     apply.add_argument("--from", dest="source", required=True, metavar="FILE",
                        help="application file (.toml or .json); see README for the fields")
     submit = command("submit", cmd_submit, "submit an order's application to its certificate authority")
@@ -216,9 +332,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     command("show", cmd_show, "status, expected issuance, what to publish, failure reason")
     command("withdraw", cmd_withdraw, "withdraw a submitted application back to draft (not after issuance)")
     export = command("export", cmd_export, "write the issued certificate, chain and key for a server type")
-    export.add_argument("--server", required=True, choices=["nginx", "apache", "tomcat", "iis", "pem"])
-    export.add_argument("--out", required=True, metavar="DIR", help="folder to write into (created if missing)")
-    export.add_argument("--pkcs12-password-file", metavar="FILE", help="password for the .pfx (tomcat, iis)")
+    export.add_argument("--server", required=True, choices=SERVER_CHOICES)
+    export.add_argument("--out", required=True, metavar="DIR",
+                        help="folder to write into (created 0700 if missing; existing files are never "
+                             "overwritten)")
+    export.add_argument("--pkcs12-password-file", metavar="FILE",
+                        help="file holding the password for the .pfx (required for tomcat and iis)")
     export.add_argument("--pkcs12-profile", choices=["modern", "legacy"], default="modern",
                         help="legacy = 3DES/SHA-1 for old Windows Server and appliances")
     export.add_argument("--passphrase-file", metavar="FILE", help="passphrase of an encrypted private key")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from datetime import date, datetime
 from enum import Enum
@@ -43,3 +44,14 @@ def say(text: str = "", *, err: bool = False) -> None:
 def usage_error(message: str) -> int:
     say(f"certwizard: error: {message}", err=True)
     return EXIT_USAGE
+
+
+def stdout_closed() -> int:
+    """The reader went away (`certwizard show X | head`): stop quietly instead of blaming the data folder."""
+    try:
+        # Later flushes (at exit too) must not raise again; this is what the Python docs advise for SIGPIPE.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+    return EXIT_REJECTED

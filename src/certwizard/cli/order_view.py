@@ -1,0 +1,112 @@
+"""How the lifecycle commands show one order: human text, or a JSON-ready dict with the same facts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from certwizard.cli.output import say
+from certwizard.domain.models import Order
+from certwizard.domain.status import OrderStatus
+
+SERVER_CHOICES = ("nginx", "apache", "tomcat", "iis", "pem")
+
+
+def _when(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "not known yet"
+
+
+def next_step(order: Order) -> str:
+    """What the user does next with this order, as a command they can type."""
+    oid, status = order.id, order.status
+    if status is OrderStatus.PENDING_APPLICATION:
+        return f"fill in the application: certwizard apply {oid} --from application.toml"
+    if status is OrderStatus.DRAFT:
+        return (f"complete the application with certwizard apply {oid} --from FILE, "
+                f"then send it: certwizard submit {oid}")
+    if status is OrderStatus.DOMAIN_VERIFICATION:
+        return ("publish the DNS record (or the file) shown for each domain, "
+                f"then run: certwizard verify {oid}")
+    if status is OrderStatus.UNDER_REVIEW:
+        return (f"wait for the review (expected by {_when(order.expected_issuance_at)}), "
+                "then run: certwizard refresh")
+    if status is OrderStatus.REVIEW_FAILED:
+        return (f"fix what the reason says: certwizard withdraw {oid}, correct the application file, then "
+                f"certwizard apply {oid} --from FILE and certwizard submit {oid}")
+    if status is OrderStatus.ISSUED:
+        return f"export it: certwizard export {oid} --server {'|'.join(SERVER_CHOICES)} --out DIR"
+    return "nothing more can be done with this order; buy and apply for a new certificate"
+
+
+def _certificate_facts(order: Order) -> dict[str, Any] | None:
+    if order.certificate is None:
+        return None
+    facts: dict[str, Any] = {"serial": order.certificate.serial, "not_before": order.certificate.not_before,
+                             "not_after": order.certificate.not_after}
+    try:
+        from certwizard.crypto.certinfo import CertificateError, describe_certificate
+
+        described = describe_certificate(order.certificate.certificate_pem)
+    except CertificateError:
+        return facts   # a damaged stored certificate still shows its recorded serial and dates
+    facts.update(subject=described.subject, issuer=described.issuer, dns_names=list(described.dns_names),
+                 sha256_fingerprint=described.sha256_fingerprint, days_left=described.days_left)
+    return facts
+
+
+def order_summary(order: Order, domains: list[str] | None = None) -> dict[str, Any]:
+    """Every fact a script needs: status, reason, expected issuance, what to publish, key and certificate.
+
+    `domains` overrides the bound domains (a valid draft shows the names it will bind once submitted).
+    Datetimes stay datetimes: `print_json` writes them as ISO 8601.
+    """
+    product = order.product
+    key = order.key
+    return {
+        "id": order.id, "product": product.id, "type": product.certificate_type,
+        "status": order.status.value, "status_label": order.status.label, "reason": order.status_reason,
+        "authority": order.authority, "domains": domains if domains is not None else order.bound_domains,
+        "csr_mode": order.application.csr.mode.value if order.application else order.draft.csr_mode,
+        "documents": [d.display_name for d in order.draft.documents],
+        "submitted_at": order.submitted_at, "expected_issuance_at": order.expected_issuance_at,
+        "validity_days": product.validity_days,
+        "key": None if key is None else {"path": key.path, "algorithm": key.algorithm.value,
+                                         "spki_sha256": key.spki_sha256, "encrypted": key.encrypted},
+        "domain_validations": [{
+            "domain": v.domain, "dns_type": v.dns_type, "dns_name": v.dns_name, "dns_value": v.dns_value,
+            "file_url": v.file_url, "file_path": v.file_path, "file_content": v.file_content,
+            "confirmed_at": v.confirmed_at} for v in order.domain_validations],
+        "certificate": _certificate_facts(order),
+        "next_step": next_step(order),
+    }
+
+
+def print_order(order: Order) -> None:
+    say(f"{order.id}  {order.product.certificate_type}  {order.status.label}")
+    if order.bound_domains:
+        say(f"  domains: {', '.join(order.bound_domains)}")
+    if order.status_reason:
+        say(f"  reason: {order.status_reason}")
+    if order.status.is_submitted:
+        later = " (the review starts once the domains are verified)" \
+            if order.status is OrderStatus.DOMAIN_VERIFICATION else ""
+        say(f"  expected issuance: {_when(order.expected_issuance_at)}{later}")
+    if order.status is OrderStatus.DOMAIN_VERIFICATION:
+        for v in order.domain_validations:
+            say(f"  verify {v.domain}: publish a DNS {v.dns_type} record")
+            say(f"      {v.dns_name}  {v.dns_type}  \"{v.dns_value}\"")
+            say(f"    or serve {v.file_url}")
+            say(f"      with the content: {v.file_content}")
+    if order.key:
+        encrypted = ", encrypted" if order.key.encrypted else ""
+        say(f"  key: {order.key.path} ({order.key.algorithm.label}{encrypted}; "
+            f"SPKI SHA-256 {order.key.spki_sha256[:16]}...)")
+    elif order.application is not None and order.application.csr.mode.value == "manual":
+        say("  key: your own (manual CSR); certwizard does not have it")
+    if order.certificate:
+        say(f"  certificate: serial {order.certificate.serial}, "
+            f"valid {order.certificate.not_before:%Y-%m-%d} to {order.certificate.not_after:%Y-%m-%d}")
+        if order.authority == "sandbox":
+            say("  issued by the sandbox CA (not publicly trusted): see `certwizard sandbox-root` to trust "
+                "it on a test machine")
+    say(f"  next: {next_step(order)}")

@@ -1,0 +1,76 @@
+"""`certwizard sandbox-root`: where the sandbox CA's root certificate is, to trust it on a test machine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, stdout_closed
+
+TRUST_WARNING = ("Not publicly trusted. Its private key lives in the data folder, so anyone who can read "
+                 "that folder can issue certificates this machine would accept: trust it on test machines "
+                 "only.")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "sandbox-root", help="show the sandbox CA's root certificate (to trust it on a test machine)",
+        description="Print where the built-in sandbox CA's root certificate is and its SHA-256 fingerprint "
+                    "(the CA is created first if this data folder has none). Exit 0 on success, 1 if the CA "
+                    "folder cannot be used, 2 on a usage error.")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--pem", action="store_true", help="print only the root certificate as PEM")
+    output.add_argument("--json", action="store_true",
+                        help="path, subject, validity and fingerprints as JSON")
+    parser.set_defaults(handler=run_sandbox_root)
+
+
+def run_sandbox_root(args: argparse.Namespace) -> int:
+    try:
+        return _sandbox_root(args)
+    except BrokenPipeError:     # `certwizard sandbox-root --pem | head -1`
+        return stdout_closed()
+
+
+def _sandbox_root(args: argparse.Namespace) -> int:
+    from certwizard.ca.sandbox_pki import SandboxCAError, SandboxPKI
+    from certwizard.crypto.certinfo import describe_certificate
+    from certwizard.paths import DataLayout
+
+    layout = DataLayout.resolve(args.data_dir)
+    try:
+        pki = SandboxPKI(layout.ensure().ca_dir).ensure()
+    except SandboxCAError as exc:
+        return _refused(args, str(exc))
+    except OSError as exc:
+        return _refused(args, f"cannot use the data folder {layout.root} ({exc.strerror or exc}); check its "
+                              "permissions, or choose another folder with --data-dir or CERTWIZARD_DATA_DIR")
+    root_pem = pki.root_pem_path.read_text(encoding="ascii")
+    if args.pem:
+        sys.stdout.write(root_pem)
+        return EXIT_OK
+    facts = describe_certificate(root_pem)
+    if args.json:
+        print_json({"ok": True, "path": str(pki.root_pem_path), "subject": facts.subject,
+                    "not_before": facts.not_before, "not_after": facts.not_after,
+                    "sha256_fingerprint": facts.sha256_fingerprint,
+                    "sha1_fingerprint": facts.sha1_fingerprint,
+                    "ca_folder": str(pki.pki_dir), "warning": TRUST_WARNING})
+        return EXIT_OK
+    say(f"root certificate: {pki.root_pem_path}")
+    say(f"subject:          {facts.subject}")
+    say(f"valid until:      {facts.not_after:%Y-%m-%d} UTC")
+    say(f"SHA-256:          {facts.sha256_fingerprint}")
+    say("")
+    say(TRUST_WARNING)
+    say("Compare the SHA-256 fingerprint after copying the file to the test machine; the README section "
+        "\"Trusting the sandbox CA on a test machine\" shows how to add it and remove it again.")
+    return EXIT_OK
+
+
+def _refused(args: argparse.Namespace, message: str) -> int:
+    if args.json:
+        print_json({"ok": False, "error": message})
+    else:
+        say(f"refused: {message}", err=True)
+    return EXIT_REJECTED

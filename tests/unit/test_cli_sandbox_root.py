@@ -1,0 +1,74 @@
+"""`certwizard sandbox-root`: users find the root certificate to trust, with a fingerprint to compare."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+
+from .cli_flow import make_cli
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys):
+    return make_cli(tmp_path, monkeypatch, capsys)
+
+
+def _fingerprint(pem: bytes) -> str:
+    return ":".join(f"{b:02X}" for b in x509.load_pem_x509_certificate(pem).fingerprint(hashes.SHA256()))
+
+
+def test_sandbox_root_creates_the_ca_and_prints_its_path_and_fingerprint(cli):
+    result = cli.ok("sandbox-root")
+    root_path = cli.root_pem_path
+    assert root_path.is_file() and f"root certificate: {root_path}" in result.out
+    assert _fingerprint(root_path.read_bytes()) in result.out
+    assert "Not publicly trusted" in result.out and "test machines only" in result.out
+    assert "PRIVATE KEY" not in result.out and result.err == ""
+
+
+def test_sandbox_root_pem_prints_exactly_the_root_certificate(cli):
+    pem = cli.ok("sandbox-root", "--pem").out
+    assert pem.encode() == cli.root_pem_path.read_bytes()
+    certificate = x509.load_pem_x509_certificate(pem.encode())
+    assert certificate.subject == certificate.issuer
+    assert certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+
+
+def test_sandbox_root_json_and_the_same_root_every_time(cli):
+    first = cli.ok("sandbox-root", "--json").json
+    second = cli.ok("sandbox-root", "--json").json
+    assert first == second and first["ok"] is True
+    assert first["path"] == str(cli.root_pem_path)
+    assert first["sha256_fingerprint"] == _fingerprint(cli.root_pem_path.read_bytes())
+    assert "Sandbox Root CA" in first["subject"] and first["not_after"] > first["not_before"]
+
+
+def test_the_root_is_the_one_that_issued_the_orders_chain(cli, tmp_path):
+    from .cli_flow import toml_file
+
+    order_id = cli.add("dv-single")
+    cli.ok("apply", order_id, "--from", str(toml_file(tmp_path / "a.toml", ["www.example.com"])))
+    cli.ok("submit", order_id)
+    cli.ok("verify", order_id)
+    cli.ok("refresh")
+    root = x509.load_pem_x509_certificate(cli.ok("sandbox-root", "--pem").out.encode())
+    out = tmp_path / "out"
+    cli.ok("export", order_id, "--server", "pem", "--out", str(out))
+    intermediate = x509.load_pem_x509_certificate((out / "www.example.com.chain.pem").read_bytes())
+    intermediate.verify_directly_issued_by(root)
+
+
+def test_a_damaged_sandbox_ca_is_refused_with_how_to_recover(cli):
+    cli.ok("sandbox-root")
+    (cli.root_pem_path.parent / "root-ca.key").chmod(0o644)
+    result = cli("sandbox-root")
+    assert result.code == 1 and "chmod 600" in result.err and "Traceback" not in result.err
+    as_json = cli("sandbox-root", "--json")
+    assert as_json.code == 1 and as_json.json["ok"] is False
+
+
+def test_pem_and_json_cannot_be_combined(cli):
+    with pytest.raises(SystemExit) as exit_info:
+        cli("sandbox-root", "--pem", "--json")
+    assert exit_info.value.code == 2
