@@ -216,7 +216,8 @@ class Workflow:
         from certwizard.crypto.keys import generate_key_and_csr
 
         algorithm = application.csr.key_algorithm
-        progress(f"Generating a {algorithm.label} private key on this server")
+        article = "an" if algorithm.label[0] in "AEIOU" else "a"     # "an ECDSA", "an RSA" (said "ar-es-ay")
+        progress(f"Generating {article} {algorithm.label} private key on this server")
         generated = generate_key_and_csr(
             product=order.product, domains=application.domains, company=application.company,
             algorithm=algorithm, keys_dir=self.layout.keys_dir, order_id=order.id,
@@ -232,7 +233,11 @@ class Workflow:
         order.authority_ref = state.authority_ref or order.authority_ref
         order.expected_issuance_at = state.expected_issuance_at or order.expected_issuance_at
         if state.domain_validations:
-            order.domain_validations = list(state.domain_validations)
+            # The authority does not know when the user confirmed; keep what we recorded.
+            confirmed = {v.domain: v.confirmed_at for v in order.domain_validations if v.confirmed_at}
+            order.domain_validations = [
+                v.model_copy(update={"confirmed_at": v.confirmed_at or confirmed.get(v.domain)})
+                for v in state.domain_validations]
         if state.certificate is not None:
             order.certificate = state.certificate
         if state.status is before:
@@ -268,9 +273,9 @@ class Workflow:
         state = self._authority_for(order.authority).confirm_domain_validation(order.authority_ref)
 
         def record(current: Order) -> Order:
+            self._apply_state(current, state)
             for validation in current.domain_validations:
                 validation.confirmed_at = validation.confirmed_at or self._now()
-            self._apply_state(current, state)
             return current
         return self.repository.update_order(order_id, record)
 

@@ -90,7 +90,8 @@ def test_withdraw_after_issuance_is_refused_with_the_reason():
 
 
 def test_other_illegal_transitions_name_what_is_possible():
-    with pytest.raises(IllegalTransitionError, match="possible now: start"):
+    with pytest.raises(IllegalTransitionError, match=r"pending application cannot be issued "
+                                                     r"\(possible now: start the application\)"):
         next_status(OrderStatus.PENDING_APPLICATION, Action.ISSUE)
     assert Action.WITHDRAW not in allowed_actions(OrderStatus.ISSUED)
 

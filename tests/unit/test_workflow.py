@@ -41,7 +41,7 @@ def test_dv_automatic_application_is_verified_issued_and_matches_its_key(service
     steps = []
     order = workflow.submit(order.id, progress=steps.append)
     assert order.status is OrderStatus.DOMAIN_VERIFICATION
-    assert any("Generating" in s for s in steps)
+    assert "Generating an ECDSA P-256 private key on this server" in steps
     assert [v.domain for v in order.domain_validations] == ["www.example.com", "api.example.com"]
     assert order.domain_validations[0].dns_name == "_dnsauth.www.example.com"
     key_path = order.key.path
@@ -50,9 +50,12 @@ def test_dv_automatic_application_is_verified_issued_and_matches_its_key(service
 
     order = workflow.confirm_domain_validation(order.id)
     assert order.status in (OrderStatus.UNDER_REVIEW, OrderStatus.ISSUED)
+    confirmed = [v.confirmed_at for v in order.domain_validations]
+    assert all(confirmed)
     changes = workflow.refresh()
     order = workflow.order(order.id)
     assert order.status is OrderStatus.ISSUED, changes
+    assert [v.confirmed_at for v in order.domain_validations] == confirmed     # kept through later updates
     cert = x509.load_pem_x509_certificate(order.certificate.certificate_pem.encode())
     sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     assert sans.get_values_for_type(x509.DNSName) == ["www.example.com", "api.example.com"]

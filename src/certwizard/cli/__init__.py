@@ -45,6 +45,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:     # `certwizard list | head`: the reader went away; stop quietly
+        from certwizard.cli.output import stdout_closed
+
+        return stdout_closed()
 
 
 if __name__ == "__main__":  # pragma: no cover

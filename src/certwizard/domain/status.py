@@ -58,6 +58,28 @@ class Action(StrEnum):
     EXPIRE = "expire"
     REVOKE = "revoke"
 
+    @property
+    def description(self) -> str:
+        """What the action does, in the user's words (for refusals such as 'possible now: ...')."""
+        return _ACTION_WORDS[self][0]
+
+    @property
+    def past_participle(self) -> str:
+        return _ACTION_WORDS[self][1]
+
+
+_ACTION_WORDS = {
+    Action.START: ("start the application", "started"),
+    Action.SUBMIT_FOR_DOMAIN_VERIFICATION: ("submit the application", "submitted"),
+    Action.SUBMIT_FOR_REVIEW: ("submit the application", "submitted"),
+    Action.DOMAIN_VERIFIED: ("confirm the domain verification", "confirmed as domain-verified"),
+    Action.FAIL: ("fail the review", "failed"),
+    Action.ISSUE: ("issue the certificate", "issued"),
+    Action.WITHDRAW: ("withdraw the application", "withdrawn"),
+    Action.EXPIRE: ("expire the certificate", "expired"),
+    Action.REVOKE: ("revoke the certificate", "revoked"),
+}
+
 
 S = OrderStatus
 TRANSITIONS: dict[tuple[OrderStatus, Action], OrderStatus] = {
@@ -104,6 +126,7 @@ def next_status(status: OrderStatus, action: Action) -> OrderStatus:
         pass
     reason = _REFUSALS.get((status, action))
     if reason is None:
-        possible = ", ".join(a.value for a in allowed_actions(status)) or "none"
-        reason = f"cannot {action.value} an order that is {status.label.lower()} (possible now: {possible})"
+        possible = ", ".join(a.description for a in allowed_actions(status)) or "nothing"
+        reason = (f"an order that is {status.label.lower()} cannot be {action.past_participle} "
+                  f"(possible now: {possible})")
     raise IllegalTransitionError(status, action, reason)
