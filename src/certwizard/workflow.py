@@ -28,6 +28,8 @@ from certwizard.domain.models import (
 from certwizard.domain.status import Action, IllegalTransitionError, OrderStatus, next_status
 from certwizard.paths import DataLayout
 
+from certwizard.domain.summary import OrderSummary
+
 if TYPE_CHECKING:
     from certwizard.ca.base import AuthorityState, CertificateAuthority
     from certwizard.storage.repository import Repository
@@ -56,6 +58,20 @@ class StatusChange:
     reason: str = ""
 
 
+class RefreshReport(list[StatusChange]):
+    """The status changes of a refresh; `unknown` lists the orders their authority has no record of."""
+
+    def __init__(self, changes: Iterable[StatusChange] = (), unknown: Iterable[str] = ()) -> None:
+        super().__init__(changes)
+        self.unknown = list(unknown)
+
+    def unknown_message(self) -> str:
+        ids = ", ".join(self.unknown[:5]) + (f" and {len(self.unknown) - 5} more" if len(self.unknown) > 5 else "")
+        return (f"the certificate authority has no record of {len(self.unknown)} submitted "
+                f"application{'s' if len(self.unknown) != 1 else ''} ({ids}); withdraw and submit again, or "
+                "check that the data folder belongs to this authority")
+
+
 def _no_progress(_: str) -> None:
     return None
 
@@ -80,6 +96,10 @@ class Workflow:
 
     def orders(self, statuses: Iterable[OrderStatus] | None = None) -> list[Order]:
         return self.repository.list_orders(statuses)
+
+    def summaries(self) -> list["OrderSummary"]:
+        """Every order as lists show it (from the order index: cheap for thousands of orders)."""
+        return self.repository.order_summaries()
 
     def order(self, order_id: str) -> Order:
         return self.repository.get_order(order_id)
@@ -279,29 +299,42 @@ class Workflow:
             return current
         return self.repository.update_order(order_id, record)
 
-    def refresh(self, order_ids: Iterable[str] | None = None) -> list[StatusChange]:
-        """Ask the authority about every submitted order (or those given); returns the status changes."""
-        wanted = set(order_ids) if order_ids is not None else None
-        changes = []
-        for order in self.repository.list_orders([OrderStatus.DOMAIN_VERIFICATION, OrderStatus.UNDER_REVIEW]):
-            if wanted is not None and order.id not in wanted:
-                continue
-            state = self._authority_for(order.authority).status(order.authority_ref)
-            if not self._is_news(order, state):
-                continue   # nothing to write: keeps a refresh of many orders cheap
-            found: list[StatusChange] = []
+    def refresh(self, order_ids: Iterable[str] | None = None) -> RefreshReport:
+        """Ask the authorities about every submitted order (or those given); returns the status changes.
 
-            def record(current: Order, state=state, found=found) -> Order:
-                if current.status.is_submitted:
-                    change = self._apply_state(current, state)
-                    if change:
-                        found.append(change)
-                return current
-            self.repository.update_order(order.id, record)
-            changes.extend(found)
-        return changes
+        Works from the order index and asks each authority once for all its orders, so a refresh of thousands
+        of submitted orders reads and writes only the orders the authority has news about."""
+        wanted = set(order_ids) if order_ids is not None else None
+        submitted = [s for s in self.summaries()
+                     if s.status.is_submitted and (wanted is None or s.id in wanted)]
+        by_authority: dict[str, list["OrderSummary"]] = {}
+        for summary in submitted:
+            by_authority.setdefault(summary.authority, []).append(summary)
+        report = RefreshReport()
+        for name, summaries in by_authority.items():
+            states = self._authority_for(name).statuses([s.authority_ref for s in summaries])
+            for summary in summaries:
+                state = states.get(summary.authority_ref)
+                if state is None:
+                    report.unknown.append(summary.id)
+                    continue
+                if not self._is_news(summary, state):
+                    continue   # nothing to write: keeps a refresh of many orders cheap
+                found: list[StatusChange] = []
+
+                def record(current: Order, state=state, found=found) -> Order:
+                    if current.status.is_submitted:
+                        change = self._apply_state(current, state)
+                        if change:
+                            found.append(change)
+                    return current
+                self.repository.update_order(summary.id, record)
+                report.extend(found)
+        return report
 
     @staticmethod
-    def _is_news(order: Order, state: "AuthorityState") -> bool:
-        return (state.status is not order.status or state.certificate is not None and order.certificate is None
+    def _is_news(order: "Order | OrderSummary", state: "AuthorityState") -> bool:
+        has_certificate = (order.not_after if isinstance(order, OrderSummary) else order.certificate) is not None
+        return (state.status is not order.status or state.certificate is not None and not has_certificate
                 or state.expected_issuance_at not in (None, order.expected_issuance_at))
+

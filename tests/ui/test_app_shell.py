@@ -69,7 +69,8 @@ async def test_palette_offers_the_main_actions(make_app, seeded_services):
         provider = CertWizardCommands(app.screen)
         names = [hit.display async for hit in provider.discover()]
         assert names == ["Add purchased certificate", "Apply for the selected certificate",
-                         "Unissued certificates", "Refresh status from the certificate authority", "Help"]
+                         "Unissued certificates", "Issued certificates", "Export the selected certificate",
+                         "Refresh status from the certificate authority", "Help"]
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         app.screen.query_one("#--input Input").value = "unissued"
@@ -100,7 +101,7 @@ async def test_background_refresh_announces_an_issued_certificate(make_app, serv
     async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
         await app.workers.wait_for_complete()
         await pilot.pause()
-        status = app.screen.query_one(OrderTable).get_row(order.id)[2].plain
+        status = app.screen.query_one(OrderTable).row_texts(order.id)["status"]
     assert "Issued: www.example.com" in notes.joined()
     assert status == "Issued"
 
@@ -116,7 +117,7 @@ async def test_a_failing_status_check_is_reported_once_with_what_to_do(make_app,
         failures = [text for text in notes.texts if "Could not check the status" in text]
         assert isinstance(app.screen, CertificatesScreen)      # the app carries on
     assert len(failures) == 1
-    assert "has no application" in failures[0] and "press r to try now" in failures[0]
+    assert "has no record of 2 submitted applications" in failures[0] and "press r to try now" in failures[0]
 
 
 async def test_manual_refresh_says_when_nothing_changed(make_app, submit_valid, notes):

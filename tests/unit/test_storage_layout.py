@@ -181,3 +181,16 @@ def test_a_damaged_line_in_the_orders_is_found_when_they_are_read_and_the_file_m
     assert "moved, unchanged, to" in reread.notices[0]
     [moved] = layout.root.glob("certwizard.json.corrupt-*")
     assert moved.read_bytes() == damaged
+
+
+def test_insert_orders_stores_complete_orders_in_one_write_and_refuses_taken_ids(layout):
+    repo = Repository.open(layout)
+    [existing] = repo.add_orders("dv-single")
+    imported = [Order(product_id="dv-multi", status=OrderStatus.DRAFT, status_reason=f"n{i}") for i in range(3)]
+    assert repo.insert_orders(imported) == 3
+    assert {o.id: o.status_reason for o in repo.list_orders([OrderStatus.DRAFT])} == {
+        o.id: o.status_reason for o in imported}
+    before = layout.database.read_bytes()
+    with pytest.raises(ValueError, match="already exist.*nothing was stored"):
+        repo.insert_orders([Order(id=existing.id, product_id="dv-single"), Order(product_id="dv-single")])
+    assert layout.database.read_bytes() == before

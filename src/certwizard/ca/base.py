@@ -56,6 +56,10 @@ class CertificateAuthority(Protocol):
         """The user says the DNS record or file is published; the authority checks and moves on."""
         ...
 
+    def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
+        """`status` of many applications in one request (refs the authority does not know are left out)."""
+        ...
+
     def withdraw(self, authority_ref: str) -> AuthorityState:
         """Cancel an application before issuance; refused (AuthorityError) once issued."""
         ...

@@ -127,6 +127,17 @@ class SandboxAuthority:
             self._advance(entry)
             return self._state(authority_ref, entry)
 
+    def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
+        """Every named application in one ledger transaction (one read, at most one write)."""
+        with self._ledger.transaction() as ledger:
+            states = {}
+            for ref in dict.fromkeys(authority_refs):
+                entry = ledger.get(ref)
+                if entry is not None:
+                    self._advance(entry)
+                    states[ref] = self._state(ref, entry)
+            return states
+
     def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
         with self._ledger.transaction() as ledger:
             entry = self._entry(ledger, authority_ref)

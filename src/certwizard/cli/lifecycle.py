@@ -254,17 +254,21 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     def action(services) -> int:
         changes = services.workflow.refresh()
+        outcome = EXIT_REJECTED if changes.unknown else EXIT_OK
         if args.json:
-            print_json({"ok": True, "changes": [
+            print_json({"ok": not changes.unknown, "changes": [
                 {"order": c.order_id, "from": c.before.value, "to": c.after.value, "reason": c.reason}
-                for c in changes]})
-            return EXIT_OK
+                for c in changes], "unknown": changes.unknown,
+                **({"error": changes.unknown_message()} if changes.unknown else {})})
+            return outcome
         if not changes:
             say("no status changes")
         for change in changes:
             say(f"{change.order_id}: {change.before.label} -> {change.after.label}"
                 + (f" ({change.reason})" if change.reason else ""))
-        return EXIT_OK
+        if changes.unknown:
+            say(f"refused: {changes.unknown_message()}", err=True)
+        return outcome
     return _run(args, action)
 
 

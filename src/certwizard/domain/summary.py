@@ -47,6 +47,7 @@ def index_document(order: dict[str, Any]) -> dict[str, Any]:
         "not_after": certificate.get("not_after"),
         "domains": listed_domains(domains if isinstance(domains, list) else None,
                                   typed if isinstance(typed, str) else ""),
+        "authority": order.get("authority", "sandbox"),
         "authority_ref": order.get("authority_ref", ""),
         "revision": order.get("revision", 0),
     }
@@ -71,6 +72,7 @@ class OrderSummary:
     purchased_at: datetime
     revision: int
     domains: tuple[str, ...]
+    authority: str
     authority_ref: str
     _submitted_at: str | None
     _expected_issuance_at: str | None
@@ -87,7 +89,8 @@ class OrderSummary:
             purchased_at = datetime.fromisoformat(entry["purchased_at"])
             return cls(order_id, product_id, status, entry.get("status_reason") or "", purchased_at,
                        int(entry.get("revision") or 0), tuple(entry.get("domains") or ()),
-                       entry.get("authority_ref") or "", entry.get("submitted_at"),
+                       entry.get("authority") or "sandbox", entry.get("authority_ref") or "",
+                       entry.get("submitted_at"),
                        entry.get("expected_issuance_at"), entry.get("not_after"), entry.get("updated_at"))
         except (KeyError, TypeError, ValueError) as exc:
             raise SummaryError(f"its index entry cannot be read ({exc})") from None

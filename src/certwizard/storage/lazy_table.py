@@ -184,6 +184,31 @@ class LazyTable(Mapping[str, Document]):
             except CorruptDocumentError:
                 continue
 
+    def raw_members(self) -> Iterator[tuple[str, bytes]]:
+        """(id, encoded member) of every document, without parsing or keeping anything parsed."""
+        for doc_id, entry in self.entries.items():
+            if entry.member is None and entry.span is None:
+                assert entry.document is not None
+                entry.member = encode_member(doc_id, entry.document)
+                entry.offset = len(encode_key(doc_id)) + 1
+            yield doc_id, entry.member if entry.member is not None else self._member(entry)
+
+    @staticmethod
+    def decode_members(members: list[tuple[str, bytes]]) -> dict[str, Document]:
+        """Parse many encoded members in one json.loads call; a member that does not parse is left out."""
+        if not members:
+            return {}
+        try:
+            decoded = json.loads(b"{" + b",".join(member for _, member in members) + b"}")
+        except (ValueError, RecursionError):
+            decoded = {}
+            for doc_id, member in members:
+                try:
+                    decoded.update(json.loads(b"{" + member + b"}"))
+                except (ValueError, RecursionError):
+                    continue
+        return {doc_id: value for doc_id, value in decoded.items() if isinstance(value, dict)}
+
     def _scan(self) -> dict[str, _Entry]:
         """Find the members of a deferred table (`member SEPARATOR member ...`), reading 1 MiB at a time.
 

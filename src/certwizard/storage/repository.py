@@ -133,7 +133,7 @@ class Repository:
         self._file_lock: FileLock | None = None
         self._file_lock_pid = 0
         self._local = threading.local()
-        self._summaries: dict[str, OrderSummary] = {}
+        self._summaries: dict[str, tuple[bytes, OrderSummary]] = {}   # id -> (index entry, summary)
 
     @classmethod
     def open(cls, layout_or_db_path: DataLayout | str | os.PathLike[str], *,
@@ -179,6 +179,19 @@ class Repository:
             db.change({ORDERS: documents, ORDER_INDEX: {i: index_document(d) for i, d in documents.items()}})
         return orders
 
+    def insert_orders(self, orders: Iterable[Order]) -> int:
+        """Store complete orders as they are, in one write (restoring a backup, importing, seeding tests).
+
+        Refuses the whole batch if any id is already used (nothing is stored then)."""
+        documents = {order.id: order.model_dump(mode="json") for order in orders}
+        with self._writing() as db:
+            taken = self._orders(db).ids() & documents.keys()
+            if taken:
+                raise ValueError(f"{len(taken)} of these orders already exist (e.g. {min(taken)}); "
+                                 "nothing was stored")
+            db.change({ORDERS: documents, ORDER_INDEX: {i: index_document(d) for i, d in documents.items()}})
+        return len(documents)
+
     def get_order(self, order_id: str) -> Order:
         return self._stored_order(self._orders(self._reading()), order_id)
 
@@ -191,9 +204,8 @@ class Repository:
         if statuses is None:
             ids: Iterable[str] = list(table._read_table())     # file order: insertion order
         else:
-            wanted = {OrderStatus(s).value for s in statuses}
-            index = self._index(db)
-            ids = [order_id for order_id in index if index[order_id].get("status") in wanted]
+            wanted = {OrderStatus(s) for s in statuses}
+            ids = [summary.id for summary in self.order_summaries() if summary.status in wanted]
         orders = []
         for order_id in ids:
             try:
@@ -207,23 +219,29 @@ class Repository:
     def order_summaries(self) -> list[OrderSummary]:
         """Every order as lists show it, oldest purchase first, from the order index (no order is parsed).
 
-        Summaries are reused while their order's revision is unchanged, so refreshing a list after one
-        change costs one new summary. Unreadable entries become notices."""
-        index = self._index(self._reading())
-        cache = self._summaries
-        fresh: dict[str, OrderSummary] = {}
-        for order_id in index:
-            entry = index[order_id]
-            known = cache.get(order_id)
-            if known is not None and known.revision == entry.get("revision"):
-                fresh[order_id] = known
-                continue
+        A summary is reused while its index entry's bytes are unchanged, so refreshing a list after one
+        change parses one entry; nothing parsed is kept but the summaries. Unreadable entries become notices."""
+        tables = self._reading().storage.read() or {}
+        index = tables.get(ORDER_INDEX) or LazyTable(ORDER_INDEX, {})
+        known = self._summaries
+        fresh: dict[str, tuple[bytes, OrderSummary]] = {}
+        changed: list[tuple[str, bytes]] = []
+        for order_id, member in index.raw_members():
+            cached = known.get(order_id)
+            if cached is not None and (cached[0] is member or cached[0] == member):
+                fresh[order_id] = cached
+            else:
+                changed.append((order_id, member))
+        entries = LazyTable.decode_members(changed)
+        for order_id, member in changed:
             try:
-                fresh[order_id] = OrderSummary.from_index(order_id, entry)
+                if order_id not in entries:
+                    raise SummaryError("its index entry is not valid JSON")
+                fresh[order_id] = (member, OrderSummary.from_index(order_id, entries[order_id]))
             except SummaryError as exc:
                 self._notify(str(UnreadableRecordError(self.db_path, "order", order_id, str(exc))))
         self._summaries = fresh
-        return sorted(fresh.values(), key=lambda summary: summary.purchased_at)
+        return sorted((summary for _, summary in fresh.values()), key=lambda summary: summary.purchased_at)
 
     def _orders(self, db: CertwizardDB) -> KeyedTable:
         """The orders table, found in the file now if it was not yet (a damaged file is moved aside)."""
@@ -234,14 +252,6 @@ class Repository:
             with self._locked():
                 self._move_aside(exc)
         return table
-
-    @staticmethod
-    def _index(db: CertwizardDB) -> LazyTable:
-        """The order index, every entry parsed (in one go: it is read whole by every list)."""
-        tables = db.storage.read() or {}
-        index = tables.get(ORDER_INDEX) or LazyTable(ORDER_INDEX, {})
-        index.parse_all()
-        return index
 
     def save_order(self, order: Order) -> Order:
         """Store `order` if nobody saved it since it was read (same revision); returns the stored copy.

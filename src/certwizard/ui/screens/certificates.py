@@ -1,17 +1,18 @@
 """The home screen: every purchased certificate with its status and what to do next.
 
 Also home to what the order lists share (Unissued Certificates uses them too): how an order is described in
-one line (`product_label`, `domains_summary`, `next_action`...) and `OrderTable`, a DataTable whose columns fit
-the terminal width and which keeps its selection across reloads.
+one line (`product_label`, `domains_summary`, `next_action`...) and `OrderTable`, a virtual table whose columns
+fit the terminal width and which keeps its selection across reloads. Lists work on `OrderSummary` (the order
+index), never on whole orders: 10,000 orders load in milliseconds and only the rows on screen are drawn.
 """
 
 from __future__ import annotations
 
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from rich.text import Text
 from textual import on
@@ -20,16 +21,38 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from certwizard.domain.models import Order
 from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.safe import literal, literal_multiline, template
+from certwizard.ui.widgets.virtual_table import Column, VirtualTable
 
 WIDE = 100                                  # terminal columns from which tables show their wide layout
-_DOMAIN_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class Listed(Protocol):
+    """What the one-line descriptions need: an Order and an OrderSummary both have it."""
+
+    id: str
+    status: OrderStatus
+    status_reason: str
+    authority_ref: str
+
+    @property
+    def product(self) -> Product: ...
+
+    @property
+    def listed_domains(self) -> list[str]: ...
+
+    @property
+    def expected_issuance_at(self) -> datetime | None: ...
+
+    @property
+    def submitted_at(self) -> datetime | None: ...
 
 
 # --- one order in words ------------------------------------------------------------------------------------
@@ -49,11 +72,9 @@ def product_short(product: Product) -> str:
     return f"{label} ×{product.max_domains}" if product.max_domains > 1 else label
 
 
-def order_domains(order: Order) -> list[str]:
+def order_domains(order: Listed) -> list[str]:
     """The names bound to the order: as submitted if it was, else as typed in the draft so far."""
-    if order.application is not None:
-        return list(order.application.domains)
-    return [name for name in _DOMAIN_SEPARATORS.split(order.draft.domains) if name]
+    return order.listed_domains
 
 
 def domains_summary(domains: Sequence[str]) -> str:
@@ -74,12 +95,12 @@ def when(moment: datetime | None, now: datetime) -> str:
     return shown if local.year == now.astimezone().year else local.strftime("%d %b %Y %H:%M")
 
 
-def review_overdue(order: Order, now: datetime) -> bool:
+def review_overdue(order: Listed, now: datetime) -> bool:
     return (order.status is OrderStatus.UNDER_REVIEW and order.expected_issuance_at is not None
             and now > order.expected_issuance_at)
 
 
-def next_action(order: Order, now: datetime) -> str:
+def next_action(order: Listed, now: datetime) -> str:
     """What the user should do now about this order, in a few words."""
     status = order.status
     if status is OrderStatus.PENDING_APPLICATION:
@@ -113,13 +134,13 @@ _COUNT_WORDS = (
 )
 
 
-def status_counts(orders: Iterable[Order]) -> str:
+def status_counts(orders: Iterable[Listed]) -> str:
     """One line such as '5 certificates: 1 to apply · 1 draft · 2 in review' (statuses with none are left out)."""
     counts = Counter(order.status for order in orders)
     total = sum(counts.values())
-    parts = [f"{counts[status]} {words}" for status, words in _COUNT_WORDS if counts[status]]
+    parts = [f"{counts[status]:,} {words}" for status, words in _COUNT_WORDS if counts[status]]
     noun = "certificate" if total == 1 else "certificates"
-    return f"{total} {noun}: " + " · ".join(parts) if parts else f"0 {noun}"
+    return f"{total:,} {noun}: " + " · ".join(parts) if parts else f"0 {noun}"
 
 
 def matches(query: str, texts: Iterable[str]) -> bool:
@@ -147,68 +168,86 @@ class ColumnSpec:
     narrow_cell: str = ""        # when narrow, show this cell instead (e.g. a shorter wording)
 
 
-class OrderTable(DataTable):
+RowCells = Callable[[str], Mapping[str, str]]
+
+
+class OrderTable(VirtualTable):
     """Rows of orders keyed by order id, whose columns fit the width; the selection survives every reload.
 
-    Cells are `table_cell` Text (never parsed as markup). Rebuilding is cheap at the sizes this table is used for;
-    a virtual table replaces it for very large lists."""
+    `cells(order_id)` gives a row's texts by column key (plain text, control characters already made
+    visible); it is called only for the rows on screen."""
 
-    def __init__(self, columns: Sequence[ColumnSpec], *, wide_from: int = WIDE, **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+    def __init__(self, columns: Sequence[ColumnSpec], *, wide_from: int = WIDE, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._specs = list(columns)
         self._wide_from = wide_from
-        self._rows: list[tuple[str, Mapping[str, Text]]] = []
         self._labels: dict[str, str] = {}
-        self._fitted_width = -1
+        self._row_cells: RowCells = lambda order_id: {}
+        self._cell_keys: list[str] = []
 
     @property
     def selected_id(self) -> str | None:
-        if not self.row_count:
-            return None
-        row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        return row_key.value
+        return self.cursor_key
 
-    def show(self, rows: list[tuple[str, Mapping[str, Text]]], keep: str | None = None,
+    def show(self, order_ids: Sequence[str], cells: RowCells, keep: str | None = None,
              labels: Mapping[str, str] | None = None) -> None:
-        """Replace the rows; the cursor stays on `keep` (default: the selected order) when it is still listed."""
+        """Show these orders in this order; the cursor stays on `keep` (default: the selected order)."""
         keep = keep if keep is not None else self.selected_id
-        self._rows = rows
         self._labels = dict(labels or {})
-        self._rebuild(keep)
+        self._row_cells = cells
+        self._fit()
+        self.set_rows(order_ids, self._texts, keep)
 
-    def select(self, order_id: str) -> bool:
-        try:
-            index = self.get_row_index(order_id)
-        except Exception:  # RowDoesNotExist: not listed (filtered out, or gone)
-            return False
-        self.move_cursor(row=index, animate=False, scroll=True)
-        return True
+    def row_texts(self, order_id: str) -> dict[str, str]:
+        """What the row of `order_id` shows, by column key (for tests and summaries)."""
+        return dict(self._row_cells(order_id))
+
+    def _texts(self, order_id: str) -> list[str]:
+        cells = self._row_cells(order_id)
+        return [cells[key] for key in self._cell_keys]
 
     def on_resize(self, event: Resize) -> None:
-        if event.size.width != self._fitted_width:
-            self._rebuild(self.selected_id)
+        self._fit()
 
-    def _layout(self) -> list[tuple[ColumnSpec, int, str]]:
-        """(column, width, cell key) of each column shown at the current width."""
+    def _fit(self) -> None:
+        """Columns for the current width: each with one cell of padding on both sides."""
         wide = self.size.width >= self._wide_from
         shown = [(spec, spec.wide if wide else spec.narrow, spec.key if wide else spec.narrow_cell or spec.key)
                  for spec in self._specs]
         shown = [column for column in shown if column[1] is not None]
-        # Each column has one cell of padding on both sides; keep room for the vertical scrollbar.
-        fixed = sum(width for _, width, _ in shown) + 2 * len(shown) + 2
+        fixed = sum(width for _, width, _ in shown) + 2 * len(shown) + 2   # + room for the scrollbar
         rest = max(12, self.size.width - fixed)
-        return [(spec, width or rest, cell) for spec, width, cell in shown]
+        self._cell_keys = [cell for _, _, cell in shown]
+        self.set_columns([Column(spec.key, self._labels.get(spec.key, spec.label), width or rest)
+                          for spec, width, _ in shown])
 
-    def _rebuild(self, keep: str | None) -> None:
-        self._fitted_width = self.size.width
-        layout = self._layout()
-        self.clear(columns=True)
-        for spec, width, _ in layout:
-            self.add_column(Text(self._labels.get(spec.key, spec.label)), width=width, key=spec.key)
-        for order_id, cells in self._rows:
-            self.add_row(*(cells[cell] for _, _, cell in layout), key=order_id)
-        if keep is not None:
-            self.select(keep)
+
+class OrderFilter:
+    """Which orders match a typed filter. Each order's searchable text is made once (it depends only on the
+    summary), and a query that extends the previous one only searches the previous matches."""
+
+    def __init__(self, searchable: Callable[[OrderSummary], Iterable[str]]) -> None:
+        self._searchable = searchable
+        self._texts: dict[str, tuple[OrderSummary, str]] = {}
+        self._last: tuple[Sequence[str], str, list[str]] | None = None     # (ids, query, matches)
+
+    def matching(self, summaries: Mapping[str, OrderSummary], ids: Sequence[str], query: str) -> Sequence[str]:
+        words = query.casefold().split()
+        if not words:
+            return ids
+        last = self._last
+        base = last[2] if last is not None and last[0] is ids and query.startswith(last[1]) else ids
+        found = [i for i in base if all(word in self._text(summaries[i]) for word in words)]
+        self._last = (ids, query, found)
+        return found
+
+    def _text(self, summary: OrderSummary) -> str:
+        known = self._texts.get(summary.id)
+        if known is not None and known[0] is summary:
+            return known[1]
+        text = " ".join(self._searchable(summary)).casefold()
+        self._texts[summary.id] = (summary, text)
+        return text
 
 
 # --- the screen -------------------------------------------------------------------------------------------
@@ -235,17 +274,25 @@ HOME_COLUMNS = (
 )
 
 
-def home_cells(order: Order, now: datetime) -> dict[str, Text]:
+def home_cells(order: Listed, now: datetime) -> dict[str, str]:
+    domains = order_domains(order)
     return {
-        "product": table_cell(product_label(order.product)),
-        "product_short": table_cell(product_short(order.product)),
-        "domains": table_cell(domains_summary(order_domains(order))),
-        "status": table_cell(order.status.label),
-        "next": table_cell(next_action(order, now)),
+        "product": product_label(order.product),
+        "product_short": product_short(order.product),
+        "domains": printable(domains_summary(domains)),
+        "status": order.status.label,
+        "next": printable(next_action(order, now)),
     }
 
 
-def order_details(order: Order, now: datetime) -> Content:
+def searchable(order: Listed) -> list[str]:
+    """What the home filter looks in: the product, every name and the status (not time-dependent text)."""
+    product = order.product
+    return [product_label(product), product_short(product), product.name, *order_domains(order),
+            order.status.label]
+
+
+def order_details(order: Listed, now: datetime) -> Content:
     """Two lines about the selected order: the full product and names, then the full next action."""
     product = order.product
     return template(
@@ -271,7 +318,9 @@ class CertificatesScreen(Screen):
     def __init__(self) -> None:
         super().__init__(id="certificates")
         self.sub_title = "Certificates"
-        self._orders: dict[str, Order] = {}
+        self._summaries: dict[str, OrderSummary] = {}
+        self._ids: list[str] = []               # every order, oldest purchase first
+        self._filter = OrderFilter(searchable)
         self._placed_cursor = False
 
     def compose(self) -> ComposeResult:
@@ -292,57 +341,66 @@ class CertificatesScreen(Screen):
     # --- data --------------------------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> None:
-        """Read the orders again and show them; the cursor stays where it was (or moves to `select`)."""
-        orders = self.app.workflow.orders()
-        self._orders = {order.id: order for order in orders}
-        empty = not orders
+        """Read the order index again and show it; the cursor stays where it was (or moves to `select`)."""
+        summaries = self.app.workflow.summaries()
+        self._summaries = {summary.id: summary for summary in summaries}
+        self._ids = [summary.id for summary in summaries]
+        empty = not summaries
         self.set_class(empty, "-empty")
         self.refresh_bindings()
-        self.query_one("#summary", Static).update(literal(status_counts(orders)))
-        if not self._placed_cursor and orders:
+        self.query_one("#summary", Static).update(literal(status_counts(summaries)))
+        if not self._placed_cursor and summaries:
             # First load: start where the user last worked.
-            select = select or max(orders, key=lambda order: order.updated_at).id
+            select = select or max(summaries, key=lambda s: s.updated_at or s.purchased_at).id
             self._placed_cursor = True
         self._show(select)
 
     def _show(self, select: str | None = None) -> None:
-        now = self.app.now()
         query = self.query_one("#filter", Input).value
-        rows = []
-        for order in self._orders.values():
-            cells = home_cells(order, now)
-            if matches(query, (cell.plain for cell in cells.values())):
-                rows.append((order.id, cells))
-        self.table.show(rows, keep=select)
+        ids = self._filter.matching(self._summaries, self._ids, query)
+        self.table.show(ids, self._cells, keep=select)
         self._update_details()
+
+    def _cells(self, order_id: str) -> dict[str, str]:
+        return home_cells(self._summaries[order_id], self.app.now())
 
     @property
     def table(self) -> OrderTable:
         return self.query_one("#orders", OrderTable)
 
     @property
-    def selected(self) -> Order | None:
+    def selected_summary(self) -> OrderSummary | None:
         order_id = self.table.selected_id
-        return self._orders.get(order_id) if order_id else None
+        return self._summaries.get(order_id) if order_id else None
+
+    @property
+    def selected(self) -> Order | None:
+        """The selected order, read whole (for opening it)."""
+        summary = self.selected_summary
+        return self.app.workflow.order(summary.id) if summary is not None else None
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         self._show()
 
-    @on(DataTable.RowHighlighted, "#orders")
+    @on(VirtualTable.RowHighlighted, "#orders")
     def _update_details(self) -> None:
-        order = self.selected
+        summary = self.selected_summary
         details = self.query_one("#details", Static)
-        if order is None:
-            filtered = bool(self._orders)
+        if summary is None:
+            filtered = bool(self._summaries)
             details.update(literal("No certificate matches the filter; Escape clears it." if filtered else ""))
             return
-        details.update(order_details(order, self.app.now()))
+        details.update(order_details(summary, self.app.now()))
+
+    @on(VirtualTable.RowClicked, "#orders")
+    def _row_clicked(self) -> None:
+        self.action_apply()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Apply and Filter mean nothing until a certificate is listed: hide them on the first start."""
         if action in ("apply", "filter"):
-            return bool(self._orders)
+            return bool(self._summaries)
         return True
 
     # --- actions -----------------------------------------------------------------------------------------

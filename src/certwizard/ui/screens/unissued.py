@@ -9,32 +9,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Footer, Header, Input, Static
 
 from certwizard.domain.fields import format_phone
 from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.summary import OrderSummary
+from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.certificates import (
     ColumnSpec,
+    Listed,
+    OrderFilter,
     OrderTable,
     domains_summary,
-    matches,
     next_action,
     order_domains,
     review_overdue,
-    table_cell,
     when,
 )
+from certwizard.ui.widgets.virtual_table import VirtualTable
 
 WITHDRAW_CONSEQUENCE = (
     "The application goes back to draft with everything kept; you can modify it and submit again. "
@@ -54,7 +56,7 @@ UNISSUED_COLUMNS = (
 class SortKey:
     """The columns `s` cycles through, each with how to compare two orders by it."""
 
-    def __init__(self, column: str, label: str, key: Callable[[Order], object]) -> None:
+    def __init__(self, column: str, label: str, key: Callable[[Listed], object]) -> None:
         self.column, self.label, self.key = column, label, key
 
 
@@ -72,17 +74,22 @@ SORT_KEYS = (
 )
 
 
-def unissued_cells(order: Order, now: datetime) -> dict[str, Text]:
+def unissued_cells(order: Listed, now: datetime) -> dict[str, str]:
     product = order.product
     return {
-        "domains": table_cell(domains_summary(order_domains(order))),
-        "type": table_cell(product.certificate_type),
-        "status": table_cell(order.status.label),
-        "submitted": table_cell(when(order.submitted_at, now)),
-        "expected": table_cell(when(order.expected_issuance_at, now)),
-        "validity": table_cell(f"{product.validity_days} days"),
-        "next": table_cell(next_action(order, now)),
+        "domains": printable(domains_summary(order_domains(order))),
+        "type": product.certificate_type,
+        "status": order.status.label,
+        "submitted": when(order.submitted_at, now),
+        "expected": when(order.expected_issuance_at, now),
+        "validity": f"{product.validity_days} days",
+        "next": printable(next_action(order, now)),
     }
+
+
+def searchable(order: Listed) -> list[str]:
+    """What the Unissued filter looks in: every name, the type and the status."""
+    return [*order_domains(order), order.product.certificate_type, order.status.label]
 
 
 # --- the detail panel: the next action in full -------------------------------------------------------------
@@ -171,10 +178,13 @@ class UnissuedScreen(Screen):
         super().__init__(id="unissued")
         self.sub_title = "Unissued Certificates"
         self._select = select
-        self._orders: dict[str, Order] = {}
+        self._summaries: dict[str, OrderSummary] = {}
+        self._sorted: list[str] = []            # the listed orders in the current sort
         self._seen: set[str] = set()           # listed during this visit: kept even once issued or withdrawn
+        self._filter = OrderFilter(searchable)
         self._sort = 0
         self._reverse = False
+        self._detail_for: tuple[str, int] | None = None     # (order id, revision) the detail shows
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -191,58 +201,69 @@ class UnissuedScreen(Screen):
     # --- data --------------------------------------------------------------------------------------------
 
     def reload(self, select: str | None = None) -> None:
-        workflow = self.app.workflow
-        unissued = [order for order in workflow.orders() if order.status.is_unissued or order.id in self._seen]
-        self._seen.update(order.id for order in unissued)
-        self._orders = {order.id: order for order in unissued}
+        summaries = self.app.workflow.summaries()
+        unissued = [s for s in summaries if s.status.is_unissued or s.id in self._seen]
+        self._seen.update(s.id for s in unissued)
+        self._summaries = {s.id: s for s in unissued}
+        self._sort_rows()
         self._show(select)
 
-    def _show(self, select: str | None = None) -> None:
-        now = self.app.now()
-        query = self.query_one("#filter", Input).value
+    def _sort_rows(self) -> None:
         sort = SORT_KEYS[self._sort]
-        ordered = sorted(self._orders.values(), key=sort.key, reverse=self._reverse)
-        rows = []
-        for order in ordered:
-            cells = unissued_cells(order, now)
-            if matches(query, (cells["domains"].plain, ", ".join(order_domains(order)), cells["type"].plain,
-                               cells["status"].plain)):
-                rows.append((order.id, cells))
+        ordered = sorted(self._summaries.values(), key=sort.key, reverse=self._reverse)
+        self._sorted = [s.id for s in ordered]
+
+    def _show(self, select: str | None = None) -> None:
+        query = self.query_one("#filter", Input).value
+        ids = self._filter.matching(self._summaries, self._sorted, query)
+        sort = SORT_KEYS[self._sort]
         arrow = "▼" if self._reverse else "▲"
         self.query_one("#sort-line", Static).update(literal(
-            f"{len(rows)} of {len(self._orders)} unissued · sorted by {sort.label} {arrow} · "
+            f"{len(ids):,} of {len(self._summaries):,} unissued · sorted by {sort.label} {arrow} · "
             "s sort · S reverse · / filter"))
-        self.table.show(rows, keep=select, labels={sort.column: f"{sort.label} {arrow}"})
+        self.table.show(ids, self._cells, keep=select, labels={sort.column: f"{sort.label} {arrow}"})
         self._selection_changed()
+
+    def _cells(self, order_id: str) -> dict[str, str]:
+        return unissued_cells(self._summaries[order_id], self.app.now())
 
     @property
     def table(self) -> OrderTable:
         return self.query_one("#unissued", OrderTable)
 
     @property
-    def selected(self) -> Order | None:
+    def selected_summary(self) -> OrderSummary | None:
         order_id = self.table.selected_id
-        return self._orders.get(order_id) if order_id else None
+        return self._summaries.get(order_id) if order_id else None
+
+    @property
+    def selected(self) -> Order | None:
+        """The selected application, read whole."""
+        summary = self.selected_summary
+        return self.app.workflow.order(summary.id) if summary is not None else None
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         self._show()
 
-    @on(DataTable.RowHighlighted, "#unissued")
+    @on(VirtualTable.RowHighlighted, "#unissued")
     def _selection_changed(self) -> None:
-        order = self.selected
-        if order is None:
-            message = ("No application matches the filter; Escape clears it." if self._orders else
+        summary = self.selected_summary
+        detail = self.query_one("#detail", Static)
+        if summary is None:
+            self._detail_for = None
+            message = ("No application matches the filter; Escape clears it." if self._summaries else
                        "Nothing is waiting for the CA. Submitted applications appear here until they are issued.")
-            self.query_one("#detail", Static).update(literal(message))
-        else:
-            self.query_one("#detail", Static).update(detail_text(order, self.app.now()))
+            detail.update(literal(message))
+        elif self._detail_for != (summary.id, summary.revision):
+            self._detail_for = (summary.id, summary.revision)
+            detail.update(detail_text(self.app.workflow.order(summary.id), self.app.now()))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer keys follow the selected row; an impossible withdraw is shown greyed with its reason."""
-        order = self.selected
-        status = order.status if order else None
+        summary = self.selected_summary
+        status = summary.status if summary else None
         if action == "withdraw":
             return status is not None and status.is_unissued
         if action == "withdraw_blocked":
@@ -266,7 +287,7 @@ class UnissuedScreen(Screen):
     def action_leave_filter(self) -> None:
         if self.focused is self.query_one("#filter", Input):
             self.table.focus()
-        elif (order := self.selected) is not None and order.status.is_editable:
+        elif (summary := self.selected_summary) is not None and summary.status.is_editable:
             self.action_edit()
 
     def action_filter(self) -> None:
@@ -274,10 +295,12 @@ class UnissuedScreen(Screen):
 
     def action_sort(self) -> None:
         self._sort = (self._sort + 1) % len(SORT_KEYS)
+        self._sort_rows()
         self._show()
 
     def action_reverse(self) -> None:
         self._reverse = not self._reverse
+        self._sort_rows()
         self._show()
 
     def action_withdraw_blocked(self) -> None:

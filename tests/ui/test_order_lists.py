@@ -1,0 +1,146 @@
+"""The order lists at any size: only visible rows are drawn, and 10,000 orders behave exactly like 10."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from textual.app import App, ComposeResult
+
+from certwizard.domain.models import Application, Order
+from certwizard.domain.status import OrderStatus
+from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
+from certwizard.ui.screens.unissued import UnissuedScreen
+from certwizard.ui.widgets.virtual_table import Column, VirtualTable, fit
+
+from conftest import _application, valid_dv_draft
+
+START = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+def many_orders(count: int) -> list[Order]:
+    """Every 4th order a draft for shop<i>.example.com, every 4th under review (expected at a distinct time),
+    the rest pending; purchase times increase with i."""
+    orders = []
+    for i in range(count):
+        kind = i % 4
+        fields: dict[str, object] = dict(product_id="dv-multi", purchased_at=START + timedelta(minutes=i))
+        if kind == 1:
+            fields.update(status=OrderStatus.DRAFT, draft=valid_dv_draft(f"shop{i}.example.com, api.example.com"))
+        elif kind == 2:
+            application: Application = _application(f"review{i}.example.org")
+            fields.update(status=OrderStatus.UNDER_REVIEW, application=application, authority_ref=f"sbx-{i}",
+                          submitted_at=START + timedelta(days=1, minutes=i),
+                          expected_issuance_at=START + timedelta(days=3, minutes=-i))
+        orders.append(Order(**fields))
+    return orders
+
+
+@pytest.fixture(params=[12, 10_000], ids=["12-orders", "10000-orders"])
+def sized_services(request, services):
+    services.repository.insert_orders(many_orders(request.param))
+    return services
+
+
+# --- the widget ---------------------------------------------------------------------------------------------
+
+class TableApp(App):
+    def __init__(self, keys: list[str], width: int = 12) -> None:
+        super().__init__()
+        self.keys = keys
+        self.width = width
+        self.drawn: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield VirtualTable(id="table")
+
+    def on_mount(self) -> None:
+        table = self.query_one(VirtualTable)
+        table.set_columns([Column("name", "Name", self.width), Column("n", "Number", 8)])
+        table.set_rows(self.keys, self.cells)
+        table.focus()
+
+    def cells(self, key: str) -> list[str]:
+        self.drawn.append(key)
+        return [f"row {key}", str(len(key))]
+
+
+async def test_only_the_rows_on_screen_are_drawn_and_a_cursor_step_redraws_two():
+    app = TableApp([str(i) for i in range(50_000)])
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        first = set(app.drawn)
+        assert first == {str(i) for i in range(11)}          # 12 lines: the header and 11 rows
+        app.drawn.clear()
+        await pilot.press("down")
+        await pilot.pause()
+        assert set(app.drawn) == {"0", "1"}
+        table = app.query_one(VirtualTable)
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_key == "49999" and "49999" in app.drawn
+        assert len(set(app.drawn)) < 40
+
+
+async def test_keys_and_clicks_move_the_cursor_and_rows_keep_their_texts_literal():
+    hostile = ["[bold]x[/bold]", "a\x1b[2Jb", "[@click=app.quit]q[/]"]
+    app = TableApp(hostile, width=26)
+    async with app.run_test(size=(40, 6)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.click(VirtualTable, offset=(3, 3))
+        await pilot.click(VirtualTable, offset=(3, 3))     # clicking the [@click=app.quit] text twice...
+        await pilot.pause()
+        assert table.cursor_key == hostile[2]
+        assert app.is_running and app.return_code is None   # ...ran no action
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    assert "row [bold]x[/bold]" in text and "row [@click=app.quit]q[/]" in text
+    assert "row a\\x1b[2Jb" in text and "\x1b" not in text
+
+
+@pytest.mark.parametrize("text, width, shown", [
+    ("abc", 5, "abc  "), ("abcdef", 4, "abc…"), ("bücher", 6, "bücher"), ("例え", 3, "例…"), ("x", 0, "")])
+def test_fit_pads_or_cuts_by_terminal_cells(text, width, shown):
+    assert fit(text, width) == shown
+
+
+# --- the home screen --------------------------------------------------------------------------------------
+
+async def test_home_filter_narrows_and_clears_the_same_at_any_size(make_app, sized_services, screen_text):
+    count = len(sized_services.workflow.summaries())
+    app = make_app(sized_services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen)
+        table = screen.query_one(OrderTable)
+        assert table.row_count == count
+        await pilot.press("slash", *"shop1")
+        await pilot.pause()
+        expected = {o.id for o in sized_services.workflow.summaries() if any("shop1" in d for d in o.domains)}
+        assert set(table.keys) == expected
+        await pilot.press(*"1")                            # narrows further: "shop11"
+        await pilot.pause()
+        assert set(table.keys) == {i for i in expected
+                                   if any("shop11" in d for d in sized_services.workflow.order(i).listed_domains)}
+        await pilot.press("escape")
+        await pilot.pause()
+        assert table.row_count == count
+        text = screen_text(app)
+    drafts = sum(1 for i in range(count) if i % 4 == 1)
+    assert f"{count:,} certificates" in text and f"{drafts:,} draft" in text
+
+
+async def test_unissued_sorts_by_expected_time_and_reverses(make_app, sized_services):
+    app = make_app(sized_services)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("u")
+        screen = app.screen
+        assert isinstance(screen, UnissuedScreen)
+        table = screen.query_one(OrderTable)
+        reviews = [s for s in sized_services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]
+        by_submitted = [s.id for s in sorted(reviews, key=lambda s: s.submitted_at)]
+        assert list(table.keys) == by_submitted
+        await pilot.press("s")                              # expected issuance: the reverse of submission here
+        assert list(table.keys) == by_submitted[::-1]
+        await pilot.press("S")
+        assert list(table.keys) == by_submitted
+        assert table.row_texts(by_submitted[0])["status"] == "Under review"
