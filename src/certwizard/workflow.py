@@ -11,28 +11,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from certwizard.domain.application import DraftValidation, validate_draft
-from certwizard.domain.models import (
-    APPLICANT_FIELDS,
-    COMPANY_FIELDS,
-    ApplicationDraft,
-    AutomaticCsr,
-    Document,
-    HistoryEntry,
-    KeyRecord,
-    Order,
-    Profile,
-    ProfileKind,
-    utcnow,
-)
+from certwizard.domain.ids import utcnow
 from certwizard.domain.status import Action, IllegalTransitionError, OrderStatus, next_status
-from certwizard.paths import DataLayout
-
 from certwizard.domain.summary import OrderSummary
+from certwizard.paths import DataLayout
 
 if TYPE_CHECKING:
     from certwizard.ca.base import AuthorityState, CertificateAuthority
+    from certwizard.domain.application import DraftValidation
+    from certwizard.domain.models import ApplicationDraft, Document, KeyRecord, Order, Profile, ProfileKind
     from certwizard.storage.repository import Repository
+
+# The models (pydantic) and the application rules are imported where used: the first screen only lists
+# orders (OrderSummary) and must not pay for them at start-up.
 
 Progress = Callable[[str], None]
 PHONE_REGION_SETTING = "phone_region"
@@ -77,6 +68,8 @@ def _no_progress(_: str) -> None:
 
 
 def _record(order: Order, event: str, detail: str = "") -> None:
+    from certwizard.domain.models import HistoryEntry
+
     order.history.append(HistoryEntry(status=order.status, event=event, detail=detail))
 
 
@@ -131,6 +124,8 @@ class Workflow:
 
     def validate(self, order: Order, draft: ApplicationDraft | None = None,
                  for_submission: bool = False) -> DraftValidation:
+        from certwizard.domain.application import validate_draft
+
         return validate_draft(order.product, draft or order.draft, self.default_phone_region,
                               for_submission=for_submission)
 
@@ -169,6 +164,8 @@ class Workflow:
         label = " ".join(label.split())
         if not label:
             raise ValueError("Give the profile a name, e.g. the team or company it is for")
+        from certwizard.domain.models import APPLICANT_FIELDS, COMPANY_FIELDS, Profile, ProfileKind
+
         kinds = [(ProfileKind.APPLICANT, APPLICANT_FIELDS)]
         if include_company:
             kinds.append((ProfileKind.COMPANY, COMPANY_FIELDS))
@@ -187,6 +184,8 @@ class Workflow:
 
     @staticmethod
     def apply_profile(draft: ApplicationDraft, profile: Profile) -> ApplicationDraft:
+        from certwizard.domain.models import APPLICANT_FIELDS, COMPANY_FIELDS, ProfileKind
+
         allowed = APPLICANT_FIELDS if profile.kind is ProfileKind.APPLICANT else COMPANY_FIELDS
         return draft.model_copy(update={k: v for k, v in profile.values.items() if k in allowed})
 
@@ -204,6 +203,8 @@ class Workflow:
         application = validation.application
         assert application is not None
         key_record = order.key
+        from certwizard.domain.models import AutomaticCsr
+
         if isinstance(application.csr, AutomaticCsr):
             if application.csr.encrypt_key and not passphrase:
                 raise ApplicationInvalidError({"passphrase": "Type the passphrase that will protect the key"})
@@ -243,6 +244,8 @@ class Workflow:
             algorithm=algorithm, keys_dir=self.layout.keys_dir, order_id=order.id,
             passphrase=passphrase if application.csr.encrypt_key else None)
         progress("Key saved (0600); CSR built and checked")
+        from certwizard.domain.models import KeyRecord
+
         record = KeyRecord(path=str(generated.key_path), algorithm=algorithm, spki_sha256=generated.spki_sha256,
                            encrypted=generated.encrypted)
         return generated.csr_pem, record

@@ -30,3 +30,36 @@ def test_cli_parser_builds_without_textual():
              "print(any(m.split('.')[0] in ('textual', 'rich') for m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+FIRST_SCREEN = r"""
+import sys
+from certwizard.services import open_services
+from certwizard.ui.app import CertWizardApp
+summaries = open_services(sys.argv[1]).workflow.summaries()
+heavy = ("pydantic", "cryptography", "PIL", "fpdf", "markdown_it", "phonenumbers", "pycountry", "idna",
+         "asn1crypto", "email_validator")
+print(len(summaries), ",".join(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy})))
+"""
+
+
+def test_the_first_screen_loads_no_models_crypto_images_pdf_or_markdown(tmp_path):
+    """Start-up pays only for what the home screen paints: the rest is imported when first used."""
+    from certwizard.services import open_services
+
+    open_services(tmp_path / "data").workflow.add_purchased("dv-single")
+    result = subprocess.run([sys.executable, "-c", FIRST_SCREEN, str(tmp_path / "data")],
+                            capture_output=True, text=True, check=True)
+    count, heavy = result.stdout.strip().split(" ", 1) if " " in result.stdout.strip() else (result.stdout, "")
+    assert int(count) == 1
+    assert heavy.strip() == "", f"imported at start-up: {heavy}"
+
+
+def test_plain_certwizard_opens_the_wizard_without_parsing_commands():
+    from certwizard.cli import _wizard_only
+
+    assert _wizard_only([]) == ""
+    assert _wizard_only(["--data-dir", "/srv/cw"]) == "/srv/cw"
+    assert _wizard_only(["--data-dir=/srv/cw"]) == "/srv/cw"
+    for command in (["list"], ["--data-dir", "/srv/cw", "list"], ["--help"], ["--data-dir"], ["--data-dir", "-x"]):
+        assert _wizard_only(command) is None, command

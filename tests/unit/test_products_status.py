@@ -1,10 +1,10 @@
 from datetime import date
 
 import pytest
-from pydantic import ValidationError
 
 from certwizard.domain.products import (
     CATALOG,
+    InvalidProductError,
     DomainType,
     KeyAlgorithm,
     Product,
@@ -51,12 +51,15 @@ def test_professional_means_ov_or_ev():
 
 def test_inconsistent_products_are_refused():
     base = dict(id="x-test", name="X", brand="B", level="DV", validity_days=90)
-    with pytest.raises(ValidationError, match="exactly one name"):
+    with pytest.raises(InvalidProductError, match="exactly one name"):
         Product(domain_type="single", max_domains=3, **base)
-    with pytest.raises(ValidationError, match="at least two"):
+    with pytest.raises(InvalidProductError, match="at least two"):
         Product(domain_type="multi", max_domains=1, **base)
-    with pytest.raises(ValidationError, match="EV certificates cannot contain wildcard"):
+    with pytest.raises(InvalidProductError, match="EV certificates cannot contain wildcard"):
         Product(**{**base, "level": "EV"}, domain_type="wildcard", max_domains=1)
+    with pytest.raises(InvalidProductError, match="id 'X' must be.*validity_days 900 must be from 1 to 398"):
+        Product(**{**base, "id": "X", "validity_days": 900}, domain_type="single", max_domains=1)
+    assert Product(domain_type="multi", max_domains=2, **base).level is ValidationLevel.DV
 
 
 def test_unknown_product_lists_valid_ids():

@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
-from certwizard.domain.products import Product
+from typing import TYPE_CHECKING
+
 from certwizard.domain.status import OrderStatus
+
+if TYPE_CHECKING:
+    from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
+    from certwizard.domain.products import Product
 
 
 class AuthorityError(Exception):

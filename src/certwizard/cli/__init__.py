@@ -29,11 +29,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _wizard_only(argv: list[str]) -> str | None:
+    """The data folder ('' for the default) when the arguments only open the wizard, else None."""
+    if not argv:
+        return ""
+    if len(argv) == 2 and argv[0] == "--data-dir" and argv[1] and not argv[1].startswith("-"):
+        return argv[1]
+    if len(argv) == 1 and argv[0].startswith("--data-dir=") and len(argv[0]) > len("--data-dir="):
+        return argv[0].split("=", 1)[1]
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         # An IDN or a company name must not crash output on a terminal that is not UTF-8.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    wizard_data_dir = _wizard_only(sys.argv[1:] if argv is None else argv)
+    if wizard_data_dir is not None:
+        # Plain `certwizard [--data-dir DIR]`: open the wizard without loading every command's code first.
+        from certwizard.cli.tui import run_tui
+
+        return run_tui(argparse.Namespace(data_dir=wizard_data_dir or None))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

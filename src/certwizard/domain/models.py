@@ -13,20 +13,12 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError  # noqa: F401 - ValidationError re-exported
 
+from certwizard.domain.ids import new_id, utcnow
 from certwizard.domain.products import KeyAlgorithm, Product, get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import listed_domains
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def new_id(prefix: str) -> str:
-    """Short, unguessable, stable ids such as 'ord-3f9a1c2b'."""
-    return f"{prefix}-{secrets.token_hex(4)}"
 
 
 class CompanyType(StrEnum):

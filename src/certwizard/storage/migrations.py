@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from certwizard import __version__
-from certwizard.domain.models import new_id
+from certwizard.domain.ids import new_id
 from certwizard.domain.summary import index_document
 from certwizard.storage.errors import CorruptDatabaseError, StorageError
 

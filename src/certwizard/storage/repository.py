@@ -20,13 +20,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from filelock import FileLock, Timeout
-from pydantic import BaseModel, ValidationError
 from tinydb.table import Document
 
-from certwizard.domain.models import Order, Profile, ProfileKind, new_id, utcnow
+from certwizard.domain.ids import new_id, utcnow
 from certwizard.domain.products import get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary, SummaryError, index_document
@@ -69,7 +68,19 @@ MAX_ORDERS_PER_ADD = 1000
 DEFAULT_LOCK_TIMEOUT = 30.0
 _LOCK_POLL_SECONDS = 0.002      # writes take milliseconds; filelock's default 50 ms poll would dominate
 
-RecordT = TypeVar("RecordT", bound=BaseModel)
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from certwizard.domain.models import Order, Profile, ProfileKind
+
+RecordT = TypeVar("RecordT", bound="BaseModel")
+
+
+def _models():
+    """The pydantic models, imported on first use: listing orders (the first screen) never needs them."""
+    from certwizard.domain import models
+
+    return models
 
 
 class DatabaseBusyError(StorageError):
@@ -171,7 +182,7 @@ class Repository:
             now = utcnow()
             orders = []
             for _ in range(count):
-                order = Order(id=_unused_id("ord", taken), product_id=product.id, purchased_at=now,
+                order = _models().Order(id=_unused_id("ord", taken), product_id=product.id, purchased_at=now,
                               updated_at=now)
                 taken.add(order.id)
                 orders.append(order)
@@ -275,7 +286,7 @@ class Repository:
             table = self._orders(db)
             current = self._stored_order(table, order_id)
             changed = change(current)
-            if not isinstance(changed, Order) or changed.id != order_id:
+            if not isinstance(changed, _models().Order) or changed.id != order_id:
                 raise ValueError(f"update_order: the change must return the order {order_id} itself")
             return self._put_order(db, changed, current.revision + 1)
 
@@ -293,13 +304,14 @@ class Repository:
         document = stored.model_dump(mode="json")
         with self._writing() as db:
             db.table(PROFILES).replace({stored.id: document})
-        return Profile.model_validate(document)
+        return _models().Profile.model_validate(document)
 
     def list_profiles(self, kind: ProfileKind | str | None = None) -> list[Profile]:
         """Saved profiles, by label; with `kind`, only applicant or only company profiles."""
-        profiles = self._readable(Profile, "profile", self._reading().table(PROFILES).all())
+        models = _models()
+        profiles = self._readable(models.Profile, "profile", self._reading().table(PROFILES).all())
         if kind is not None:
-            wanted = ProfileKind(kind)
+            wanted = models.ProfileKind(kind)
             profiles = [p for p in profiles if p.kind is wanted]
         return sorted(profiles, key=lambda p: (p.label.casefold(), p.saved_at))
 
@@ -343,19 +355,19 @@ class Repository:
             raise UnreadableRecordError(self.db_path, "order", order_id, exc.problem) from None
         if document is None:
             raise OrderNotFoundError(order_id)
-        return self._record(Order, "order", order_id, document)
+        return self._record(_models().Order, "order", order_id, document)
 
     @staticmethod
     def _put_order(db: CertwizardDB, order: Order, revision: int) -> Order:
         updated = order.model_copy(update={"revision": revision, "updated_at": utcnow()})
         document = updated.model_dump(mode="json")
         db.change({ORDERS: {order.id: document}, ORDER_INDEX: {order.id: index_document(document)}})
-        return Order.model_validate(document)
+        return _models().Order.model_validate(document)
 
     def _record(self, model: type[RecordT], kind: str, doc_id: str, document: dict[str, Any]) -> RecordT:
         try:
             record = model.model_validate(document)
-        except ValidationError as exc:
+        except _models().ValidationError as exc:
             raise UnreadableRecordError(self.db_path, kind, doc_id, _summary(exc)) from None
         if getattr(record, "id", doc_id) != doc_id:
             raise UnreadableRecordError(self.db_path, kind, doc_id, f"its id field says {record.id!r}")
@@ -504,7 +516,7 @@ def _setting_document(key: str, value: Any) -> dict[str, Any]:
     return document
 
 
-def _summary(exc: ValidationError) -> str:
+def _summary(exc: Any) -> str:
     """Field paths and reasons only: the offending values are user data and stay out of messages."""
     parts = [f"{'.'.join(str(p) for p in error['loc']) or 'document'}: {error['msg']}"
              for error in exc.errors()[:3]]

@@ -16,18 +16,24 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from certwizard.domain.models import Order, utcnow
+from typing import TYPE_CHECKING
+
+from certwizard.ca.base import AuthorityError
+from certwizard.domain.ids import utcnow
 from certwizard.domain.products import get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 from certwizard.services import Services
 from certwizard.ui.commands import CertWizardCommands
-from certwizard.ui.dialogs import ProductPickerDialog, TextPromptDialog, check_count
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
-from certwizard.ui.screens.help import HelpScreen
-from certwizard.ui.screens.unissued import UnissuedScreen
-from certwizard.workflow import StatusChange
+from certwizard.workflow import RefreshReport, StatusChange
+
+if TYPE_CHECKING:
+    from certwizard.domain.models import Order
+
+# Everything not on the first screen (dialogs, Help, Unissued, Apply...) is imported when first shown:
+# start-up pays only for what it paints.
 
 _STYLES = Path(__file__).parent / "styles"
 APPLY_MODULE = "certwizard.ui.screens.apply"
@@ -54,6 +60,7 @@ class CertWizardApp(App):
         Binding("f1", "help", "Help", show=True, priority=True, key_display="F1"),
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", show=True, priority=True),
+        Binding("i", "issued", "Issued", show=False),
     ]
 
     def __init__(self, services: Services, *, refresh_seconds: float | None = 30.0,
@@ -75,6 +82,9 @@ class CertWizardApp(App):
     def on_mount(self) -> None:
         for notice in self.services.notices:
             self.notify(printable(notice), title="Database", severity="warning", timeout=20, markup=False)
+
+    def on_ready(self) -> None:
+        """The first screen is painted: now start asking the CA (its worker must not delay the first frame)."""
         if self.refresh_seconds:
             self.check_status()
             self.set_interval(self.refresh_seconds, self.check_status)
@@ -82,6 +92,8 @@ class CertWizardApp(App):
     # --- screens -------------------------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from certwizard.ui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -89,6 +101,8 @@ class CertWizardApp(App):
         self.show_unissued()
 
     def show_unissued(self, order_id: str | None = None) -> None:
+        from certwizard.ui.screens.unissued import UnissuedScreen
+
         if isinstance(self.screen, UnissuedScreen):
             if order_id:
                 self.screen.reload(select=order_id)
@@ -98,13 +112,20 @@ class CertWizardApp(App):
     def on_show_unissued(self, message: ShowUnissued) -> None:
         self.show_unissued(message.order_id)
 
+    def action_issued(self) -> None:
+        """Issued Certificates (dialogs never see this key: App bindings stop at a modal screen)."""
+        from certwizard.ui.screens.issued import show_issued
+
+        show_issued(self)
+
     def open_order(self, order: Order) -> None:
         """Apply for (or continue) an order; explain why not when it is past that."""
         if order.status.is_editable:
             self._open_apply(order.id)
-        elif order.status is OrderStatus.ISSUED:
-            self.notify(f"This certificate is issued. Export it with: certwizard export {order.id} "
-                        "--server nginx --out DIR", markup=False)
+        elif order.status in (OrderStatus.ISSUED, OrderStatus.EXPIRED, OrderStatus.REVOKED):
+            from certwizard.ui.screens.issued import show_issued
+
+            show_issued(self, order.id)
         else:
             self.notify("This application is submitted. To modify it, withdraw it in Unissued Certificates "
                         "(press u, then w).", severity="warning", markup=False)
@@ -131,11 +152,15 @@ class CertWizardApp(App):
     # --- adding purchased certificates ------------------------------------------------------------------------
 
     def add_purchased(self) -> None:
+        from certwizard.ui.dialogs import ProductPickerDialog
+
         self.push_screen(ProductPickerDialog(), self._ask_count)
 
     def _ask_count(self, product_id: str | None) -> None:
         if product_id is None:
             return
+        from certwizard.ui.dialogs import TextPromptDialog, check_count
+
         prompt = f"How many {get_product(product_id).name} certificates did you buy?"
         self.push_screen(TextPromptDialog("Add purchased certificate", prompt, "1", check=check_count),
                          lambda count: self._add(product_id, count))
@@ -151,8 +176,9 @@ class CertWizardApp(App):
 
     def on_orders_changed(self, message: OrdersChanged) -> None:
         for screen in self.screen_stack:
-            if isinstance(screen, (CertificatesScreen, UnissuedScreen)):
-                screen.reload(select=message.order_id)
+            reload = getattr(screen, "reload", None)      # the screens that list orders
+            if reload is not None:
+                reload(select=message.order_id)
 
     def action_check_status(self) -> None:
         self.check_status(announce=True)
@@ -160,23 +186,26 @@ class CertWizardApp(App):
     @work(thread=True, exclusive=True, exit_on_error=False, group="refresh",
           description="Checking submitted applications with the certificate authority")
     def check_status(self, announce: bool = False) -> None:
-        changes = self.workflow.refresh()
-        self.call_from_thread(self._status_checked, changes, announce)
+        report = self.workflow.refresh()
+        self.call_from_thread(self._status_checked, report, announce)
+        if report.unknown:      # reported like any failed check: once, with what to do
+            raise AuthorityError(report.unknown_message())
 
-    def _status_checked(self, changes: list[StatusChange], announce: bool) -> None:
-        self._last_refresh_error = ""
+    def _status_checked(self, changes: RefreshReport, announce: bool) -> None:
+        if not changes.unknown:
+            self._last_refresh_error = ""
         for change in changes:
             self._announce(change)
         if changes:
             self.post_message(OrdersChanged(changes[-1].order_id))
-        elif announce:
+        elif announce and not changes.unknown:
             self.notify("No changes: the certificate authority has nothing new.")
 
     def _announce(self, change: StatusChange) -> None:
         names = domains_summary(order_domains(self.workflow.order(change.order_id)))
         if change.after is OrderStatus.ISSUED:
-            self.notify(f"Issued: {names}. Export it from the Certificates list.", title="Certificate issued",
-                        timeout=15, markup=False)
+            self.notify(f"Issued: {names}. Press i for Issued Certificates to export it.",
+                        title="Certificate issued", timeout=15, markup=False)
         elif change.after is OrderStatus.REVIEW_FAILED:
             self.notify(printable(f"Review failed for {names}: {change.reason}"), title="Review failed",
                         severity="error", timeout=30, markup=False)
@@ -187,11 +216,12 @@ class CertWizardApp(App):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self._report_failure(event.worker)
+            self.report_worker_failure(event.worker)
         else:
             pass  # pending/running/success/cancelled: the worker itself updates the screen
 
-    def _report_failure(self, worker: Worker) -> None:
+    def report_worker_failure(self, worker: Worker) -> None:
+        """Say what failed and what to do (screens pass their failed workers here: see ui/workers.py)."""
         what, advice = _FAILURE_ADVICE.get(worker.group, (f"{worker.description or worker.name} failed",
                                                           "Try again; if it keeps failing, restart certwizard."))
         text = printable(f"{what}: {worker.error}. {advice}")

@@ -14,8 +14,14 @@ class PaletteCommand(NamedTuple):
     run: Callable[[], object]
 
 
+def _export_selected(app) -> None:
+    from certwizard.ui.screens.issued import export_selected
+
+    export_selected(app)
+
+
 class CertWizardCommands(Provider):
-    """Add purchased certificate, Apply, Unissued certificates, Refresh, Help."""
+    """Add purchased certificate, Apply, Unissued and Issued certificates, Export, Refresh, Help."""
 
     def commands(self) -> list[PaletteCommand]:
         app = self.app
@@ -28,6 +34,12 @@ class CertWizardCommands(Provider):
             PaletteCommand("Unissued certificates",
                            "Submitted applications: what to publish, review status, withdraw",
                            app.action_unissued),
+            PaletteCommand("Issued certificates",
+                           "Certificates the CA issued: validity, fingerprints, does the key match; export",
+                           app.action_issued),
+            PaletteCommand("Export the selected certificate",
+                           "Write the selected issued certificate for nginx, Apache, Tomcat, IIS or as PEM",
+                           lambda: _export_selected(app)),
             PaletteCommand("Refresh status from the certificate authority",
                            "Ask the CA about every submitted application now", app.action_check_status),
             PaletteCommand("Help", "How applying works, what to do after submitting, CSRs by hand",

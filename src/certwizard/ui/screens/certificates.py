@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from rich.text import Text
 from textual import on
@@ -23,13 +23,15 @@ from textual.events import Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
-from certwizard.domain.models import Order
 from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable
+
+if TYPE_CHECKING:
+    from certwizard.domain.models import Order
 
 WIDE = 100                                  # terminal columns from which tables show their wide layout
 
@@ -308,6 +310,7 @@ class CertificatesScreen(Screen):
         Binding("enter", "apply", "Apply", show=True, priority=True),
         Binding("a", "add", "Add", show=True),
         Binding("u", "app.unissued", "Unissued", show=True),
+        Binding("i", "app.issued", "Issued", show=True),
         Binding("r", "app.check_status", "Refresh", show=True),
         Binding("slash", "filter", "Filter", show=True),
         Binding("escape", "clear_filter", "Clear filter", show=False),

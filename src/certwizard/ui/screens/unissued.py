@@ -37,6 +37,7 @@ from certwizard.ui.screens.certificates import (
     when,
 )
 from certwizard.ui.widgets.virtual_table import VirtualTable
+from certwizard.ui.workers import ReportsWorkerFailures
 
 WITHDRAW_CONSEQUENCE = (
     "The application goes back to draft with everything kept; you can modify it and submit again. "
@@ -113,8 +114,8 @@ def _what_to_do(order: Order, now: datetime) -> Content:
                         "again.", reason=order.status_reason or "the CA gave no reason")
     if status is OrderStatus.ISSUED:
         valid = order.certificate.not_after if order.certificate else None
-        return template("[b]Issued[/b] (valid until $until). Export it from the Certificates list, e.g. "
-                        "certwizard export $id --server nginx --out DIR", until=when(valid, now), id=order.id)
+        return template("[b]Issued[/b] (valid until $until). Press [b]i[/b] for Issued Certificates to check "
+                        "its key and export it for your server.", until=when(valid, now))
     if status is OrderStatus.DRAFT:
         return Content("Withdrawn: back to draft with everything kept. Press e to edit it and submit again.")
     return literal(next_action(order, now))
@@ -157,7 +158,7 @@ def _review_guidance(order: Order, now: datetime) -> Content:
 
 # --- the screen --------------------------------------------------------------------------------------------
 
-class UnissuedScreen(Screen):
+class UnissuedScreen(ReportsWorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", show=True),
         Binding("c", "back", "Certificates", show=False),
