@@ -1,0 +1,372 @@
+"""Issued Certificates: every certificate the CA sent, whether its stored key still belongs to it, and Export.
+
+The rows appear at once from the stored orders; the facts, the key check and the chain check run in a thread
+worker (reading key files, and a few milliseconds of cryptography per certificate), and until a certificate is
+checked it is shown as "checking…" and cannot be exported.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
+
+from certwizard.domain.models import Order
+from certwizard.export import ExportResult
+from certwizard.issued import (
+    CERTIFICATE_STATUSES,
+    IssuedSummary,
+    issued_orders,
+    sandbox_root_pem,
+    summarize_issued,
+    validity_phrase,
+)
+from certwizard.ui.safe import literal, literal_multiline, template
+from certwizard.ui.screens.certificates import (
+    CertificatesScreen,
+    domains_summary,
+    order_domains,
+    product_label,
+    table_cell,
+)
+from certwizard.ui.widgets.export_dialog import ExportDialog
+
+CHECKING = "checking…"
+# Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Validity, Key.
+FIXED_COLUMNS = (("expires", "Expires", 11), ("validity", "Validity", 15), ("key", "Key", 20))
+
+
+def local_moment(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def row_cells(order: Order, summary: IssuedSummary | None, now: datetime) -> list[Text]:
+    assert order.certificate is not None
+    expires = order.certificate.not_after.astimezone().strftime("%d %b %Y")
+    if summary is None:
+        return [table_cell(domains_summary(order_domains(order))), table_cell(expires), table_cell(CHECKING),
+                table_cell(CHECKING)]
+    validity = validity_phrase(summary.facts, now) if summary.facts else "unreadable"
+    return [table_cell(domains_summary(list(summary.domains))), table_cell(expires), table_cell(validity),
+            table_cell(summary.key.summary)]
+
+
+DETAIL_FIELDS = ("Issuer", "Serial", "Valid from", "Valid until", "Key type", "SHA-256", "SHA-1", "Key",
+                 "Chain")
+
+
+def fingerprint_lines(fingerprint: str, per_line: int = 16) -> str:
+    """'AB:CD:…' cut after every `per_line` bytes: a SHA-256 fingerprint wraps between bytes, not in one."""
+    octets = fingerprint.split(":")
+    return "\n".join(":".join(octets[i:i + per_line]) for i in range(0, len(octets), per_line))
+
+
+def detail_head(order: Order) -> Content:
+    return template("[b]$domains[/b]\n$product · order $id · $status",
+                    domains=", ".join(order_domains(order)), product=product_label(order.product),
+                    id=order.id, status=order.status.label)
+
+
+def detail_fields(summary: IssuedSummary | None, now: datetime) -> dict[str, str]:
+    """The labelled facts of the selected certificate (plain text; fields not known are left out)."""
+    if summary is None or summary.facts is None:
+        return {}
+    facts = summary.facts
+    fields = {
+        "Issuer": facts.issuer,
+        "Serial": facts.serial_hex,
+        "Valid from": local_moment(facts.not_before),
+        "Valid until": f"{local_moment(facts.not_after)} ({validity_phrase(facts, now)})",
+        "Key type": facts.key_description,
+        "SHA-256": fingerprint_lines(facts.sha256_fingerprint),
+        "SHA-1": facts.sha1_fingerprint,
+        "Key": summary.key.detail,
+    }
+    if summary.chain_problems is not None:
+        fields["Chain"] = ("; ".join(summary.chain_problems) if summary.chain_problems else
+                           f"verifies up to the CA's root for {', '.join(summary.domains)}")
+    return fields
+
+
+def verdict(summary: IssuedSummary | None) -> Content:
+    if summary is None:
+        return Content("Checking the certificate against its stored key…")
+    if summary.facts is None:
+        return template("[b]The stored certificate cannot be read:[/b] $problem",
+                        problem=summary.certificate_problem)
+    if not exportable(summary):
+        return template("[b]Cannot be exported:[/b] $why (see Key above).", why=summary.key.summary)
+    if summary.chain_problems:
+        return Content.from_markup("[b]Exportable[/b] (press e), but see the chain problem above.")
+    return Content.from_markup("[b]Ready to export:[/b] press e (or Enter).")
+
+
+def detail_id(name: str) -> str:
+    return "detail-" + name.lower().replace(" ", "-")
+
+
+def exportable(summary: IssuedSummary | None) -> bool:
+    """Checked, readable, and its key (if certwizard has one) belongs to it."""
+    return summary is not None and summary.facts is not None and summary.key.usable
+
+
+class IssuedScreen(Screen):
+    """Issued certificates with the detail of the selected one; e exports it."""
+
+    DEFAULT_CSS = """
+    IssuedScreen #issued-summary {
+        height: 1;
+        padding: 0 1;
+        color: $text-muted;
+    }
+    IssuedScreen #issued-table {
+        height: auto;
+        max-height: 40%;
+        min-height: 3;
+    }
+    IssuedScreen #issued-detail-scroll {
+        height: 1fr;
+        padding: 0 1;
+        border-top: solid $primary 40%;
+    }
+    IssuedScreen #issued-detail-scroll > Static, IssuedScreen .detail-row {
+        height: auto;
+    }
+    IssuedScreen .detail-label {
+        width: 12;
+        text-style: bold;
+    }
+    IssuedScreen .detail-value {
+        width: 1fr;
+    }
+    IssuedScreen #issued-verdict {
+        margin-top: 1;
+    }
+    IssuedScreen #issued-empty {
+        display: none;
+        padding: 1 2;
+    }
+    IssuedScreen.-empty #issued-empty {
+        display: block;
+    }
+    IssuedScreen.-empty #issued-table, IssuedScreen.-empty #issued-detail-scroll {
+        display: none;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", show=True),
+        Binding("e", "export", "Export", show=True),
+        Binding("r", "recheck", "Recheck", show=True),
+    ]
+    AUTO_FOCUS = "#issued-table"
+
+    def __init__(self, select: str | None = None, *, export: bool = False) -> None:
+        """`select`: the order to start at; `export`: open Export for it as soon as it has been checked."""
+        super().__init__(id="issued")
+        self.sub_title = "Issued Certificates"
+        self._select = select
+        self._export_when_checked = export
+        self._orders: dict[str, Order] = {}
+        self._summaries: dict[str, IssuedSummary] = {}
+        self._check_error = ""
+        self._shown_once = False
+        self._in_dialog = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(id="issued-summary")
+        yield DataTable(cursor_type="row", zebra_stripes=True, id="issued-table")
+        with VerticalScroll(id="issued-detail-scroll"):
+            yield Static(id="issued-head")
+            for name in DETAIL_FIELDS:
+                with Horizontal(classes="detail-row", id=detail_id(name)):
+                    yield Static(name, classes="detail-label")
+                    yield Static(classes="detail-value")
+            yield Static(id="issued-verdict")
+        yield Static("No certificate has been issued yet. Submitted applications are followed in Unissued "
+                     "Certificates; once the CA issues one it appears here, ready to export.",
+                     id="issued-empty")
+        yield Footer(compact=True)
+
+    def on_screen_resume(self) -> None:
+        """First shown, or back from another screen (orders may have changed): read and check again.
+
+        Not after our own Export dialog: nothing it does changes what this screen shows."""
+        if self._in_dialog:
+            self._in_dialog = False
+            return
+        self.reload(select=None if self._shown_once else self._select)
+        self._shown_once = True
+
+    # --- data --------------------------------------------------------------------------------------------
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#issued-table", DataTable)
+
+    @property
+    def selected(self) -> Order | None:
+        if not self.table.row_count:
+            return None
+        row_key, _ = self.table.coordinate_to_cell_key(self.table.cursor_coordinate)
+        return self._orders.get(row_key.value)
+
+    def reload(self, select: str | None = None) -> None:
+        """Read the orders again, show them at once, and (re)check every certificate in a worker."""
+        keep = select or (self.selected.id if self.selected else None)
+        orders = issued_orders(self.app.workflow.orders(CERTIFICATE_STATUSES))
+        self._orders = {order.id: order for order in orders}
+        self._summaries = {}
+        self._check_error = ""
+        self.set_class(not orders, "-empty")
+        self._rebuild(keep)
+        if orders:
+            self._check(orders, self.app.now())
+
+    def select(self, order_id: str) -> None:
+        try:
+            self.table.move_cursor(row=self.table.get_row_index(order_id), animate=False, scroll=True)
+        except Exception:  # RowDoesNotExist: not (or no longer) issued
+            self.notify("That certificate is not in the issued list.", severity="warning")
+
+    def _rebuild(self, keep: str | None) -> None:
+        table = self.table
+        now = self.app.now()
+        table.clear(columns=True)
+        fixed = sum(width for _, _, width in FIXED_COLUMNS) + 2 * (len(FIXED_COLUMNS) + 1) + 2
+        table.add_column(Text("Domains"), width=max(14, table.size.width - fixed), key="domains")
+        for key, label, width in FIXED_COLUMNS:
+            table.add_column(Text(label), width=width, key=key)
+        for order in self._orders.values():
+            table.add_row(*row_cells(order, self._summaries.get(order.id), now), key=order.id)
+        if keep in self._orders:
+            table.move_cursor(row=table.get_row_index(keep), animate=False, scroll=True)
+        self._update_summary_line()
+        self._selection_changed()
+
+    def on_resize(self, event: Resize) -> None:
+        if self.is_mounted and self._orders:
+            self.call_after_refresh(lambda: self._rebuild(self.selected.id if self.selected else None))
+
+    def _update_summary_line(self) -> None:
+        count = len(self._orders)
+        if self._check_error:
+            text = self._check_error
+        elif count and len(self._summaries) < count:
+            text = f"Checking {count} certificate{'s' if count != 1 else ''} against their keys…"
+        else:
+            ready = sum(1 for summary in self._summaries.values() if exportable(summary))
+            text = (f"{count} issued · {ready} ready to export · e export · Tab details · r recheck"
+                    if count else "0 issued")
+        self.query_one("#issued-summary", Static).update(literal(text))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="issued-check",
+          description="Checking issued certificates against their keys")
+    def _check(self, orders: list[Order], now: datetime) -> dict[str, IssuedSummary]:
+        root = sandbox_root_pem(self.app.services.layout.ca_dir)
+        return {order.id: summarize_issued(order, now,
+                                           root_pem=root if order.authority == "sandbox" else None)
+                for order in orders}
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "issued-check":
+            return
+        if event.state is WorkerState.SUCCESS:
+            self._summaries = event.worker.result
+            self._rebuild(self.selected.id if self.selected else None)
+            if self._export_when_checked:
+                self._export_when_checked = False
+                self.action_export()
+        elif event.state is WorkerState.ERROR:
+            self._check_error = f"Checking failed ({event.worker.error}); press r to try again."
+            self._update_summary_line()
+        else:
+            pass  # pending/running: rows already say "checking…"; cancelled: a newer check replaced it
+
+    @on(DataTable.RowHighlighted, "#issued-table")
+    def _selection_changed(self) -> None:
+        order = self.selected
+        summary = self._summaries.get(order.id) if order is not None else None
+        fields = detail_fields(summary, self.app.now())
+        self.query_one("#issued-head", Static).update(detail_head(order) if order else Content(""))
+        for name in DETAIL_FIELDS:
+            row = self.query_one(f"#{detail_id(name)}")
+            row.display = name in fields
+            row.query_one(".detail-value", Static).update(literal_multiline(fields.get(name, "")))
+        self.query_one("#issued-verdict", Static).update(verdict(summary) if order else Content(""))
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "export":
+            order = self.selected
+            if order is None:
+                return False
+            return True if exportable(self._summaries.get(order.id)) else None
+        return True
+
+    # --- actions -----------------------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#issued-table")
+    def _row_chosen(self) -> None:
+        self.action_export()
+
+    def action_export(self) -> None:
+        order = self.selected
+        if order is None:
+            return
+        summary = self._summaries.get(order.id)
+        if summary is None:
+            self.notify("Still checking this certificate against its key; try again in a moment.")
+            return
+        if not exportable(summary):
+            self.notify(f"Cannot export: {summary.key.summary}. The Key line of the details says what to do."
+                        if summary.facts else f"Cannot export: {summary.certificate_problem}",
+                        severity="warning", markup=False, timeout=10)
+            return
+        self._in_dialog = True
+        self.app.push_screen(ExportDialog(order, summary.key), self._exported)
+
+    def _exported(self, result: ExportResult | None) -> None:
+        if result is None:
+            return
+        folder = result.files[0].parent if result.files else ""
+        self.notify(f"Exported {len(result.files)} files to {folder}.", title="Exported", markup=False)
+
+    def action_recheck(self) -> None:
+        self.reload()
+
+    def action_back(self) -> None:
+        self.dismiss()
+
+
+def show_issued(app: App, order_id: str | None = None) -> None:
+    """Open Issued Certificates (at `order_id`), or move to it when that screen is already showing."""
+    if isinstance(app.screen, IssuedScreen):
+        if order_id:
+            app.screen.select(order_id)
+        return
+    app.push_screen(IssuedScreen(select=order_id))
+
+
+def export_selected(app: App) -> None:
+    """The palette's Export: the certificate selected here, or on the home screen."""
+    if isinstance(app.screen, IssuedScreen):
+        app.screen.action_export()
+        return
+    home = next((screen for screen in app.screen_stack if isinstance(screen, CertificatesScreen)), None)
+    order = home.selected if home is not None else None
+    if order is None or order.status not in CERTIFICATE_STATUSES:
+        app.notify("Select an issued certificate first (in Issued Certificates, or on the home screen).",
+                   severity="warning")
+        return
+    app.push_screen(IssuedScreen(select=order.id, export=True))
