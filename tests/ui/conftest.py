@@ -205,3 +205,120 @@ class NoteRecorder:
 @pytest.fixture
 def notes() -> NoteRecorder:
     return NoteRecorder()
+
+
+# --- the Apply screen ---------------------------------------------------------------------------------
+# Added for the tests/ui/test_apply_*.py files; nothing above depends on it.
+
+VALID_COMPANY_DRAFT = dict(
+    company_name="Example Trading Co., Ltd.", company_type="private", company_phone="+86 10 6552 9988",
+    company_organization_id="91110105MA01ABCD1X", company_country="CN", company_province="CN-BJ",
+    company_city="Beijing", company_address="1 Chaoyang Road", company_zip_code="100020")
+
+
+def valid_ov_draft(domains: str = "portal.example.org") -> ApplicationDraft:
+    return valid_dv_draft(domains).model_copy(update=VALID_COMPANY_DRAFT)
+
+
+@pytest.fixture
+def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Live checks and draft saves run at the next tick instead of after a typing pause."""
+    from certwizard.ui.widgets import debounce
+
+    monkeypatch.setattr(debounce, "CHECK_DELAY", 0)
+    monkeypatch.setattr(debounce, "SAVE_DELAY", 0)
+
+
+class ApplyDriver:
+    """Drives the Apply screen of a running app: opens it from the home screen, fills fields by draft name
+    (setting `.value` like a fast typist), and reads back what a user sees. Only keys under test are
+    pressed."""
+
+    def __init__(self, app, pilot) -> None:
+        self.app = app
+        self.pilot = pilot
+
+    @property
+    def screen(self):
+        from certwizard.ui.screens.apply import ApplyScreen
+
+        assert isinstance(self.app.screen, ApplyScreen), f"expected the Apply screen, got {self.app.screen!r}"
+        return self.app.screen
+
+    async def settle(self) -> None:
+        """Wait until every worker (checks, saves, uploads) is done and its results are on screen."""
+        for _ in range(4):
+            await self.app.workers.wait_for_complete()
+            await self.pilot.pause()
+
+    async def open_from_home(self, order_id: str) -> None:
+        """Enter on the home screen, whose cursor starts on the most recently changed order."""
+        await self.pilot.pause()
+        assert self.app.screen.selected is not None and self.app.screen.selected.id == order_id
+        await self.pilot.press("enter")
+        await self.settle()
+        assert self.screen.order_id == order_id
+
+    async def press(self, *keys: str) -> None:
+        await self.pilot.press(*keys)
+        await self.settle()
+
+    def control(self, name: str):
+        """The control of the draft field `name` on the current tab (Province/State: the one shown)."""
+        from certwizard.ui.widgets.field_row import FieldRow
+
+        rows = self.screen.form.rows() if self.screen.current_tab == "enter" else {
+            row.field_name: row for row in self.screen.query(FieldRow)}
+        return rows[name].control
+
+    async def fill(self, **values: object) -> None:
+        """Set fields as a user would leave them; Select values are option values (e.g. 'CN', 'CN-BJ')."""
+        from textual.widgets import Checkbox, Input, RadioButton, Select, TextArea
+
+        for name, value in values.items():
+            if name == "csr_mode":
+                self.screen.query_one(f"#mode-{value}", RadioButton).value = True
+                await self.pilot.pause()
+                continue
+            control = self.control(name)
+            control.focus()                      # where the user would be while typing it
+            if isinstance(control, TextArea):
+                control.load_text(str(value))
+            elif isinstance(control, (Input, Select, Checkbox)):
+                control.value = value
+            else:
+                raise AssertionError(f"cannot fill {name}: {control!r}")
+            await self.pilot.pause()
+        await self.settle()
+
+    def error(self, name: str) -> str:
+        """The error shown under the field `name` ('' when none)."""
+        from certwizard.ui.widgets.field_row import FieldRow
+
+        shown = [row.error for row in self.screen.query(FieldRow) if row.field_name == name and row.display]
+        assert shown, f"no visible field {name}"
+        return shown[0]
+
+    def text(self) -> str:
+        return rendered_text(self.app)
+
+    def footer(self) -> str:
+        return self.text().splitlines()[-1]
+
+
+@pytest.fixture
+def apply_driver() -> Callable[[object, object], ApplyDriver]:
+    """`apply_driver(app, pilot)`: an ApplyDriver for a running app."""
+    return ApplyDriver
+
+
+@pytest.fixture
+def draft_for() -> Callable[..., ApplicationDraft]:
+    """`draft_for(product_id, domains=None)`: a draft valid for that product (company details for OV/EV)."""
+    def build(product_id: str, domains: str | None = None) -> ApplicationDraft:
+        from certwizard.domain.products import get_product
+
+        professional = get_product(product_id).is_professional
+        default = "portal.example.org" if professional else "www.example.com"
+        return (valid_ov_draft if professional else valid_dv_draft)(domains or default)
+    return build

@@ -21,6 +21,7 @@ from certwizard.domain.products import CATALOG, Product
 from certwizard.domain.text import unprintable_characters
 from certwizard.ui.safe import literal, literal_multiline
 from certwizard.ui.screens.certificates import table_cell
+from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
 
 TextLike = str | Content
 
@@ -96,7 +97,10 @@ class TextPromptDialog(_Dialog):
 
     def compose_box(self) -> ComposeResult:
         yield Static(_shown(self._prompt), classes="dialog-text")
-        yield Input(self._initial_value, placeholder=self._placeholder, password=self._password, id="prompt-value")
+        # A password stays a plain Input: it is never shown, and silently changing it would lock the user out.
+        control = Input if self._password else SafeInput
+        yield control(self._initial_value, placeholder=self._placeholder, password=self._password,
+                      id="prompt-value")
         yield Label("", classes="-error", id="prompt-error")
         yield Static("Enter: OK   Escape: cancel", classes="dialog-hint")
 
@@ -114,6 +118,11 @@ class TextPromptDialog(_Dialog):
             self.query_one("#prompt-error", Label).update(literal(problem))
             return
         self.dismiss(value)
+
+    @on(ControlCharactersRemoved)
+    def _cleaned(self, event: ControlCharactersRemoved) -> None:
+        event.stop()
+        self.query_one("#prompt-error", Label).update(literal(event.explanation))
 
 
 def check_count(text: str, largest: int = 100) -> str | None:

@@ -16,6 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.message import Message
+from textual.messages import Prune
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import (
@@ -33,7 +34,14 @@ from textual.widgets import (
 
 from certwizard.ca.base import AuthorityError
 from certwizard.crypto.keys import CsrSelfCheckError, KeyFileError
-from certwizard.documents import DocumentCheck, DocumentError, ReencodedImage, format_size, inspect_document, reencode_to_fit
+from certwizard.documents import (
+    DocumentCheck,
+    DocumentError,
+    ReencodedImage,
+    format_size,
+    inspect_document,
+    reencode_to_fit,
+)
 from certwizard.domain.application import DraftValidation
 from certwizard.domain.models import Application, CsrMode, Order, Profile, ProfileKind
 from certwizard.domain.products import Product
@@ -47,10 +55,11 @@ from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
+from certwizard.ui.widgets.field_row import FieldRow
 from certwizard.ui.widgets.order_session import OrderSession
 from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
 from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
-from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary
+from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_line
 from certwizard.workflow import ApplicationInvalidError, NotEditableError
 
 ENTER, VERIFY = "enter", "verify"
@@ -93,7 +102,6 @@ class ApplyScreen(Screen):
         padding: 0;
     }
     ApplyScreen #apply-progress {
-        dock: bottom;
         height: 1;
         display: none;
         background: $boost;
@@ -114,7 +122,7 @@ class ApplyScreen(Screen):
     BINDINGS = [
         Binding("escape", "close", "Close", show=True),
         Binding("f2", "back", "Back", show=True, priority=True),
-        Binding("f3", "save_template", "Template", show=True, priority=True),
+        Binding("f3", "save_template", "Letter", show=True, priority=True),
         Binding("f4", "upload", "Upload", show=True, priority=True),
         Binding("f5", "save_profile", "Save profile", show=True, priority=True),
         Binding("f6", "fill_profile", "From profile", show=True, priority=True),
@@ -132,6 +140,7 @@ class ApplyScreen(Screen):
         self._save_debounce = Debouncer(self, self._save_soon, saving=True)
         self._loaded = False      # field events before the draft is loaded must not be saved over it
         self._leaving = False
+        self._fields_removed = False   # being torn down: widgets report odd values (a Select goes blank)
         self._last_folder = "~/"
 
     @property
@@ -173,7 +182,8 @@ class ApplyScreen(Screen):
         with Horizontal(id="apply-progress"):
             yield LoadingIndicator()
             yield Static("", id="progress-step")
-        yield Footer()
+        # Compact, without the palette hint: the Verify tab's keys must fit in 80 columns (ctrl+p still works).
+        yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
         if not self.order.status.is_editable:
@@ -207,20 +217,39 @@ class ApplyScreen(Screen):
         # Blur first: a focused Input in the hidden pane would pull the tabs back (TabbedContent bounce).
         self.set_focus(None)
         self.tabs.active = VERIFY
-        target = self.verify.documents or self.verify
-        target.focus()
         self.current_tab = VERIFY
+        # The pane is enabled by a message: focusing it before that is silently ignored.
+        self.call_after_refresh(self._focus_verify)
+
+    def _focus_verify(self) -> None:
+        if self.current_tab == VERIFY:
+            self.verify.scroll_home(animate=False)
+            self.verify.focus(scroll_visible=False)   # arrows and PageDown read the tab; Tab reaches the list
 
     def _open_enter(self) -> None:
         self.set_focus(None)
         self.tabs.active = ENTER
         self.tabs.disable_tab(VERIFY)
-        self.form.domains.input.focus()
         self.current_tab = ENTER
+        self.call_after_refresh(self._focus_enter)
+
+    def _focus_enter(self) -> None:
+        """The first field showing an error (e.g. after a refused submission), else Domains to Bind."""
+        if self.current_tab != ENTER:
+            return
+        first = next((row for row in self.form.rows().values() if row.error), None)
+        if first is not None:
+            self.form.focus_row(first)
+        else:
+            self.form.domains.input.focus()
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         tab = event.pane.id or ENTER
+        if tab != self.tabs.active:
+            # Stale: e.g. the first tab's activation at mount arrives after a restored draft opened Verify
+            # (taking it for a click on the first tab sent every restored application back to Enter).
+            return
         if tab == ENTER and self.current_tab == VERIFY:
             self.action_back()   # clicking the first tab is the same as Back: Next must be passed again
         self.current_tab = tab
@@ -255,7 +284,8 @@ class ApplyScreen(Screen):
     @on(RadioSet.Changed)
     def _field_changed(self, event: Message) -> None:
         control = getattr(event, "control", None)
-        if not self._loaded or self._leaving or control is None or self.form not in control.ancestors:
+        if (not self._loaded or self._leaving or self._fields_removed or control is None
+                or self.form not in control.ancestors):
             return
         # Reading ~20 widgets is cheap; keeping the values in the session means leaving never needs the widgets.
         self.session.offer(self.form.values())
@@ -308,6 +338,15 @@ class ApplyScreen(Screen):
             return
         self._leaving = True
         self.dismiss()
+
+    @on(Prune)
+    def _note_fields_before_removal(self) -> None:
+        """Quitting removes the fields before this screen unmounts, and Changed messages still queued then are
+        never delivered (Ctrl+Q right after typing lost the last field): read the fields while they exist."""
+        if self._loaded and not self._leaving and self.session is not None and self.current_tab == ENTER:
+            self.session.offer(self.form.values())
+        # From here on, Changed events come from widgets being removed (the province Select reports blank).
+        self._fields_removed = True
 
     def on_unmount(self) -> None:
         if self.session is None or self._leaving:
@@ -492,10 +531,12 @@ class ApplyScreen(Screen):
         self.app.call_from_thread(self._attached, order, name, notes)
 
     def _attached(self, order: Order, name: str, notes: list[str]) -> None:
-        self.verify.show_documents(order.draft.documents)
+        documents = order.draft.documents
+        self.verify.show_documents(documents, highlight=documents[-1].id if documents else None)
         row = self.verify.documents_row
         if row is not None:
             row.set_error(None)
+            self._show_documents_row(row)
         self._say("\n".join([f"Attached {name}.", *notes]), title="Document attached",
                   severity="warning" if notes else "information")
 
@@ -504,14 +545,28 @@ class ApplyScreen(Screen):
         message = "\n".join([f"{name} was not attached:", *(f"• {reason}" for reason in reasons)])
         if row is not None:
             row.set_error(message)
+            self._show_documents_row(row)
         self._say(f"{name} was not attached; the reasons are shown under Documents.", severity="error")
+
+    def _show_documents_row(self, row: FieldRow) -> None:
+        """Bring the documents list and its message into view (the Verify tab is taller than 24 lines)."""
+        row.control.focus(scroll_visible=False)
+        self.verify.scroll_to_widget(row, animate=False, top=False)
 
     @on(DocumentsList.RemoveRequested)
     def _remove_requested(self, event: DocumentsList.RemoveRequested) -> None:
         if self.busy:
             return
-        self._set_busy(f"Removing {event.display_name}")
-        self._remove_document(event.document_id, event.display_name)
+        document_id, name = event.document_id, event.display_name
+        question = template("Remove [b]$name[/b] from this application? certwizard deletes its copy; your "
+                            "own file is not touched, and you can upload it again.", name=name)
+        self.app.push_screen(ConfirmDialog("Remove the document?", question, "Remove"),
+                             lambda remove: self._remove_confirmed(remove, document_id, name))
+
+    def _remove_confirmed(self, remove: bool | None, document_id: str, name: str) -> None:
+        if remove and not self.busy:
+            self._set_busy(f"Removing {name}")
+            self._remove_document(document_id, name)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Removing the document")
     def _remove_document(self, document_id: str, name: str) -> None:
@@ -539,12 +594,12 @@ class ApplyScreen(Screen):
         if not validation.ok:
             self._show_submission_errors(validation.errors)
             return
-        text = Content("\n").join([
-            application_summary(self.order, validation.application),
-            literal(f"Documents  {len(self.order.draft.documents)}"),
-            Content(""),
-            Content("Once submitted, the application can be changed only by withdrawing it."),
-        ])
+        lines = [application_summary(self.order, validation.application)]
+        if self.product.is_professional:
+            lines.append(documents_line(self.order.draft.documents))
+        lines += [Content(""),
+                  Content("Once submitted, the application can be changed only by withdrawing it.")]
+        text = Content("\n").join(lines)
         self.app.push_screen(ConfirmDialog("Submit the application?", text, "Submit", destructive=False),
                              self._submit_confirmed)
 

@@ -28,6 +28,22 @@ HELP_TEXT = """\
 To change a submitted application, withdraw it first (Unissued Certificates, `w`): it goes back to draft with
 everything kept, and you submit again when done. Once issued, it can no longer be withdrawn.
 
+# Filling in the application
+
+Apply for Certificate has two tabs. Everything you type is kept as a draft as you go: close it (`Escape`)
+or quit at any time and continue later from the same place.
+
+- **Enter Application:** `Tab` moves between fields, `PageUp`/`PageDown` scroll. `F8` (Next) checks every
+  field, shows each problem under its field, and opens *Verify Information* only when all is right.
+  `F6` fills the applicant (or company) details from a saved profile.
+- **CSR Generation:** *Automatic* makes the key on this machine when you submit (optionally protected by a
+  passphrase, asked twice then). *Manual*: paste your CSR, or type its path under *Load from file* and press
+  `Enter`; what the CSR contains and any problem appear right under it.
+- **Verify Information:** `F3` saves the pre-filled verification letter (PDF), `F4` uploads a signed,
+  stamped picture (PNG or JPEG up to 500 KB; `→` or `Tab` completes the path; a bigger picture can be
+  replaced by a smaller copy). On the document list, `x` or `Delete` removes one. `F5` saves the applicant
+  and company details as a profile. `F2` goes back to change something, `F9` submits.
+
 # After you submit
 
 - **Keep your phone on.** The CA may call the applicant or company number you gave.

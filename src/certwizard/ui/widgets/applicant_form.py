@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Select, Static
 
 from certwizard.domain.models import APPLICANT_FIELDS, ApplicationDraft
-from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.domain.text import printable
+from certwizard.ui.widgets.field_row import FieldRow, SafeInput
 
 # (draft field, label, placeholder showing accepted forms, hint under the field)
 APPLICANT_ROWS: tuple[tuple[str, str, str, str | None], ...] = (
@@ -33,6 +35,14 @@ def set_select(select: Select, value: object, fallback: object = Select.NULL) ->
             return
     if Select.NULL in legal:
         select.clear()
+
+
+def option_prompt(text: str) -> Text:
+    """A Select option shown literally (pycountry names hold brackets, e.g. 'Barcelona [Barcelona]').
+
+    Rich Text, not Content: Select's type-to-search only looks inside str and Text prompts, and a str prompt
+    would be parsed as markup."""
+    return Text(printable(text), no_wrap=True, overflow="ellipsis")
 
 
 def select_text(select: Select) -> str:
@@ -61,7 +71,8 @@ class ApplicantForm(Vertical):
     def compose(self) -> ComposeResult:
         yield SectionTitle("Applicant")
         for name, label, placeholder, hint in APPLICANT_ROWS:
-            yield FieldRow(label, Input(placeholder=placeholder, id=input_id(name)), field_name=name, hint=hint)
+            yield FieldRow(label, SafeInput(placeholder=placeholder, id=input_id(name)), field_name=name,
+                           hint=hint)
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#{input_id(name)}", Input).value for name in APPLICANT_FIELDS}

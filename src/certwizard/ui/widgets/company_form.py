@@ -12,9 +12,14 @@ from textual.widgets import Input, Select
 
 from certwizard.domain import fields
 from certwizard.domain.models import ApplicationDraft, CompanyType
-from certwizard.ui.safe import literal
-from certwizard.ui.widgets.applicant_form import SectionTitle, input_id, select_text, set_select
-from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.ui.widgets.applicant_form import (
+    SectionTitle,
+    input_id,
+    option_prompt,
+    select_text,
+    set_select,
+)
+from certwizard.ui.widgets.field_row import FieldRow, SafeInput
 
 # Plain text fields: (draft field, label, placeholder, hint)
 _TEXT_ROWS = {
@@ -61,6 +66,8 @@ class CompanyForm(Vertical):
     def __init__(self) -> None:
         super().__init__(id="company-form")
         self._province_country: str | None = None
+        # Kept here rather than read back from `display`: while the app quits, widgets report odd values.
+        self._province_is_list = True
 
     def compose(self) -> ComposeResult:
         yield SectionTitle("Company")
@@ -70,14 +77,15 @@ class CompanyForm(Vertical):
                               id=input_id("company_type")), field_name="company_type")
         yield self._text_row("company_phone")
         yield self._text_row("company_organization_id")
-        yield FieldRow("Country", Select([(literal(f"{c.name} ({c.code})"), c.code) for c in fields.countries()],
-                                         prompt="Choose the country (type to search)",
+        countries = [(option_prompt(f"{c.name} ({c.code})"), c.code) for c in fields.countries()]
+        yield FieldRow("Country", Select(countries, prompt="Choose the country (type to search)",
                                          id=input_id("company_country")),
                        field_name="company_country")
         yield FieldRow("Province/State", Select([], prompt="Choose the country first",
                                                 id=input_id("company_province")),
                        field_name="company_province")
-        yield FieldRow("Province/State", Input(placeholder="state, county or region", id=PROVINCE_TEXT_ID),
+        yield FieldRow("Province/State",
+                       SafeInput(placeholder="state, county or region", id=PROVINCE_TEXT_ID),
                        field_name="company_province", id="row-company_province-text")
         for name in ("company_city", "company_address", "company_zip_code"):
             yield self._text_row(name)
@@ -85,7 +93,8 @@ class CompanyForm(Vertical):
     @staticmethod
     def _text_row(name: str) -> FieldRow:
         label, placeholder, hint = _TEXT_ROWS[name]
-        return FieldRow(label, Input(placeholder=placeholder, id=input_id(name)), field_name=name, hint=hint)
+        return FieldRow(label, SafeInput(placeholder=placeholder, id=input_id(name)), field_name=name,
+                        hint=hint)
 
     def on_mount(self) -> None:
         self.query_one("#row-company_province-text").display = False
@@ -102,7 +111,7 @@ class CompanyForm(Vertical):
 
     @property
     def province_uses_list(self) -> bool:
-        return bool(self.query_one("#row-company_province").display)
+        return self._province_is_list
 
     def on_select_changed(self, event: Select.Changed) -> None:
         if event.select.id == input_id("company_country"):
@@ -115,10 +124,11 @@ class CompanyForm(Vertical):
         self._province_country = code
         subdivisions = fields.subdivisions(code) if code else ()
         has_list = bool(subdivisions) or not code
+        self._province_is_list = has_list
         self.query_one("#row-company_province").display = has_list
         self.query_one("#row-company_province-text").display = not has_list
         select = self._province_select
-        select.set_options((literal(f"{s.name} ({s.code})"), s.code) for s in subdivisions)
+        select.set_options((option_prompt(f"{s.name} ({s.code})"), s.code) for s in subdivisions)
         select.prompt = "Choose the province or state" if code else "Choose the country first"
 
     # --- values --------------------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from certwizard.ui.safe import literal
 from certwizard.ui.widgets.applicant_form import input_id, select_text, set_select
 from certwizard.ui.widgets.csr_lint_panel import CsrLintPanel
 from certwizard.ui.widgets.debounce import Debouncer
-from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.ui.widgets.field_row import FieldRow, SafeTextArea
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 
 CSR_FILE_LIMIT = 16 * 1024
@@ -89,7 +89,7 @@ class CsrModeField(Vertical):
         color: $text-muted;
     }
     CsrModeField TextArea {
-        height: 8;
+        height: 7;
     }
     """
 
@@ -113,17 +113,22 @@ class CsrModeField(Vertical):
                 yield FieldRow("Key type", Select([(a.label, a.value) for a in self.product.key_algorithms],
                                                   allow_blank=False, value=self.product.default_key_algorithm.value,
                                                   id=input_id("key_algorithm")), field_name="key_algorithm")
-                yield FieldRow("", Checkbox("Protect the key with a passphrase (asked at Submit, never stored)",
-                                            id=input_id("encrypt_key")), field_name="encrypt_key", required=False)
+                # A short label: a Checkbox does not wrap, and a long one ran off the screen at 80 columns.
+                yield FieldRow("", Checkbox("Protect the key with a passphrase", id=input_id("encrypt_key")),
+                               field_name="encrypt_key", required=False,
+                               hint="Asked twice when you submit; never stored. You need it to install "
+                                    "the key.")
                 yield Static(AUTOMATIC_NOTICE, classes="csr-notice")
             with Vertical(id="csr-manual"):
                 yield Static(MANUAL_NOTICE, classes="csr-notice")
-                yield FieldRow("CSR (PEM)", TextArea(id=input_id("csr_pem"), soft_wrap=False, show_line_numbers=False),
+                yield FieldRow("CSR (PEM)",
+                               SafeTextArea(id=input_id("csr_pem"), soft_wrap=False, show_line_numbers=False),
                                field_name="csr_pem")
+                # Right under the CSR: the findings must be in view while pasting or after loading a file.
+                yield CsrLintPanel()
                 yield FieldRow("Load from file", PathInput(extensions=CSR_EXTENSIONS, id="csr-file",
                                                            placeholder="path of a .csr file, then Enter"),
                                field_name="csr_file", required=False)
-                yield CsrLintPanel()
 
     # --- widgets -------------------------------------------------------------------------------------------
 
@@ -221,6 +226,12 @@ class CsrModeField(Vertical):
     def _show_if_current(self, text: str, report: CsrReport) -> None:
         if text == self.text_area.text:
             self.lint_panel.show_report(report)
+            if self.screen.focused in (self.text_area, self.query_one("#csr-file")):
+                self.reveal_report()
+
+    def reveal_report(self) -> None:
+        """Scroll so the CSR is at the top and its findings right under it are in view (at 80x24 both fit)."""
+        self.query_one("#row-csr_pem").scroll_visible(top=True, animate=False)
 
 
 def describe_automatic(algorithm: str, encrypt: bool) -> Content:
@@ -230,4 +241,4 @@ def describe_automatic(algorithm: str, encrypt: bool) -> Content:
     except ValueError:
         label = algorithm
     protection = "protected by a passphrase" if encrypt else "not passphrase-protected"
-    return literal(f"Automatic: a {label} key is generated on this server at submission ({protection})")
+    return literal(f"Automatic: an {label} key is generated on this server at submission ({protection})")

@@ -23,6 +23,8 @@ class Debouncer:
         self._callback = callback
         self._saving = saving
         self._timer: Timer | None = None
+        self._poked = 0          # counts pokes: a zero-delay run fires only for the latest one
+        self._waiting = False
 
     @property
     def delay(self) -> float:
@@ -30,23 +32,32 @@ class Debouncer:
 
     @property
     def pending(self) -> bool:
-        return self._timer is not None
+        return self._waiting
 
     def poke(self) -> None:
         self.cancel()
-        self._timer = self._owner.set_timer(self.delay, self._fire)
+        self._waiting = True
+        self._poked += 1
+        if self.delay > 0:
+            self._timer = self._owner.set_timer(self.delay, self._fire)
+        else:
+            # Textual timers divide by their delay: a zero delay runs at the next turn of the loop instead.
+            self._owner.call_later(self._fire, self._poked)
 
     def flush(self) -> None:
         """Run the callback now if a run is pending (e.g. before leaving the screen)."""
-        if self._timer is not None:
+        if self._waiting:
             self.cancel()
             self._callback()
 
     def cancel(self) -> None:
+        self._waiting = False
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
 
-    def _fire(self) -> None:
-        self._timer = None
+    def _fire(self, poke: int | None = None) -> None:
+        if not self._waiting or (poke is not None and poke != self._poked):
+            return
+        self.cancel()
         self._callback()

@@ -19,7 +19,7 @@ from certwizard.domain.domains import DomainCheck, check_domains
 from certwizard.domain.products import DomainType, Product
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.debounce import Debouncer
-from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.ui.widgets.field_row import FieldRow, SafeInput
 
 _PLACEHOLDERS = {
     DomainType.SINGLE: "www.example.com",
@@ -68,7 +68,8 @@ class DomainsField(Vertical):
         self._debounce = Debouncer(self, self._check_current)
 
     def compose(self) -> ComposeResult:
-        yield FieldRow("Domains to Bind", Input(placeholder=_PLACEHOLDERS[self.product.domain_type], id="f-domains"),
+        placeholder = _PLACEHOLDERS[self.product.domain_type]
+        yield FieldRow("Domains to Bind", SafeInput(placeholder=placeholder, id="f-domains"),
                        field_name="domains", hint=self.product.domain_rule_tip())
         yield Static("", id="domains-result")
 

@@ -125,7 +125,10 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     def focus_row(self, row: FieldRow) -> None:
         """Focus the row's control and scroll so the label and the error are both visible."""
         row.control.focus(scroll_visible=False)
-        self.scroll_to_widget(row, animate=False, top=False)
+        if row.field_name == "csr_pem":
+            self.csr.reveal_report()       # its error points at the linter's list, right below
+        else:
+            self.scroll_to_widget(row, animate=False, top=False)
 
     # --- reactions -----------------------------------------------------------------------------------------
 

@@ -2,6 +2,11 @@
 
 Every field on the Apply screen is a FieldRow named by its draft field (`applicant_email`...), so a
 `{field name: message}` dict from validation lands at the right place with `set_error`.
+
+The text controls are `SafeInput` / `SafeTextArea`: Textual's own Input and TextArea send whatever they
+hold to the terminal, ESC sequences included, so a pasted value could move the cursor, retitle the window
+or write the clipboard. These two drop control and invisible characters the moment they arrive (typed,
+pasted or loaded from a draft) and say so at the field.
 """
 
 from __future__ import annotations
@@ -9,10 +14,74 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioSet, Select, Static, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
+from certwizard.domain.text import describe_characters, unprintable_characters
 from certwizard.ui.safe import literal_multiline
+
+
+class ControlCharactersRemoved(Message):
+    """A control (`SafeInput` or `SafeTextArea`) dropped these characters from what it was given."""
+
+    def __init__(self, source: Widget, removed: list[str]) -> None:
+        super().__init__()
+        self.source = source
+        self.removed = removed
+
+    @property
+    def control(self) -> Widget:
+        return self.source
+
+    @property
+    def explanation(self) -> str:
+        count = len(self.removed)
+        return (f"Removed {count} control or invisible character{'s' if count != 1 else ''} "
+                f"({describe_characters(self.removed)}) from what was typed or pasted; check the value.")
+
+
+def without_control_characters(text: str, allow_newlines: bool = False) -> tuple[str, list[str]]:
+    """`text` without the characters a terminal would act on, and which distinct ones were dropped.
+
+    Where new lines are allowed, carriage returns become new lines without a report: terminals paste line ends
+    as CR (dropping them joined a pasted CSR into one line), and Windows files end lines with CR LF."""
+    if allow_newlines:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = unprintable_characters(text, allow_newlines)
+    if not bad:
+        return text, []
+    return "".join(ch for ch in text if ch not in bad), bad
+
+
+class SafeInput(Input):
+    """An Input that never holds control characters (see the module docstring)."""
+
+    def validate_value(self, value: str) -> str:
+        # The public reactive validator: runs for typing, pasting and values set by code alike.
+        clean, removed = without_control_characters(value)
+        if removed:
+            self.post_message(ControlCharactersRemoved(self, removed))
+        return clean
+
+
+class SafeTextArea(TextArea):
+    """A TextArea that never holds control characters other than new lines and tabs."""
+
+    def edit(self, edit: Edit) -> EditResult:
+        clean, removed = without_control_characters(edit.text, allow_newlines=True)
+        if clean != edit.text:
+            edit = Edit(clean, edit.from_location, edit.to_location, edit.maintain_selection_offset)
+        if removed:
+            self.post_message(ControlCharactersRemoved(self, removed))
+        return super().edit(edit)
+
+    def load_text(self, text: str) -> None:
+        clean, removed = without_control_characters(text, allow_newlines=True)
+        if removed:
+            self.post_message(ControlCharactersRemoved(self, removed))
+        super().load_text(clean)
 
 
 def control_value(control: Widget) -> object:
@@ -52,6 +121,7 @@ class FieldRow(Horizontal):
         padding: 0 1;
     }
     FieldRow .-error {
+        width: 1fr;             /* a Label is as wide as its text by default: long errors would be cut off */
         color: $text-error;
         padding: 0 1;
         display: none;
@@ -120,3 +190,8 @@ class FieldRow(Horizontal):
     def on_text_area_changed(self, event: TextArea.Changed) -> None:
         if event.text_area is self.control:
             self.value_changed()
+
+    def on_control_characters_removed(self, event: ControlCharactersRemoved) -> None:
+        if event.control is self.control:
+            event.stop()
+            self.set_error(event.explanation)

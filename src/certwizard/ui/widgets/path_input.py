@@ -18,6 +18,8 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, Label, Static
 
+from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
+
 MAX_SCANNED = 2000
 
 
@@ -73,7 +75,7 @@ class PathSuggester(Suggester):
         return complete_path(value, self.extensions)
 
 
-class PathInput(Input):
+class PathInput(SafeInput):
     """An Input for a file path: completion as you type; Tab accepts a completion, else moves on."""
 
     BINDINGS = [Binding("tab", "complete", "Complete the path", show=False)]
@@ -145,9 +147,19 @@ class PathPromptDialog(ModalScreen[str | None]):
     def confirm(self, event: Input.Submitted) -> None:
         event.stop()
         if not event.value.strip():
-            self.query_one(".dialog-error", Label).add_class("-shown")
+            self._show_problem("Type a path first, or press Escape to cancel.")
             return
         self.dismiss(event.value)
+
+    @on(ControlCharactersRemoved)
+    def _cleaned(self, event: ControlCharactersRemoved) -> None:
+        event.stop()
+        self._show_problem(event.explanation)
+
+    def _show_problem(self, text: str) -> None:
+        error = self.query_one(".dialog-error", Label)
+        error.update(Content(text))
+        error.add_class("-shown")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -63,9 +63,10 @@ class SubmittedDialog(ModalScreen[None]):
         border: round $success;
         padding: 0 1;
     }
+    /* In screen units, so the OK button below still fits at 80x24 (a fixed 16 rows pushed it off). */
     SubmittedDialog VerticalScroll {
         height: auto;
-        max-height: 16;
+        max-height: 55vh;
     }
     """
 
@@ -79,14 +80,15 @@ class SubmittedDialog(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box") as box:
             box.border_title = literal(f"Submitted to {self._authority_title}")
-            with VerticalScroll(can_focus=True):
+            with VerticalScroll(can_focus=True, id="what-next-scroll"):
                 yield Static(what_next(self.order), id="what-next")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK, show Unissued Certificates", variant="success", id="ok")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one("#ok", Button).focus()
+        # The text first: arrows and PageDown read all of it; Enter (or Escape) still closes.
+        self.query_one("#what-next-scroll").focus()
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)

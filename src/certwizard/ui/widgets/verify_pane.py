@@ -13,8 +13,10 @@ from certwizard.domain.products import Product
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.applicant_form import SectionTitle
 from certwizard.ui.widgets.csr_mode import describe_automatic
-from certwizard.ui.widgets.documents_list import DocumentsList
+from certwizard.ui.widgets.documents_list import REMOVE_HINT, DocumentsList
 from certwizard.ui.widgets.field_row import FieldRow
+
+NO_DOCUMENTS_HINT = "None yet: F3 saves the letter template, F4 uploads the signed picture."
 
 
 def review_time(product: Product) -> str:
@@ -47,6 +49,27 @@ def requirements(product: Product) -> Content:
     return Content("\n").join([title, *(Content("• ").append(point) for point in points)])
 
 
+def shown_domain(name: str) -> str:
+    """An internationalised name as the user typed it, with the punycode sent to the authority beside it:
+    'bücher.example.com (xn--bcher-kva.example.com)'. Plain names are returned as they are."""
+    if "xn--" not in name.lower():
+        return name
+    import idna
+
+    try:
+        unicode = ".".join(idna.decode(label) if label.lower().startswith("xn--") else label
+                           for label in name.split("."))
+    except idna.IDNAError:
+        return name
+    return f"{unicode} ({name})"
+
+
+def documents_line(documents: list[Document]) -> Content:
+    """'Documents  2: letter.png, id-card.jpg' (or 'none yet')."""
+    names = ", ".join(document.display_name for document in documents)
+    return _line("Documents", f"{len(documents)}: {names}" if documents else "none yet")
+
+
 def _line(label: str, value: Content | str) -> Content:
     shown = value if isinstance(value, Content) else literal(value)
     return Content.styled(f"{label:<11}", "dim").append(shown)
@@ -58,7 +81,8 @@ def application_summary(order: Order, application: Application) -> Content:
     applicant = application.applicant
     lines = [
         _line("Product", f"{product.name}, {product.certificate_type}, {product.validity_days} days"),
-        _line("Domains", ", ".join(application.domains) + "  (the first is the common name)"),
+        _line("Domains", ", ".join(shown_domain(name) for name in application.domains)
+              + "  (the first is the common name)"),
         _line("Applicant", f"{applicant.name}, {fields.format_phone(applicant.phone)}, {applicant.email}"),
         _line("ID number", applicant.id_number),
     ]
@@ -80,7 +104,7 @@ def application_summary(order: Order, application: Application) -> Content:
     return Content("\n").join(lines)
 
 
-class VerifyPane(VerticalScroll, can_focus=False):
+class VerifyPane(VerticalScroll, can_focus=True):
     DEFAULT_CSS = """
     VerifyPane {
         height: 1fr;
@@ -112,7 +136,7 @@ class VerifyPane(VerticalScroll, can_focus=False):
         if self.product.is_professional:
             yield SectionTitle("Qualification documents")
             yield FieldRow("Documents", DocumentsList(), field_name="documents",
-                           hint="None yet: F3 saves the letter template, F4 uploads the signed picture.")
+                           hint=NO_DOCUMENTS_HINT)
         yield Static("Check everything above, then press F9 (Submit) to send it to the certificate authority. "
                      "F2 goes back to change something.", classes="verify-hint")
 
@@ -131,13 +155,13 @@ class VerifyPane(VerticalScroll, can_focus=False):
             application_summary(order, application) if application is not None
             else "Complete the first tab and press F8 (Next) to see the application here.")
 
-    def show_documents(self, documents: list[Document]) -> None:
+    def show_documents(self, documents: list[Document], highlight: str | None = None) -> None:
         table = self.documents
         if table is None:
             return
-        table.show(documents)
+        table.show(documents, highlight)
         row = self.documents_row
         if row is not None:
             hint = row.query(".field-hint")
             if hint:
-                hint.first().display = not documents
+                hint.first(Static).update(REMOVE_HINT if documents else NO_DOCUMENTS_HINT)

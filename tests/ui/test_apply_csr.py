@@ -1,0 +1,265 @@
+"""CSR Generation: a manual CSR pasted or loaded from a file with the linter's findings beside it, and the
+automatic key made at submission (passphrase asked twice, progress on the busy line, the UI still usable)."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from textual.widgets import Input
+
+from certwizard.crypto import keys
+from certwizard.domain.status import OrderStatus
+from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog
+from certwizard.ui.screens.apply import ApplyScreen
+from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
+
+pytestmark = pytest.mark.usefixtures("no_debounce")
+
+
+def make_csr(*names: str, organization: str | None = None) -> str:
+    """A real CSR (ECDSA P-256, SHA-256) for `names`, the first as the common name."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = [x509.NameAttribute(NameOID.COMMON_NAME, names[0])]
+    if organization:
+        subject.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization))
+    csr = (x509.CertificateSigningRequestBuilder().subject_name(x509.Name(subject))
+           .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+           .sign(key, hashes.SHA256()))
+    return csr.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
+async def _manual(driver, **values) -> None:
+    await driver.fill(csr_mode="manual", **values)
+
+
+async def test_a_pasted_csr_shows_its_subject_names_and_key(make_app, services, valid_draft, apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver, csr_pem=make_csr("www.example.com"))
+        panel = driver.screen.form.csr.lint_panel
+        assert panel.report is not None and panel.report.ok
+        text = driver.text()                                   # in view beside the CSR, without scrolling
+        assert "This CSR can be used" in text
+        assert "CN=www.example.com" in text and "ECDSA P-256" in text
+        await driver.press("f8")
+        assert driver.screen.tabs.active == "verify"
+        assert "Manual: the CSR you pasted" in driver.text()
+
+
+async def test_a_csr_for_other_names_lists_its_problems_and_next_refuses_it(make_app, services, valid_draft,
+                                                                            apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver, csr_pem=make_csr("shop.example.net"))
+        report = driver.screen.form.csr.lint_panel.report
+        assert report is not None and not report.ok
+        assert any("www.example.com" in problem.message for problem in report.problems)
+        await driver.press("f8")
+        assert driver.screen.tabs.active == "enter"
+        assert "problems are listed below" in driver.error("csr_pem")
+        assert app.focused is driver.control("csr_pem")
+        text = driver.text()
+        assert "problem" in text and "shop.example.net" in text
+
+
+async def test_text_that_is_no_csr_is_explained(make_app, services, valid_draft, apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver, csr_pem="hello, this is my certificate request")
+        report = driver.screen.form.csr.lint_panel.report
+        assert report is not None and not report.ok and not report.parsed
+        assert "problem" in driver.text()
+
+
+async def test_changing_the_domains_checks_the_pasted_csr_again(make_app, services, valid_draft,
+                                                                apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver, csr_pem=make_csr("shop.example.com"))
+        assert not driver.screen.form.csr.lint_panel.report.ok
+        await driver.fill(domains="shop.example.com")
+        assert driver.screen.form.csr.lint_panel.report.ok
+
+
+async def test_switching_modes_keeps_the_pasted_csr(make_app, services, valid_draft, apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    pem = make_csr("www.example.com")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver, csr_pem=pem)
+        await driver.fill(csr_mode="automatic")
+        assert "certwizard generates the private key on this server" in driver.screen.form.csr.query_one(
+            "#csr-automatic").query_one(".csr-notice").render().plain
+        await driver.fill(csr_mode="manual")
+        assert driver.control("csr_pem").text == pem
+    assert services.workflow.order(order.id).draft.csr_pem == pem
+
+
+async def test_a_csr_is_loaded_from_a_file(tmp_path, make_app, services, valid_draft, apply_driver):
+    csr_file = tmp_path / "www.csr"
+    pem = make_csr("www.example.com")
+    csr_file.write_text(pem)
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver)
+        driver.control("csr_file").value = str(csr_file)
+        driver.control("csr_file").focus()
+        await driver.press("enter")
+        assert driver.control("csr_pem").text == pem
+        assert driver.screen.form.csr.lint_panel.report.ok
+        assert driver.error("csr_file") == ""
+    assert services.workflow.order(order.id).draft.csr_pem == pem
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "There is no file at"),
+    (b"\x89PNG\r\n\x1a\n" + bytes(200), "is not PEM text"),
+    (b"-----BEGIN CERTIFICATE REQUEST-----\n" + b"A" * 20000, "larger than 16 KiB"),
+], ids=["missing", "binary", "huge"])
+async def test_an_unusable_csr_file_is_refused_with_a_clear_message(tmp_path, make_app, services, valid_draft,
+                                                                   apply_driver, content, expected):
+    path = tmp_path / "request.csr"
+    if content is not None:
+        path.write_bytes(content)
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver)
+        driver.control("csr_file").value = str(path)
+        driver.control("csr_file").focus()
+        await driver.press("enter")
+        assert expected in driver.error("csr_file")
+        assert driver.control("csr_pem").text == ""                    # nothing half-loaded
+        assert expected in " ".join(driver.text().split())
+
+
+async def test_an_encrypted_key_asks_the_passphrase_twice(make_app, services, valid_draft, apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft.filled(encrypt_key=True))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        assert isinstance(app.screen, ConfirmDialog)
+        await driver.press("enter")
+        assert isinstance(app.screen, PassphraseDialog)
+        app.screen.query_one("#passphrase", Input).value = "correct horse"
+        app.screen.query_one("#passphrase-again", Input).value = "correct hose"
+        app.screen.query_one("#passphrase-again", Input).focus()
+        await driver.press("enter")
+        assert isinstance(app.screen, PassphraseDialog)
+        assert "differ" in driver.text()
+        assert "correct" not in driver.text()                             # never shown
+        app.screen.query_one("#passphrase-again", Input).value = "correct horse"
+        await driver.press("enter")
+        assert isinstance(app.screen, SubmittedDialog)
+    stored = services.workflow.order(order.id)
+    assert stored.key is not None and stored.key.encrypted
+    key_pem = open(stored.key.path, "rb").read()
+    assert b"ENCRYPTED" in key_pem
+    serialization.load_pem_private_key(key_pem, password=b"correct horse")
+    assert b"correct horse" not in open(services.layout.database, "rb").read()
+
+
+async def test_cancelling_the_passphrase_submits_nothing(make_app, services, valid_draft, apply_driver,
+                                                         notes):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft.filled(encrypt_key=True))
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        await driver.press("escape")
+        assert isinstance(app.screen, ApplyScreen)
+    assert "Not submitted" in notes.joined()
+    assert services.workflow.order(order.id).status is OrderStatus.DRAFT
+
+
+async def test_key_generation_shows_progress_and_the_screen_stays_usable(make_app, services, valid_draft,
+                                                                         apply_driver, monkeypatch):
+    release = threading.Event()
+    started = threading.Event()
+    real = keys.generate_key_and_csr
+
+    def held_generation(*args, **kwargs):
+        started.set()
+        release.wait(30)          # held until the test has looked at the screen
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(keys, "generate_key_and_csr", held_generation)
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft.filled(key_algorithm="rsa-2048"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        await pilot.press("enter")
+        while not started.is_set():
+            await pilot.pause(0.01)
+        await pilot.pause()
+        assert driver.screen.busy == "Generating a RSA 2048 private key on this server"
+        assert "Generating a RSA 2048 private key on this server…" in driver.text()
+        await pilot.press("f9", "escape")                    # no second submission, no leaving meanwhile...
+        await pilot.press("end")                             # ...but keys still work: the tab scrolls
+        await pilot.pause()
+        assert isinstance(app.screen, ApplyScreen)
+        assert driver.screen.verify.scroll_y > 0
+        release.set()
+        await driver.settle()
+        assert isinstance(app.screen, SubmittedDialog)
+    assert services.workflow.order(order.id).key.algorithm.value == "rsa-2048"
+
+
+async def test_a_csr_pasted_from_a_terminal_keeps_its_lines(make_app, services, valid_draft, apply_driver):
+    # Terminals send the line ends of a paste as CR; the CSR must not be joined into one line.
+    from textual import events
+
+    pem = make_csr("www.example.com")
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.fill(csr_mode="manual")
+        area = driver.control("csr_pem")
+        area.focus()
+        app.post_message(events.Paste(pem.replace("\n", "\r")))
+        await driver.settle()
+        assert area.text == pem
+        assert driver.error("csr_pem") == ""                       # nothing to report: no character dropped
+        assert driver.screen.form.csr.lint_panel.report.ok

@@ -1,0 +1,159 @@
+"""Submitting: the confirmation, what the submitted dialog tells the user, the row in Unissued Certificates,
+and withdraw, modify, resubmit."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Button
+
+from certwizard.domain.status import OrderStatus
+from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.screens.apply import ApplyScreen
+from certwizard.ui.screens.certificates import CertificatesScreen
+from certwizard.ui.screens.unissued import UnissuedScreen
+from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
+
+pytestmark = pytest.mark.usefixtures("no_debounce")
+
+
+async def test_from_purchase_to_unissued_certificates_by_keyboard(make_app, services, apply_driver,
+                                                                  screen_text):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await pilot.press("a", "enter")                  # the first product: Basic DV
+        await pilot.press("enter")                       # one certificate
+        await pilot.pause()
+        [order] = services.workflow.orders()
+        await driver.open_from_home(order.id)
+        await driver.fill(domains="www.example.com", applicant_name="Li Lei",
+                          applicant_phone="+86 138 0013 8000",
+                          applicant_email="lilei@example.com", applicant_id_number="11010519491231002X")
+        await driver.press("f8", "f9")
+        assert isinstance(app.screen, ConfirmDialog)
+        await driver.press("enter")                      # Submit has the focus
+        assert isinstance(app.screen, SubmittedDialog)
+        await driver.press("enter")
+        assert isinstance(app.screen, UnissuedScreen)
+        assert app.screen.selected.id == order.id
+        text = screen_text(app)
+        assert "www.example.com" in text and "Domain verification" in text
+    assert services.workflow.order(order.id).status is OrderStatus.DOMAIN_VERIFICATION
+
+
+async def test_the_submitted_dialog_says_what_to_expect_and_its_button_fits(make_app, services, valid_draft,
+                                                                           apply_driver):
+    [order] = services.workflow.add_purchased("dv-multi")
+    services.workflow.save_draft(order, valid_draft.filled(domains="www.example.com, shop.example.com"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        text = driver.text()
+        assert "Keep your phone on (+86 138 0013 8000)" in text
+        assert "Watch the mailbox of lilei@example.com" in text
+        assert "Expected issuance:" in text
+        assert "OK, show Unissued Certificates" in text          # the button is on screen at 80x24
+        submitted = services.workflow.order(order.id)
+        everything = app.screen.query_one("#what-next").render().plain
+        for validation in submitted.domain_validations:
+            assert f"TXT record {validation.dns_name} = {validation.dns_value}" in everything
+        last = submitted.domain_validations[-1].dns_value
+        assert last not in driver.text()
+        await driver.press("end")                                # the rest is read with the keyboard
+        assert last in driver.text()
+
+
+async def test_the_confirmation_lists_the_documents_of_a_professional_application(
+        tmp_path, make_app, services, draft_for, apply_driver):
+    from PIL import Image
+
+    from certwizard.documents import inspect_document
+
+    letter = tmp_path / "letter.png"
+    Image.new("RGB", (600, 400), "white").save(letter)
+    [order] = services.workflow.add_purchased("ov-single")
+    order = services.workflow.save_draft(order, draft_for("ov-single"))
+    services.workflow.attach_document(order, inspect_document(letter), "letter.png")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Documents  1: letter.png" in driver.text()
+        await driver.press("enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        text = driver.text()
+        assert "+86 10 6552 9988 / +86 138 0013 8000" in text      # the company's phone, then the applicant's
+        assert "DNS" not in text
+
+
+async def test_the_confirmation_of_a_dv_application_has_no_documents_line(make_app, services, valid_draft,
+                                                                          apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        assert "Documents" not in driver.text()
+        assert "an ECDSA P-256 key is generated on this server" in driver.text()
+
+
+async def test_cancelling_the_confirmation_submits_nothing(make_app, services, valid_draft, apply_driver):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        assert app.focused is app.screen.query_one("#confirm", Button)
+        await driver.press("escape")
+        assert isinstance(app.screen, ApplyScreen)
+    assert services.workflow.order(order.id).status is OrderStatus.DRAFT
+
+
+async def test_withdraw_modify_and_resubmit(make_app, services, submit_valid, apply_driver, screen_text):
+    order = submit_valid("dv-single", "www.example.com")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await pilot.press("u")
+        await pilot.pause()
+        assert isinstance(app.screen, UnissuedScreen) and app.screen.selected.id == order.id
+        await driver.press("w")
+        assert isinstance(app.screen, ConfirmDialog)
+        await driver.press("tab", "enter")                # Cancel has the focus: Tab to Withdraw
+        assert isinstance(app.screen, ConfirmDialog)      # "Edit it now?"
+        await driver.press("enter")
+        assert driver.screen.order_id == order.id
+        assert driver.control("applicant_name").value == "Li Lei"       # everything kept
+        assert driver.screen.tabs.active == "enter"
+        await driver.fill(domains="shop.example.com")
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        assert "shop.example.com" in driver.text()
+        await driver.press("enter")
+        assert isinstance(app.screen, UnissuedScreen)
+        assert "shop.example.com" in screen_text(app)
+    resubmitted = services.workflow.order(order.id)
+    assert resubmitted.status is OrderStatus.DOMAIN_VERIFICATION
+    assert resubmitted.application.domains == ["shop.example.com"]
+    assert [entry.event for entry in resubmitted.history].count("submitted") == 2
+
+
+async def test_a_submitted_application_cannot_be_opened_for_editing(make_app, services, submit_valid, notes):
+    order = submit_valid()
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        await pilot.pause()
+        app.push_screen(ApplyScreen(order.id))         # e.g. opened from a stale list
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, CertificatesScreen)
+    assert "withdraw it in Unissued Certificates" in notes.joined()

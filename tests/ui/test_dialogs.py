@@ -1,0 +1,77 @@
+"""The shared dialogs: answers come back through dismiss; user text inside them is literal and escape-free."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.widgets import Button, Input
+
+from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, TextPromptDialog
+
+
+class DialogHost:
+    """The real app (its styles give the dialogs their borders and titles) showing one dialog."""
+
+    def __init__(self, make_app, dialog) -> None:
+        self.app = make_app()
+        self.dialog = dialog
+        self.answers: list[object] = []
+
+    async def __aenter__(self):
+        self._test = self.app.run_test(size=(80, 24))
+        pilot = await self._test.__aenter__()
+        await pilot.pause()
+        self.app.push_screen(self.dialog, self.answers.append)
+        await pilot.pause()
+        return pilot
+
+    async def __aexit__(self, *exc):
+        return await self._test.__aexit__(*exc)
+
+
+def _text(app) -> str:
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def test_a_destructive_confirmation_starts_on_cancel(make_app):
+    host = DialogHost(make_app, ConfirmDialog("Remove [b]it[/b]?", "x[/b gone", "Remove"))
+    app = host.app
+    async with host as pilot:
+        assert app.focused is app.screen.query_one("#cancel", Button)
+        assert "Remove [b]it[/b]?" in _text(app) and "x[/b gone" in _text(app)
+        await pilot.press("enter")
+    assert host.answers == [False]
+
+
+async def test_a_text_prompt_refuses_what_its_check_refuses_then_accepts(make_app):
+    host = DialogHost(make_app, TextPromptDialog("Name", "Name this profile:",
+                                                 check=lambda v: None if v else "Type a name"))
+    app = host.app
+    async with host as pilot:
+        await pilot.press("enter")
+        assert "Type a name" in _text(app) and host.answers == []
+        await pilot.press(*"Web team", "enter")
+    assert host.answers == ["Web team"]
+
+
+async def test_a_text_prompt_drops_a_pasted_escape_sequence_and_says_so(make_app):
+    host = DialogHost(make_app, TextPromptDialog("Name", "Name this profile:"))
+    app = host.app
+    async with host as pilot:
+        field = app.screen.query_one(Input)
+        app.post_message(events.Paste("Web\x1b[2J team"))
+        await pilot.pause()
+        assert field.value == "Web[2J team"
+        assert "U+001B" in _text(app)
+        assert all("\x1b" not in segment.text for strip in app.screen._compositor.render_strips()
+                   for segment in strip)
+
+
+async def test_the_passphrase_must_be_typed_twice_the_same_and_is_never_shown(make_app):
+    host = DialogHost(make_app, PassphraseDialog())
+    app = host.app
+    async with host as pilot:
+        await pilot.press(*"s3cret", "enter", *"s3cre7", "enter")
+        assert "differ" in _text(app) and "s3cre" not in _text(app)
+        app.screen.query_one("#passphrase-again", Input).value = "s3cret"
+        await pilot.press("enter")
+    assert host.answers == [b"s3cret"]
