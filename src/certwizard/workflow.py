@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 Progress = Callable[[str], None]
 PHONE_REGION_SETTING = "phone_region"
+RESUME_SETTING = "open_application"       # the application open when the app last ended
 
 
 class ApplicationInvalidError(ValueError):
@@ -117,6 +118,19 @@ class Workflow:
             updated.status = next_status(updated.status, Action.START)
             _record(updated, "application started")
         return self.repository.save_order(updated)
+
+    def set_resume_point(self, order_id: str | None) -> None:
+        """Remember the application being edited (None: none), so the next start returns to it."""
+        if self.repository.get_setting(RESUME_SETTING, None) != order_id:
+            self.repository.set_setting(RESUME_SETTING, order_id)
+
+    def resume_point(self) -> str | None:
+        """The application open when the app last ended, if it can still be edited."""
+        order_id = self.repository.get_setting(RESUME_SETTING, None)
+        if not isinstance(order_id, str):
+            return None
+        summary = next((s for s in self.summaries() if s.id == order_id), None)
+        return order_id if summary is not None and summary.status.is_editable else None
 
     @property
     def default_phone_region(self) -> str | None:
@@ -237,8 +251,7 @@ class Workflow:
         from certwizard.crypto.keys import generate_key_and_csr
 
         algorithm = application.csr.key_algorithm
-        article = "an" if algorithm.label[0] in "AEIOU" else "a"     # "an ECDSA", "an RSA" (said "ar-es-ay")
-        progress(f"Generating {article} {algorithm.label} private key on this server")
+        progress(f"Generating an {algorithm.label} private key on this server")   # "an RSA", "an ECDSA"
         generated = generate_key_and_csr(
             product=order.product, domains=application.domains, company=application.company,
             algorithm=algorithm, keys_dir=self.layout.keys_dir, order_id=order.id,

@@ -259,6 +259,11 @@ class ApplyDriver:
         await self.settle()
         assert self.screen.order_id == order_id
 
+    async def reopened(self, order_id: str) -> None:
+        """A new app on a folder whose last session ended inside Apply: it returns there by itself."""
+        await self.settle()
+        assert self.screen.order_id == order_id
+
     async def press(self, *keys: str) -> None:
         await self.pilot.press(*keys)
         await self.settle()

@@ -231,8 +231,8 @@ async def test_key_generation_shows_progress_and_the_screen_stays_usable(make_ap
         while not started.is_set():
             await pilot.pause(0.01)
         await pilot.pause()
-        assert driver.screen.busy == "Generating a RSA 2048 private key on this server"
-        assert "Generating a RSA 2048 private key on this server…" in driver.text()
+        assert driver.screen.busy == "Generating an RSA 2048 private key on this server"
+        assert "Generating an RSA 2048 private key on this server…" in driver.text()
         await pilot.press("f9", "escape")                    # no second submission, no leaving meanwhile...
         await pilot.press("end")                             # ...but keys still work: the tab scrolls
         await pilot.pause()

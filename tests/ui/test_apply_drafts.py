@@ -79,7 +79,7 @@ async def test_a_restart_returns_to_the_verify_tab_with_fields_and_documents(tmp
     second = make_app(open_services(tmp_path / "data"))        # a new process on the same data folder
     async with second.run_test(size=(80, 24)) as pilot:
         driver = apply_driver(second, pilot)
-        await driver.open_from_home(order.id)
+        await driver.reopened(order.id)                          # it ended inside Apply: back there
         assert driver.screen.tabs.active == "verify"
         assert driver.screen.verify.documents.row_count == 1
         await driver.press("end")
@@ -106,7 +106,7 @@ async def test_a_restart_on_the_first_tab_restores_every_field_as_typed(tmp_path
     second = make_app(open_services(tmp_path / "data"))
     async with second.run_test(size=(80, 24)) as pilot:
         driver = apply_driver(second, pilot)
-        await driver.open_from_home(order.id)
+        await driver.reopened(order.id)
         assert driver.screen.tabs.active == "enter"
         for name, value in {**typed, "company_province": "DE-BE", "company_city": "Berlin"}.items():
             assert driver.control(name).value == value, name
@@ -148,3 +148,21 @@ async def test_leaving_after_another_session_submitted_the_order_says_why(tmp_pa
         assert isinstance(app.screen, CertificatesScreen)
     assert "can no longer be edited" in notes.joined()
     assert services.workflow.order(order.id).draft.applicant_name == "Li Lei"
+
+
+async def test_closing_apply_on_purpose_means_the_next_start_opens_the_home_screen(tmp_path, make_app, services,
+                                                                                   apply_driver, valid_draft):
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft)
+    first = make_app()
+    async with first.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(first, pilot)
+        await driver.open_from_home(order.id)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+    second = make_app(open_services(tmp_path / "data"))
+    async with second.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert type(second.screen).__name__ == "CertificatesScreen"
+        assert second.screen.selected.id == order.id

@@ -134,6 +134,7 @@ async def test_save_as_profile_then_fill_a_new_application_from_it(make_app, ser
         app.screen.query_one(Input).value = "Beijing office"
         await driver.press("enter")
         assert {p.kind for p in services.workflow.profiles()} == {ProfileKind.APPLICANT, ProfileKind.COMPANY}
+        await driver.press("escape")                 # closed on purpose: the next start opens the home screen
 
     [second] = services.workflow.add_purchased("ov-single")          # bought later: the home cursor's row
     app = make_app()

@@ -84,7 +84,12 @@ class CertWizardApp(App):
             self.notify(printable(notice), title="Database", severity="warning", timeout=20, markup=False)
 
     def on_ready(self) -> None:
-        """The first screen is painted: now start asking the CA (its worker must not delay the first frame)."""
+        """The first screen is painted: return to the application left open, and start asking the CA (its
+        worker must not delay the first frame)."""
+        resume = self.workflow.resume_point()
+        if resume is not None:
+            self._open_apply(resume)
+            self.notify("Reopened the application you were editing when certwizard last closed.", timeout=6)
         if self.refresh_seconds:
             self.check_status()
             self.set_interval(self.refresh_seconds, self.check_status)

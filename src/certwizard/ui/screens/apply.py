@@ -59,6 +59,7 @@ from certwizard.ui.widgets.field_row import FieldRow
 from certwizard.ui.widgets.order_session import OrderSession
 from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
 from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
+from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_line
 from certwizard.workflow import ApplicationInvalidError, NotEditableError
 
@@ -87,7 +88,7 @@ def os_error_text(exc: OSError) -> str:
     return f"{where}: {why}" if where else why
 
 
-class ApplyScreen(Screen):
+class ApplyScreen(ReportsWorkerFailures, Screen):
     DEFAULT_CSS = """
     ApplyScreen #apply-header {
         height: 2;
@@ -189,9 +190,9 @@ class ApplyScreen(Screen):
         if not self.order.status.is_editable:
             self.notify(f"This application is {self.order.status.label.lower()} and can no longer be edited; "
                         "withdraw it in Unissued Certificates to change it.", severity="warning", markup=False)
-            self._leaving = True
-            self.dismiss()
+            self._leave()
             return
+        self.workflow.set_resume_point(self.order_id)    # reopened here if the app ends while it is open
         self.tabs.disable_tab(VERIFY)
         self._load(self.order)
 
@@ -328,7 +329,15 @@ class ApplyScreen(Screen):
     def _not_editable(self, reason: str) -> None:
         self._say(f"This application can no longer be edited ({reason}). To change it, withdraw it in Unissued "
                   "Certificates.", severity="warning", timeout=10)
+        self._leave()
+
+    def _leave(self) -> None:
+        """Close the screen on purpose (not because the app ends): the next start opens the home screen."""
         self._leaving = True
+        try:
+            self.workflow.set_resume_point(None)
+        except StorageError:
+            pass      # only where the next start opens; the draft itself is saved
         self.dismiss()
 
     def action_close(self) -> None:
@@ -336,8 +345,7 @@ class ApplyScreen(Screen):
             return
         if not self._save_now():
             return
-        self._leaving = True
-        self.dismiss()
+        self._leave()
 
     @on(Prune)
     def _note_fields_before_removal(self) -> None:
@@ -663,8 +671,7 @@ class ApplyScreen(Screen):
         self.app.push_screen(SubmittedDialog(order, title), lambda _: self._leave_after_submit(order))
 
     def _leave_after_submit(self, order: Order) -> None:
-        self._leaving = True
-        self.dismiss()
+        self._leave()
         self.app.post_message(OrdersChanged(order.id))
         self.app.post_message(ShowUnissued(order.id))
 

@@ -26,6 +26,7 @@ from certwizard.ui.safe import literal
 from certwizard.ui.widgets.applicant_form import input_id, select_text, set_select
 from certwizard.ui.widgets.csr_lint_panel import CsrLintPanel
 from certwizard.ui.widgets.debounce import Debouncer
+from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.field_row import FieldRow, SafeTextArea
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 
@@ -70,7 +71,7 @@ def read_csr_file(typed_path: str) -> LoadedCsr:
     return LoadedCsr(text=data.decode("ascii"))
 
 
-class CsrModeField(Vertical):
+class CsrModeField(ReportsWorkerFailures, Vertical):
     """The CSR Generation section. `domains` gives the names bound now, for comparing with the CSR's names."""
 
     DEFAULT_CSS = """

@@ -19,6 +19,7 @@ from certwizard.domain.domains import DomainCheck, check_domains
 from certwizard.domain.products import DomainType, Product
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.debounce import Debouncer
+from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.field_row import FieldRow, SafeInput
 
 _PLACEHOLDERS = {
@@ -42,7 +43,7 @@ def describe_check(check: DomainCheck) -> Content:
     return Content("\n").join(lines)
 
 
-class DomainsField(Vertical):
+class DomainsField(ReportsWorkerFailures, Vertical):
     """The Domains to Bind field; `last_check` holds the latest check of the current text (or None)."""
 
     DEFAULT_CSS = """
