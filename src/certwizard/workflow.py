@@ -205,8 +205,12 @@ class Workflow:
 
     # --- submission ------------------------------------------------------------------------------------------
 
-    def submit(self, order_id: str, passphrase: bytes | None = None, progress: Progress = _no_progress) -> Order:
-        """Validate, make the key and CSR if automatic, send to the authority and record what it said."""
+    def submit(self, order_id: str, passphrase: bytes | None = None, progress: Progress = _no_progress,
+               isolate: bool = False) -> Order:
+        """Validate, make the key and CSR if automatic, send to the authority and record what it said.
+
+        `isolate`: generate RSA keys in a helper process (see certwizard.isolation); the TUI asks for it so
+        that key generation cannot slow its screen down."""
         order = self.repository.get_order(order_id)
         if order.status is not OrderStatus.DRAFT:
             next_status(order.status, Action.SUBMIT_FOR_REVIEW)  # raises with the reason
@@ -222,7 +226,7 @@ class Workflow:
         if isinstance(application.csr, AutomaticCsr):
             if application.csr.encrypt_key and not passphrase:
                 raise ApplicationInvalidError({"passphrase": "Type the passphrase that will protect the key"})
-            csr_pem, key_record = self._generate_key_and_csr(order, application, passphrase, progress)
+            csr_pem, key_record = self._generate_key_and_csr(order, application, passphrase, progress, isolate)
         else:
             csr_pem, key_record = application.csr.csr_pem, None
 
@@ -247,14 +251,17 @@ class Workflow:
         return self.repository.update_order(order.id, record)
 
     def _generate_key_and_csr(self, order: Order, application, passphrase: bytes | None,
-                              progress: Progress) -> tuple[str, KeyRecord]:
+                              progress: Progress, isolate: bool = False) -> tuple[str, KeyRecord]:
         from certwizard.crypto.keys import generate_key_and_csr
+        from certwizard.isolation import run_isolated
 
         algorithm = application.csr.key_algorithm
         progress(f"Generating an {algorithm.label} private key on this server")   # "an RSA", "an ECDSA"
-        generated = generate_key_and_csr(
-            product=order.product, domains=application.domains, company=application.company,
-            algorithm=algorithm, keys_dir=self.layout.keys_dir, order_id=order.id,
+        # RSA takes 0.1-1.5 s and holds the GIL; ECDSA keys take microseconds and stay here.
+        run = run_isolated if isolate and algorithm.is_rsa else (lambda function, **kw: function(**kw))
+        generated = run(
+            generate_key_and_csr, product=order.product, domains=application.domains,
+            company=application.company, algorithm=algorithm, keys_dir=self.layout.keys_dir, order_id=order.id,
             passphrase=passphrase if application.csr.encrypt_key else None)
         progress("Key saved (0600); CSR built and checked")
         from certwizard.domain.models import KeyRecord

@@ -168,6 +168,7 @@ def make_app(services: Services) -> Callable[..., object]:
         from certwizard.ui.app import CertWizardApp
 
         kwargs.setdefault("refresh_seconds", None)
+        kwargs.setdefault("warm_up", False)       # gc.freeze() in a test process would keep every app alive
         kwargs.setdefault("now", lambda: FROZEN_NOW)
         return CertWizardApp(app_services or services, **kwargs)
     return build

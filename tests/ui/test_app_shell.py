@@ -154,3 +154,32 @@ def test_certwizard_without_a_command_refuses_an_unusable_data_folder(tmp_path, 
     assert run_tui(argparse.Namespace(data_dir=str(not_a_folder))) == 1
     err = capsys.readouterr().err
     assert "cannot open the data folder" in err and "--data-dir" in err
+
+
+WARM_UP_PROBE = r"""
+import asyncio, gc, sys
+from certwizard.services import open_services
+from certwizard.ui.app import CertWizardApp
+
+async def main():
+    app = CertWizardApp(open_services(sys.argv[1]), refresh_seconds=None)
+    async with app.run_test() as pilot:
+        before = "certwizard.ui.screens.apply" in sys.modules, gc.get_freeze_count()
+        await app.workers.wait_for_complete()
+        after = "certwizard.ui.screens.apply" in sys.modules, gc.get_freeze_count()
+    print(before, after)
+
+asyncio.run(main())
+"""
+
+
+def test_after_the_first_frame_the_next_screens_are_loaded_and_kept_out_of_the_collectors_way(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", WARM_UP_PROBE, str(tmp_path / "data")],
+                            capture_output=True, text=True, check=True, timeout=60)
+    before, after = result.stdout.strip().split(") (")
+    assert before.startswith("(False, 0")                      # not loaded for the first frame
+    loaded, frozen = after.rstrip(")").split(", ")
+    assert loaded == "True" and int(frozen) > 10_000

@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from textual.widgets import Input
 
+from certwizard import isolation
 from certwizard.crypto import keys
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog
@@ -212,14 +213,16 @@ async def test_key_generation_shows_progress_and_the_screen_stays_usable(make_ap
                                                                          apply_driver, monkeypatch):
     release = threading.Event()
     started = threading.Event()
-    real = keys.generate_key_and_csr
+    real = isolation.run_isolated
+    isolated = []
 
-    def held_generation(*args, **kwargs):
+    def held_generation(function, *args, **kwargs):
+        isolated.append(function.__name__)      # RSA keys are made in the helper process...
         started.set()
-        release.wait(30)          # held until the test has looked at the screen
-        return real(*args, **kwargs)
+        release.wait(30)          # ...held here until the test has looked at the screen
+        return real(function, *args, **kwargs)
 
-    monkeypatch.setattr(keys, "generate_key_and_csr", held_generation)
+    monkeypatch.setattr(isolation, "run_isolated", held_generation)
     [order] = services.workflow.add_purchased("dv-single")
     services.workflow.save_draft(order, valid_draft.filled(key_algorithm="rsa-2048"))
     app = make_app()
@@ -242,6 +245,7 @@ async def test_key_generation_shows_progress_and_the_screen_stays_usable(make_ap
         await driver.settle()
         assert isinstance(app.screen, SubmittedDialog)
     assert services.workflow.order(order.id).key.algorithm.value == "rsa-2048"
+    assert isolated == ["generate_key_and_csr"]
 
 
 async def test_a_csr_pasted_from_a_terminal_keeps_its_lines(make_app, services, valid_draft, apply_driver):

@@ -78,6 +78,9 @@ class CsrSelfCheckError(Exception):
         super().__init__("the generated CSR failed its own check, so the new key was discarded: "
                          + "; ".join(problems))
 
+    def __reduce__(self):        # raised in the key helper process, re-raised here: keep the list a list
+        return (type(self), (self.problems,))
+
 
 # --- generation and facts -----------------------------------------------------------------------------------
 

@@ -64,12 +64,14 @@ class CertWizardApp(App):
     ]
 
     def __init__(self, services: Services, *, refresh_seconds: float | None = 30.0,
-                 now: Callable[[], datetime] = utcnow) -> None:
-        """`refresh_seconds`: how often to ask the CA about submitted orders (None: never by itself)."""
+                 now: Callable[[], datetime] = utcnow, warm_up: bool = True) -> None:
+        """`refresh_seconds`: how often to ask the CA about submitted orders (None: never by itself).
+        `warm_up`: after the first frame, load the next screens' code (see ui/warm_up.py)."""
         super().__init__()
         self.services = services
         self.refresh_seconds = refresh_seconds
         self.now = now
+        self.warm_up = warm_up
         self._last_refresh_error = ""
 
     @property
@@ -90,9 +92,17 @@ class CertWizardApp(App):
         if resume is not None:
             self._open_apply(resume)
             self.notify("Reopened the application you were editing when certwizard last closed.", timeout=6)
+        if self.warm_up:
+            self._warm_up()
         if self.refresh_seconds:
             self.check_status()
             self.set_interval(self.refresh_seconds, self.check_status)
+
+    @work(thread=True, exit_on_error=False, group="warm-up", description="Loading the next screens")
+    def _warm_up(self) -> None:
+        from certwizard.ui.warm_up import warm_up
+
+        warm_up(self.services.repository)
 
     # --- screens -------------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.messages import Prune
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Footer,
@@ -59,6 +60,7 @@ from certwizard.ui.widgets.field_row import FieldRow
 from certwizard.ui.widgets.order_session import OrderSession
 from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
 from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
+from certwizard.isolation import run_isolated
 from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_line
 from certwizard.workflow import ApplicationInvalidError, NotEditableError
@@ -88,6 +90,16 @@ def os_error_text(exc: OSError) -> str:
     return f"{where}: {why}" if where else why
 
 
+class ProgressStep(Widget):
+    """What the running worker is doing, on one line. A new step repaints this line only: Static.update would
+    lay out the whole form again at every step."""
+
+    step: reactive[str] = reactive("")
+
+    def render(self) -> Content:
+        return literal(self.step + "…" if self.step else "")
+
+
 class ApplyScreen(ReportsWorkerFailures, Screen):
     DEFAULT_CSS = """
     ApplyScreen #apply-header {
@@ -106,9 +118,6 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         height: 1;
         display: none;
         background: $boost;
-    }
-    ApplyScreen.-busy #apply-progress {
-        display: block;
     }
     ApplyScreen #apply-progress LoadingIndicator {
         width: 8;
@@ -132,7 +141,12 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
     ]
 
     current_tab: reactive[str] = reactive(ENTER, bindings=True)
-    busy: reactive[str] = reactive("", bindings=True)   # the step shown while a worker runs
+    working: reactive[bool] = reactive(False, bindings=True)   # a worker runs: most keys wait
+
+    @property
+    def busy(self) -> str:
+        """The step shown while a worker runs ('' when none)."""
+        return self._busy_step
 
     def __init__(self, order_id: str) -> None:
         super().__init__(id="apply")
@@ -141,6 +155,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         self._save_debounce = Debouncer(self, self._save_soon, saving=True)
         self._loaded = False      # field events before the draft is loaded must not be saved over it
         self._leaving = False
+        self._busy_step = ""
         self._fields_removed = False   # being torn down: widgets report odd values (a Select goes blank)
         self._last_folder = "~/"
 
@@ -182,7 +197,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
                 yield VerifyPane(self.product)
         with Horizontal(id="apply-progress"):
             yield LoadingIndicator()
-            yield Static("", id="progress-step")
+            yield ProgressStep(id="progress-step")
         # Compact, without the palette hint: the Verify tab's keys must fit in 80 columns (ctrl+p still works).
         yield Footer(compact=True, show_command_palette=False)
 
@@ -272,9 +287,13 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         self.notify(printable(text, allow_newlines=True), markup=False, **kwargs)
 
     def _set_busy(self, step: str) -> None:
-        self.busy = step
-        self.set_class(bool(step), "-busy")
-        self.query_one("#progress-step", Static).update(literal(step + "…" if step else ""))
+        # Only the progress line changes: a class on the screen restyled every widget at each step (100-200 ms
+        # stalls), and a new step must not re-render the Footer.
+        self._busy_step = step
+        if self.working != bool(step):
+            self.working = bool(step)
+            self.query_one("#apply-progress").display = bool(step)
+        self.query_one(ProgressStep).step = step
 
     # --- drafts --------------------------------------------------------------------------------------------
 
@@ -479,7 +498,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Checking the document")
     def _check_document(self, path: Path) -> None:
         try:
-            check = inspect_document(path)
+            check = run_isolated(inspect_document, path)       # Pillow keeps the GIL while it decodes
             if check.ok:
                 self._attach_from_thread(check, check.display_name, check.warnings)
             elif check.can_reencode:
@@ -493,7 +512,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
 
     def _offer_smaller_from_thread(self, check: DocumentCheck) -> None:
         try:
-            smaller = reencode_to_fit(check)
+            smaller = run_isolated(reencode_to_fit, check)
         except DocumentError as exc:
             reasons = [problem.message for problem in check.problems] + [str(exc)]
             self.app.call_from_thread(self._document_refused, check.display_name, reasons)
@@ -637,7 +656,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
             self.app.call_from_thread(self._set_busy, step)
 
         try:
-            order = self.workflow.submit(self.order_id, passphrase, progress)
+            order = self.workflow.submit(self.order_id, passphrase, progress, isolate=True)
         except ApplicationInvalidError as refused:
             self.app.call_from_thread(self._submission_refused, refused.errors)
         except SUBMISSION_FAILURES as failed:
