@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 
 from certwizard.domain.domains import DomainCheck, check_domains
 from certwizard.domain.products import DomainType, Product
-from certwizard.ui.safe import literal, template
+from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.field_row import FieldRow, SafeInput
@@ -43,17 +43,46 @@ def describe_check(check: DomainCheck) -> Content:
     return Content("\n").join(lines)
 
 
+class DomainsRow(FieldRow):
+    """The Domains to Bind row. Its error is shown in the field's live box (with the rule and the result), so
+    that typing changes one stable area instead of moving the whole form at every check."""
+
+    @property
+    def field(self) -> DomainsField:
+        return self.query_ancestor(DomainsField)
+
+    @property
+    def error(self) -> str:
+        return self.field.problem
+
+    def set_error(self, message: str | None) -> None:
+        self.control.set_class(bool(message), "-invalid")
+        self.field.show_problem(message)
+
+
 class DomainsField(ReportsWorkerFailures, Vertical):
-    """The Domains to Bind field; `last_check` holds the latest check of the current text (or None)."""
+    """The Domains to Bind field; `last_check` holds the latest check of the current text (or None).
+
+    Under the input, one box shows the product's rule while the field is empty, then what is wrong with the
+    names typed, or the names that will be bound. It keeps at least four lines (most messages fit), so a check that says
+    something else does not move the rest of the form (each move repaints the whole screen over SSH)."""
 
     DEFAULT_CSS = """
     DomainsField {
         height: auto;
     }
     DomainsField > #domains-result {
-        padding: 0 1 0 20;
+        margin-left: 20;      /* a margin, not padding: a redraw then covers the text only */
+        padding: 0 1;
         height: auto;
-        display: none;
+        min-height: 4;
+        color: $text-muted;
+    }
+    DomainsField > #domains-result.-problem {
+        color: $text-error;
+    }
+    DomainsField > #domains-result.-result {
+        color: $text;
     }
     """
 
@@ -66,13 +95,14 @@ class DomainsField(ReportsWorkerFailures, Vertical):
         super().__init__(id="domains-field")
         self.product = product
         self.last_check: DomainCheck | None = None
+        self.problem = ""
         self._debounce = Debouncer(self, self._check_current)
 
     def compose(self) -> ComposeResult:
         placeholder = _PLACEHOLDERS[self.product.domain_type]
-        yield FieldRow("Domains to Bind", SafeInput(placeholder=placeholder, id="f-domains"),
-                       field_name="domains", hint=self.product.domain_rule_tip())
-        yield Static("", id="domains-result")
+        yield DomainsRow("Domains to Bind", SafeInput(placeholder=placeholder, id="f-domains"),
+                         field_name="domains", live=True)
+        yield Static(literal(self.product.domain_rule_tip()), id="domains-result")
 
     @property
     def input(self) -> Input:
@@ -106,13 +136,26 @@ class DomainsField(ReportsWorkerFailures, Vertical):
             self.show_check(check, text)
 
     def show_check(self, check: DomainCheck, text: str) -> None:
-        """Show the normalised list and notes; problems go to the field (none while it is still empty)."""
+        """Show the problems, or the normalised names and notes (the rule while the field is empty)."""
         self.last_check = check
-        result = self.query_one("#domains-result", Static)
-        result.update(describe_check(check))
-        result.display = bool(check.entries or check.notes)
-        if text.strip():
-            self.row.set_error("\n".join(problem.message for problem in check.problems) or None)
-        elif self.row.error:
-            self.row.set_error(None)
+        self.problem = "\n".join(problem.message for problem in check.problems) if text.strip() else ""
+        self.row.control.set_class(bool(self.problem), "-invalid")
+        self._redraw()
         self.post_message(self.Checked(check))
+
+    def show_problem(self, message: str | None) -> None:
+        """An error about the field from elsewhere (Next): shown in the box until the next check."""
+        self.problem = message or ""
+        self._redraw()
+
+    def _redraw(self) -> None:
+        box = self.query_one("#domains-result", Static)
+        check = self.last_check
+        if self.problem:
+            content, kind = literal_multiline(self.problem), "-problem"
+        elif check is not None and (check.entries or check.notes):
+            content, kind = describe_check(check), "-result"
+        else:
+            content, kind = literal(self.product.domain_rule_tip()), ""
+        box.update(content)
+        box.set_classes(f"{kind}".strip())

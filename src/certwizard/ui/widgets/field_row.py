@@ -56,7 +56,14 @@ def without_control_characters(text: str, allow_newlines: bool = False) -> tuple
 
 
 class SafeInput(Input):
-    """An Input that never holds control characters (see the module docstring)."""
+    """An Input that never holds control characters (see the module docstring).
+
+    Textual's own validation is off: the form's rules live in the domain and FieldRow sets `-invalid`. Left on,
+    Input cleared `-invalid` at every key and FieldRow set it back: two repaints per keystroke."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("validate_on", ())
+        super().__init__(*args, **kwargs)
 
     def validate_value(self, value: str) -> str:
         # The public reactive validator: runs for typing, pasting and values set by code alike.
@@ -135,12 +142,15 @@ class FieldRow(Horizontal):
     """
 
     def __init__(self, label: str, control: Widget, *, field_name: str, hint: str | Content | None = None,
-                 required: bool = True, id: str | None = None, classes: str | None = None) -> None:
+                 required: bool = True, id: str | None = None, classes: str | None = None,
+                 live: bool = False) -> None:
+        """`live`: the field is checked as the user types, and that check replaces the error itself."""
         super().__init__(id=id or f"row-{field_name}", classes=classes)
         self.field_name = field_name
         self.control = control
         self._label = label
         self._hint = hint
+        self._live = live
         self._value_at_error: object = None
         self.set_class(required, "-required")
 
@@ -174,7 +184,9 @@ class FieldRow(Horizontal):
         """The user edited the control: an error about the old value no longer applies."""
         if not self.error:
             return
-        if control_value(self.control) == self._value_at_error:
+        # A live-checked field keeps its error until the check of the new text replaces it: clearing it at
+        # each key and showing it again after the pause moved everything below twice per keystroke.
+        if self._live or control_value(self.control) == self._value_at_error:
             self.control.add_class("-invalid")   # Input drops the class on every change; keep it
         else:
             self.set_error(None)
