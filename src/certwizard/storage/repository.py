@@ -145,6 +145,7 @@ class Repository:
         self._file_lock_pid = 0
         self._local = threading.local()
         self._summaries: dict[str, tuple[bytes, OrderSummary]] = {}   # id -> (index entry, summary)
+        self._summary_list: tuple[LazyTable, list[OrderSummary]] | None = None
 
     @classmethod
     def open(cls, layout_or_db_path: DataLayout | str | os.PathLike[str], *,
@@ -231,9 +232,12 @@ class Repository:
         """Every order as lists show it, oldest purchase first, from the order index (no order is parsed).
 
         A summary is reused while its index entry's bytes are unchanged, so refreshing a list after one
-        change parses one entry; nothing parsed is kept but the summaries. Unreadable entries become notices."""
+        change parses one entry; nothing parsed is kept but the summaries. Unreadable entries become notices.
+        While nothing changed, the very same list is returned (callers may skip their own work on `is`)."""
         tables = self._reading().storage.read() or {}
         index = tables.get(ORDER_INDEX) or LazyTable(ORDER_INDEX, {})
+        if self._summary_list is not None and self._summary_list[0] is index:
+            return self._summary_list[1]
         known = self._summaries
         fresh: dict[str, tuple[bytes, OrderSummary]] = {}
         changed: list[tuple[str, bytes]] = []
@@ -252,7 +256,13 @@ class Repository:
             except SummaryError as exc:
                 self._notify(str(UnreadableRecordError(self.db_path, "order", order_id, str(exc))))
         self._summaries = fresh
-        return sorted((summary for _, summary in fresh.values()), key=lambda summary: summary.purchased_at)
+        ordered = sorted((summary for _, summary in fresh.values()), key=lambda summary: summary.purchased_at)
+        self._summary_list = (index, ordered)       # the index table object changes with every change
+        return ordered
+
+    def find_orders(self) -> None:
+        """Locate every order in the file now (it is otherwise done by the first read of a whole order)."""
+        self._orders(self._reading())
 
     def _orders(self, db: CertwizardDB) -> KeyedTable:
         """The orders table, found in the file now if it was not yet (a damaged file is moved aside)."""

@@ -180,6 +180,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         self.sub_title = "Unissued Certificates"
         self._select = select
         self._summaries: dict[str, OrderSummary] = {}
+        self._listed: list[OrderSummary] | None = None     # the list `_summaries` came from
         self._sorted: list[str] = []            # the listed orders in the current sort
         self._seen: set[str] = set()           # listed during this visit: kept even once issued or withdrawn
         self._filter = OrderFilter(searchable)
@@ -203,6 +204,12 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
 
     def reload(self, select: str | None = None) -> None:
         summaries = self.app.workflow.summaries()
+        if summaries is self._listed:          # nothing changed
+            if select is not None:
+                self.table.select(select)
+            self.table.refresh()
+            return
+        self._listed = summaries
         unissued = [s for s in summaries if s.status.is_unissued or s.id in self._seen]
         self._seen.update(s.id for s in unissued)
         self._summaries = {s.id: s for s in unissued}
