@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from operator import attrgetter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -247,18 +249,23 @@ class Repository:
                 fresh[order_id] = cached
             else:
                 changed.append((order_id, member))
-        entries = LazyTable.decode_members(changed)
+        with _collector_paused():     # 10,000 new dicts and tuples would set off full collections midway
+            entries = LazyTable.decode_members(changed)
+            fresh.update(self._new_summaries(changed, entries))
+        self._summaries = fresh
+        ordered = sorted((summary for _, summary in fresh.values()), key=attrgetter("purchased"))
+        self._summary_list = (index, ordered)       # the index table object changes with every change
+        return ordered
+
+    def _new_summaries(self, changed: list[tuple[str, bytes]],
+                       entries: dict[str, Any]) -> Iterator[tuple[str, tuple[bytes, OrderSummary]]]:
         for order_id, member in changed:
             try:
                 if order_id not in entries:
                     raise SummaryError("its index entry is not valid JSON")
-                fresh[order_id] = (member, OrderSummary.from_index(order_id, entries[order_id]))
+                yield order_id, (member, OrderSummary.from_index(order_id, entries[order_id]))
             except SummaryError as exc:
                 self._notify(str(UnreadableRecordError(self.db_path, "order", order_id, str(exc))))
-        self._summaries = fresh
-        ordered = sorted((summary for _, summary in fresh.values()), key=lambda summary: summary.purchased_at)
-        self._summary_list = (index, ordered)       # the index table object changes with every change
-        return ordered
 
     def find_orders(self) -> None:
         """Locate every order in the file now (it is otherwise done by the first read of a whole order)."""
@@ -501,6 +508,18 @@ class Repository:
     def _notify(self, message: str) -> None:
         if message not in self.notices:
             self.notices.append(message)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while building many objects that all stay (they hold no cycles)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _unused_id(prefix: str, taken: set[str]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
+from operator import attrgetter
 from typing import TYPE_CHECKING, Protocol
 
 from rich.text import Text
@@ -380,7 +381,7 @@ class CertificatesScreen(Screen):
         self.query_one("#summary", Static).update(literal(status_counts(summaries)))
         if not self._placed_cursor and summaries:
             # First load: start where the user last worked.
-            select = select or max(summaries, key=lambda s: s.updated_at or s.purchased_at).id
+            select = select or max(summaries, key=attrgetter("updated")).id
             self._placed_cursor = True
         self._show(select)
 

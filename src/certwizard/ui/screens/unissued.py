@@ -57,17 +57,16 @@ UNISSUED_COLUMNS = (
 class SortKey:
     """The columns `s` cycles through, each with how to compare two orders by it."""
 
-    def __init__(self, column: str, label: str, key: Callable[[Listed], object]) -> None:
+    def __init__(self, column: str, label: str, key: Callable[[OrderSummary], object]) -> None:
         self.column, self.label, self.key = column, label, key
 
 
-def _moment(value: datetime | None) -> float:
-    return value.timestamp() if value else float("inf")
+_NEVER = "\uffff"       # sorts after every time: applications without one go last
 
 
-SORT_KEYS = (
-    SortKey("submitted", "Submitted", lambda o: _moment(o.submitted_at)),
-    SortKey("expected", "Expected", lambda o: _moment(o.expected_issuance_at)),
+SORT_KEYS = (   # times compare as text: the index stores them in one fixed form (see domain/summary.py)
+    SortKey("submitted", "Submitted", lambda o: o.submitted or _NEVER),
+    SortKey("expected", "Expected", lambda o: o.expected or _NEVER),
     SortKey("domains", "Domains", lambda o: domains_summary(order_domains(o)).casefold()),
     SortKey("type", "Type", lambda o: o.product.certificate_type),
     SortKey("status", "Status", lambda o: o.status.label),
