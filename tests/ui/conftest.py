@@ -8,7 +8,7 @@ tmp_path; the sandbox reviews instantly (CERTWIZARD_SANDBOX_SPEED=instant) so a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -52,11 +52,13 @@ def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def services(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Services:
+def services(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
     """Real services on an empty data folder; the sandbox CA decides at once."""
     monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
     monkeypatch.delenv("CERTWIZARD_DATA_DIR", raising=False)
-    return open_services(tmp_path / "data")
+    opened = open_services(tmp_path / "data")
+    yield opened
+    opened.repository.close()          # the snapshot keeps the database file open
 
 
 def valid_dv_draft(domains: str = "www.example.com") -> ApplicationDraft:

@@ -37,7 +37,9 @@ def services(tmp_path, monkeypatch):
     from certwizard.services import open_services
 
     monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
-    return open_services(tmp_path / "data")
+    opened = open_services(tmp_path / "data")
+    yield opened
+    opened.repository.close()
 
 
 @pytest.fixture

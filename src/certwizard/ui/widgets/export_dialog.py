@@ -40,6 +40,13 @@ SERVER_CHOICES = (
     (ServerType.PEM, "Plain PEM files"),
 )
 
+# For manual-CSR orders there is no key to write: the labels do not promise one (a .pfx is explained and
+# refused at the field, see SERVER_HINTS_WITHOUT_KEY).
+LABELS_WITHOUT_KEY = {
+    ServerType.NGINX: "nginx (full chain; your own key)",
+    ServerType.APACHE: "Apache httpd (certificate, chain; your own key)",
+}
+
 SERVER_HINTS = {
     ServerType.NGINX: "One file with the certificate followed by its chain, and the private key (0600).",
     ServerType.APACHE: "The certificate, the chain and the private key (0600), as three files.",
@@ -261,7 +268,8 @@ class ExportDialog(ModalScreen[ExportResult | None]):
             box.border_title = template("Export $names", names=domains_summary(order_domains(self.order)))
             with VerticalScroll(id="export-form", can_focus=False):
                 yield Static(self._intro(), classes="dialog-text")
-                choices = [(label, server.value) for server, label in SERVER_CHOICES]
+                choices = [(label if self.has_key else LABELS_WITHOUT_KEY.get(server, label), server.value)
+                           for server, label in SERVER_CHOICES]
                 yield FormRow("Server type", Select(choices, value=ServerType.NGINX.value, allow_blank=False,
                                                     compact=True, id="server"))
                 yield Static(id="server-hint", classes="field-note")

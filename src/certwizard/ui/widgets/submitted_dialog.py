@@ -57,12 +57,8 @@ def what_next(order: Order) -> Content:
 
 
 class SubmittedDialog(ModalScreen[None]):
+    # Its box (wider, green) is styled in app.tcss: the app's `.dialog-box` rule beats any DEFAULT_CSS.
     DEFAULT_CSS = """
-    SubmittedDialog .dialog-box {
-        width: 90;
-        border: round $success;
-        padding: 0 1;
-    }
     /* In screen units, so the OK button below still fits at 80x24 (a fixed 16 rows pushed it off). */
     SubmittedDialog VerticalScroll {
         height: auto;
