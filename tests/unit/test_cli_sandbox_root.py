@@ -72,3 +72,21 @@ def test_pem_and_json_cannot_be_combined(cli):
     with pytest.raises(SystemExit) as exit_info:
         cli("sandbox-root", "--pem", "--json")
     assert exit_info.value.code == 2
+
+
+def test_sandbox_speed_is_saved_in_the_data_folder_and_the_environment_wins(tmp_path, capsys, monkeypatch):
+    from certwizard.cli import main
+    from certwizard.services import open_services
+
+    monkeypatch.delenv("CERTWIZARD_SANDBOX_SPEED", raising=False)
+    data = str(tmp_path / "data")
+    assert main(["--data-dir", data, "sandbox-speed"]) == 0
+    assert "in use: 'fast'" in capsys.readouterr().out
+    assert main(["--data-dir", data, "sandbox-speed", "realistic"]) == 0
+    assert open_services(data).authorities.sandbox_speed().value == "realistic"
+    monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
+    assert main(["--data-dir", data, "sandbox-speed"]) == 0
+    assert "in use: 'instant' (from $CERTWIZARD_SANDBOX_SPEED" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as usage:
+        main(["--data-dir", data, "sandbox-speed", "slow"])
+    assert usage.value.code == 2

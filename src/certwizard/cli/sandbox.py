@@ -1,4 +1,5 @@
-"""`certwizard sandbox-root`: where the sandbox CA's root certificate is, to trust it on a test machine."""
+"""The built-in sandbox CA: `sandbox-root` (its root certificate, to trust it on a test machine) and
+`sandbox-speed` (how long its reviews take)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     output.add_argument("--json", action="store_true",
                         help="path, subject, validity and fingerprints as JSON")
     parser.set_defaults(handler=run_sandbox_root)
+
+    speed = subparsers.add_parser(
+        "sandbox-speed", help="show or set how long the sandbox CA's reviews take",
+        description="instant: decided at once (scripts, tests); fast: seconds (trying things out, the "
+                    "default); realistic: minutes for DV, days for OV/EV (demos). Saved in the data folder; "
+                    "$CERTWIZARD_SANDBOX_SPEED, when set, wins over it.")
+    speed.add_argument("speed", nargs="?", choices=["instant", "fast", "realistic"],
+                       help="the speed to save (without it: show the speed in use)")
+    speed.set_defaults(handler=run_sandbox_speed)
+
+
+def run_sandbox_speed(args: argparse.Namespace) -> int:
+    import os
+
+    from certwizard.ca.sandbox import SPEED_ENV, SPEED_SETTING
+    from certwizard.services import open_services
+
+    services = open_services(args.data_dir)
+    if args.speed is not None:
+        services.repository.set_setting(SPEED_SETTING, args.speed)
+        say(f"saved: the sandbox CA now reviews at '{args.speed}' speed")
+    in_use = services.authorities.sandbox_speed().value
+    if os.environ.get(SPEED_ENV):
+        say(f"in use: '{in_use}' (from ${SPEED_ENV}, which wins over the saved setting)")
+    else:
+        say(f"in use: '{in_use}'")
+    return EXIT_OK
 
 
 def run_sandbox_root(args: argparse.Namespace) -> int:
