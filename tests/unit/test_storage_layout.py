@@ -194,3 +194,13 @@ def test_insert_orders_stores_complete_orders_in_one_write_and_refuses_taken_ids
     with pytest.raises(ValueError, match="already exist.*nothing was stored"):
         repo.insert_orders([Order(id=existing.id, product_id="dv-single"), Order(product_id="dv-single")])
     assert layout.database.read_bytes() == before
+
+
+def test_insert_orders_refuses_a_batch_that_uses_an_id_twice(layout):
+    repo = Repository.open(layout)
+    twins = [Order(id="ord-0000abcd", product_id="dv-single"), Order(id="ord-0000abcd", product_id="dv-multi")]
+    before = layout.database.read_bytes() if layout.database.exists() else None
+    with pytest.raises(ValueError, match="ord-0000abcd appears twice.*nothing was stored"):
+        repo.insert_orders(twins)
+    assert (layout.database.read_bytes() if layout.database.exists() else None) == before
+    assert repo.list_orders() == []

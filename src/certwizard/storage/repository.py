@@ -196,8 +196,12 @@ class Repository:
     def insert_orders(self, orders: Iterable[Order]) -> int:
         """Store complete orders as they are, in one write (restoring a backup, importing, seeding tests).
 
-        Refuses the whole batch if any id is already used (nothing is stored then)."""
-        documents = {order.id: order.model_dump(mode="json") for order in orders}
+        Refuses the whole batch if any id is already used, or used twice in the batch (nothing is stored then)."""
+        documents: dict[str, dict] = {}
+        for order in orders:
+            if order.id in documents:
+                raise ValueError(f"the order id {order.id} appears twice in the batch; nothing was stored")
+            documents[order.id] = order.model_dump(mode="json")
         with self._writing() as db:
             taken = self._orders(db).ids() & documents.keys()
             if taken:
