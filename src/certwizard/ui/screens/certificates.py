@@ -20,6 +20,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
@@ -30,6 +31,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.safe import literal, literal_multiline, template
+from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
@@ -351,7 +353,8 @@ class CertificatesScreen(Screen):
         yield Static(id="summary")
         yield Input(placeholder="/ filter by product, domain or status", id="filter", classes="filter")
         yield OrderTable(HOME_COLUMNS, id="orders")
-        yield Static(id="details", classes="details")
+        with Vertical(classes="details"):
+            yield DetailsText(id="details")
         yield Static(literal_multiline(WELCOME), id="welcome")
         yield Footer(compact=True)
 
@@ -416,12 +419,12 @@ class CertificatesScreen(Screen):
     @on(VirtualTable.RowHighlighted, "#orders")
     def _update_details(self) -> None:
         summary = self.selected_summary
-        details = self.query_one("#details", Static)
+        details = self.query_one("#details", DetailsText)
         if summary is None:
             filtered = bool(self._summaries)
-            details.update(literal("No certificate matches the filter; Escape clears it." if filtered else ""))
+            details.show(literal("No certificate matches the filter; Escape clears it." if filtered else ""))
             return
-        details.update(order_details(summary, self.app.now()))
+        details.show(order_details(summary, self.app.now()))
 
     @on(VirtualTable.RowClicked, "#orders")
     def _row_clicked(self) -> None:

@@ -30,6 +30,7 @@ from certwizard.issued import (
     summarize_issued,
     validity_phrase,
 )
+from certwizard.ui.footer_keys import FooterKeys
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.certificates import (
     CertificatesScreen,
@@ -181,6 +182,7 @@ class IssuedScreen(Screen):
         self._check_error = ""
         self._shown_once = False
         self._in_dialog = False
+        self._footer_keys = FooterKeys(self)      # Export follows the selected certificate
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -304,7 +306,7 @@ class IssuedScreen(Screen):
             row.display = name in fields
             row.query_one(".detail-value", Static).update(literal_multiline(fields.get(name, "")))
         self.query_one("#issued-verdict", Static).update(verdict(summary) if order else Content(""))
-        self.refresh_bindings()
+        self._footer_keys.follow(self.check_action("export", ()))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "export":

@@ -23,6 +23,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.footer_keys import FooterKeys
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.certificates import (
@@ -36,6 +37,7 @@ from certwizard.ui.screens.certificates import (
     review_overdue,
     when,
 )
+from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.virtual_table import VirtualTable
 from certwizard.ui.workers import ReportsWorkerFailures
 
@@ -186,6 +188,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         self._sort = 0
         self._reverse = False
         self._detail_for: tuple[str, int] | None = None     # (order id, revision) the detail shows
+        self._footer_keys = FooterKeys(self)                # they follow the selected row's status
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -193,7 +196,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         yield Input(placeholder="/ filter by domain, type or status", id="filter", classes="filter")
         yield OrderTable(UNISSUED_COLUMNS, wide_from=116, id="unissued")
         with VerticalScroll(id="detail-scroll", classes="details"):
-            yield Static(id="detail")
+            yield DetailsText(id="detail")
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
@@ -256,16 +259,16 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
     @on(VirtualTable.RowHighlighted, "#unissued")
     def _selection_changed(self) -> None:
         summary = self.selected_summary
-        detail = self.query_one("#detail", Static)
+        detail = self.query_one("#detail", DetailsText)
         if summary is None:
             self._detail_for = None
             message = ("No application matches the filter; Escape clears it." if self._summaries else
                        "Nothing is waiting for the CA. Submitted applications appear here until they are issued.")
-            detail.update(literal(message))
+            detail.show(literal(message))
         elif self._detail_for != (summary.id, summary.revision):
             self._detail_for = (summary.id, summary.revision)
-            detail.update(detail_text(self.app.workflow.order(summary.id), self.app.now()))
-        self.refresh_bindings()
+            detail.show(detail_text(self.app.workflow.order(summary.id), self.app.now()))
+        self._footer_keys.follow(summary.status if summary else None)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer keys follow the selected row; an impossible withdraw is shown greyed with its reason."""
