@@ -68,14 +68,17 @@ async def test_moving_between_rows_of_one_status_does_not_rebuild_the_footer(mak
         await pilot.pause()
         footer = screen.query_one(Footer)
         rebuilt = []
-        original = footer.recompose
+        original = footer.compose
 
-        async def recompose():
+        def compose():
             rebuilt.append(True)
-            await original()
-        footer.recompose = recompose
+            return original()
+        footer.compose = compose
         await pilot.press("down", "down", "up")
         await pilot.pause()
         assert screen.table.cursor_row == 1
         assert rebuilt == []
         assert "w Withdraw" in screen_text(app).splitlines()[-1]
+        await pilot.press("slash")                          # the filter takes focus: other keys apply
+        await pilot.pause()
+        assert rebuilt == [True]

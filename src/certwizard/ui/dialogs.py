@@ -14,7 +14,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Footer, Input, Label, Static
+from textual.widgets import Button, DataTable, Input, Label, Static
 
 from certwizard.domain.models import Profile
 from certwizard.domain.products import CATALOG, Product
@@ -22,6 +22,7 @@ from certwizard.domain.text import unprintable_characters
 from certwizard.ui.safe import literal, literal_multiline
 from certwizard.ui.screens.certificates import table_cell
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
+from certwizard.ui.widgets.keys_footer import KeysFooter
 
 TextLike = str | Content
 
@@ -46,7 +47,7 @@ class _Dialog(ModalScreen):
         with Vertical(classes="dialog-box") as box:
             box.border_title = _shown(self._title)
             yield from self.compose_box()
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

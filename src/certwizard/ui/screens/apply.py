@@ -22,7 +22,6 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
-    Footer,
     Input,
     LoadingIndicator,
     RadioSet,
@@ -48,6 +47,7 @@ from certwizard.domain.models import Application, CsrMode, Order, Profile, Profi
 from certwizard.domain.products import Product
 from certwizard.domain.status import IllegalTransitionError
 from certwizard.domain.text import printable
+from certwizard.isolation import run_isolated
 from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
 from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, ProfilePickerDialog, TextPromptDialog
@@ -57,12 +57,12 @@ from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
 from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_session import OrderSession
 from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
 from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
-from certwizard.isolation import run_isolated
-from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_line
+from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.workflow import ApplicationInvalidError, NotEditableError
 
 ENTER, VERIFY = "enter", "verify"
@@ -199,7 +199,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
             yield LoadingIndicator()
             yield ProgressStep(id="progress-step")
         # Compact, without the palette hint: the Verify tab's keys must fit in 80 columns (ctrl+p still works).
-        yield Footer(compact=True, show_command_palette=False)
+        yield KeysFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
         if not self.order.status.is_editable:

@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
@@ -32,6 +32,7 @@ from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.details_text import DetailsText
+from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
@@ -356,7 +357,7 @@ class CertificatesScreen(Screen):
         with Vertical(classes="details"):
             yield DetailsText(id="details")
         yield Static(literal_multiline(WELCOME), id="welcome")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload()

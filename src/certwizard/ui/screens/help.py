@@ -6,11 +6,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Markdown
+from textual.widgets import Header, Markdown
 
 from certwizard.ca.sandbox import FAIL_TRIGGER_LABEL, SPEED_ENV
 from certwizard.domain.text import printable
 from certwizard.paths import DATA_DIR_ENV, DataLayout
+from certwizard.ui.widgets.keys_footer import KeysFooter
 
 HELP_TEXT = """\
 # How it works
@@ -137,7 +138,7 @@ class HelpScreen(Screen):
         yield Header()
         with VerticalScroll(id="help-scroll"):
             yield Markdown(help_markdown(self.app.services.layout), id="help-text")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
@@ -30,7 +30,6 @@ from certwizard.issued import (
     summarize_issued,
     validity_phrase,
 )
-from certwizard.ui.footer_keys import FooterKeys
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.certificates import (
     CertificatesScreen,
@@ -40,6 +39,7 @@ from certwizard.ui.screens.certificates import (
     table_cell,
 )
 from certwizard.ui.widgets.export_dialog import ExportDialog
+from certwizard.ui.widgets.keys_footer import KeysFooter
 
 CHECKING = "checking…"
 # Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Validity, Key.
@@ -182,7 +182,6 @@ class IssuedScreen(Screen):
         self._check_error = ""
         self._shown_once = False
         self._in_dialog = False
-        self._footer_keys = FooterKeys(self)      # Export follows the selected certificate
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -198,7 +197,7 @@ class IssuedScreen(Screen):
         yield Static("No certificate has been issued yet. Submitted applications are followed in Unissued "
                      "Certificates; once the CA issues one it appears here, ready to export.",
                      id="issued-empty")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_screen_resume(self) -> None:
         """First shown, or back from another screen (orders may have changed): read and check again.
@@ -306,7 +305,7 @@ class IssuedScreen(Screen):
             row.display = name in fields
             row.query_one(".detail-value", Static).update(literal_multiline(fields.get(name, "")))
         self.query_one("#issued-verdict", Static).update(verdict(summary) if order else Content(""))
-        self._footer_keys.follow(self.check_action("export", ()))
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "export":

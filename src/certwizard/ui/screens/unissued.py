@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from certwizard.domain.fields import format_phone
 from certwizard.domain.models import Order
@@ -23,7 +23,6 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
-from certwizard.ui.footer_keys import FooterKeys
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.certificates import (
@@ -38,6 +37,7 @@ from certwizard.ui.screens.certificates import (
     when,
 )
 from certwizard.ui.widgets.details_text import DetailsText
+from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.virtual_table import VirtualTable
 from certwizard.ui.workers import ReportsWorkerFailures
 
@@ -188,7 +188,6 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         self._sort = 0
         self._reverse = False
         self._detail_for: tuple[str, int] | None = None     # (order id, revision) the detail shows
-        self._footer_keys = FooterKeys(self)                # they follow the selected row's status
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -197,7 +196,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         yield OrderTable(UNISSUED_COLUMNS, wide_from=116, id="unissued")
         with VerticalScroll(id="detail-scroll", classes="details"):
             yield DetailsText(id="detail")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.reload(select=self._select)
@@ -268,7 +267,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         elif self._detail_for != (summary.id, summary.revision):
             self._detail_for = (summary.id, summary.revision)
             detail.show(detail_text(self.app.workflow.order(summary.id), self.app.now()))
-        self._footer_keys.follow(summary.status if summary else None)
+        self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer keys follow the selected row; an impossible withdraw is shown greyed with its reason."""

@@ -26,9 +26,9 @@ from certwizard.ui.safe import literal
 from certwizard.ui.widgets.applicant_form import input_id, select_text, set_select
 from certwizard.ui.widgets.csr_lint_panel import CsrLintPanel
 from certwizard.ui.widgets.debounce import Debouncer
-from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.field_row import FieldRow, SafeTextArea
 from certwizard.ui.widgets.path_input import PathInput, expand_path
+from certwizard.ui.workers import ReportsWorkerFailures
 
 CSR_FILE_LIMIT = 16 * 1024
 CSR_EXTENSIONS = (".csr", ".pem", ".req", ".txt")

@@ -19,8 +19,8 @@ from certwizard.domain.domains import DomainCheck, check_domains
 from certwizard.domain.products import DomainType, Product
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.debounce import Debouncer
-from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.ui.widgets.field_row import FieldRow, SafeInput
+from certwizard.ui.workers import ReportsWorkerFailures
 
 _PLACEHOLDERS = {
     DomainType.SINGLE: "www.example.com",

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, LoadingIndicator, RadioButton, RadioSet, Select, Static
+from textual.widgets import Input, Label, LoadingIndicator, RadioButton, RadioSet, Select, Static
 from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
@@ -28,6 +28,7 @@ from certwizard.export import ExportError, ExportResult, ServerType, default_bas
 from certwizard.issued import KeyCheck, KeyState, check_stored_key
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
+from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 
 EXPORT_ROOT = "~/certwizard-export"
@@ -304,7 +305,7 @@ class ExportDialog(ModalScreen[ExportResult | None]):
                 yield Static(id="progress-text")
             with VerticalScroll(id="export-result", can_focus=True):
                 yield Static(id="result-text")
-        yield Footer(compact=True)
+        yield KeysFooter()
 
     def _intro(self) -> Content:
         if not self.has_key:

@@ -16,9 +16,10 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
+from certwizard.ui.widgets.keys_footer import KeysFooter
 
 MAX_SCANNED = 2000
 
@@ -136,7 +137,7 @@ class PathPromptDialog(ModalScreen[str | None]):
             yield Label("Type a path first, or press Escape to cancel.", classes="dialog-error")
             yield Static(f"Enter: {self._confirm_label}   Escape: cancel   → or Tab: complete the path",
                          classes="dialog-hint")
-        yield Footer()
+        yield KeysFooter(compact=False)
 
     def on_mount(self) -> None:
         path = self.query_one("#path", PathInput)

@@ -9,12 +9,13 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Static
+from textual.widgets import Button, Static
 
 from certwizard.domain import fields
 from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.safe import literal, template
+from certwizard.ui.widgets.keys_footer import KeysFooter
 
 
 def local_time(moment: datetime) -> str:
@@ -80,7 +81,7 @@ class SubmittedDialog(ModalScreen[None]):
                 yield Static(what_next(self.order), id="what-next")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK, show Unissued Certificates", variant="success", id="ok")
-        yield Footer()
+        yield KeysFooter(compact=False)
 
     def on_mount(self) -> None:
         # The text first: arrows and PageDown read all of it; Enter (or Escape) still closes.
