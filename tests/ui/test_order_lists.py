@@ -84,6 +84,24 @@ async def test_only_the_rows_on_screen_are_drawn_and_a_cursor_step_redraws_two()
         assert len(set(app.drawn)) < 40
 
 
+async def test_new_rows_update_the_scrollbar_and_scroll_range_in_the_same_frame():
+    app = TableApp([str(i) for i in range(100)])
+    async with app.run_test(size=(40, 12)) as pilot:
+        table = app.query_one(VirtualTable)
+        await pilot.pause()
+        assert table.show_vertical_scrollbar and table.max_scroll_y == 101 - 12
+        table.set_rows(["a", "b", "c"], app.cells)          # fits: the scrollbar goes, nothing to scroll
+        await pilot.pause()
+        assert not table.show_vertical_scrollbar and table.max_scroll_y == 0
+        assert table.cursor_key == "a"                       # the cursor stays on its row
+        table.set_rows([str(i) for i in range(30)], app.cells, keep="29")
+        await pilot.pause()
+        assert table.show_vertical_scrollbar and table.max_scroll_y == 31 - 12
+        assert round(table.scroll_y) == table.max_scroll_y   # the kept row is in view
+        text = "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+    assert "row 29" in text
+
+
 async def test_keys_and_clicks_move_the_cursor_and_rows_keep_their_texts_literal():
     hostile = ["[bold]x[/bold]", "a\x1b[2Jb", "[@click=app.quit]q[/]"]
     app = TableApp(hostile, width=26)

@@ -22,7 +22,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.events import Resize
+from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
@@ -247,10 +247,7 @@ class OrderFilter:
         words = query.casefold().split()
         if not words:
             return ids
-        if ids is not self._ids:
-            self._ids = ids
-            self._lined_up = [self._text(summaries[i]) for i in ids]
-            self._last = None
+        self.line_up(summaries, ids)
         texts = self._lined_up
         last = self._last
         positions: Iterable[int] = last[1] if last is not None and query.startswith(last[0]) else range(len(ids))
@@ -261,6 +258,13 @@ class OrderFilter:
             found = [k for k in positions if all(word in texts[k] for word in words)]
         self._last = (query, found)
         return [ids[k] for k in found]
+
+    def line_up(self, summaries: Mapping[str, OrderSummary], ids: Sequence[str]) -> None:
+        """Prepare the texts of `ids` (the first search of 10,000 orders would otherwise pay ~40 ms for it)."""
+        if ids is not self._ids:
+            self._ids = ids
+            self._lined_up = [self._text(summaries[i]) for i in ids]
+            self._last = None
 
     def _text(self, summary: OrderSummary) -> str:
         known = self._texts.get(summary.id)
@@ -416,6 +420,10 @@ class CertificatesScreen(Screen):
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         self._show()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if event.widget.id == "filter":         # about to search: prepare while the user types the first key
+            self._filter.line_up(self._summaries, self._ids)
 
     @on(VirtualTable.RowHighlighted, "#orders")
     def _update_details(self) -> None:

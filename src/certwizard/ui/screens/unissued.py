@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
+from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Header, Input, Static
 
@@ -254,6 +255,10 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
     @on(Input.Changed, "#filter")
     def _filter_changed(self) -> None:
         self._show()
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if event.widget.id == "filter":         # about to search: prepare while the user types the first key
+            self._filter.line_up(self._summaries, self._sorted)
 
     @on(VirtualTable.RowHighlighted, "#unissued")
     def _selection_changed(self) -> None:

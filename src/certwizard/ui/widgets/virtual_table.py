@@ -140,10 +140,20 @@ class VirtualTable(ScrollView, can_focus=True):
         self._keys = keys
         self._positions = None
         self._cells = cells
-        self.virtual_size = Size(self.size.width, len(keys) + 1)
+        self._set_row_count(len(keys))
         row = self.row_of(keep) if keep is not None else None
         self._move(row if row is not None else min(self.cursor_row, max(len(keys) - 1, 0)), force=True)
         self.refresh()
+
+    def _set_row_count(self, rows: int) -> None:
+        """Textual's `virtual_size` setter asks for a layout pass, and a frame that lays out drops this
+        table's repaint to the next frame (~25 ms later: a filter keystroke paints twice). New rows never move
+        the table, so only its scrollbars are updated; a scrollbar appearing or vanishing still lays out
+        (Textual's `show_vertical_scrollbar` does that)."""
+        size = Size(self.size.width, rows + 1)
+        if size != self.virtual_size:
+            self.set_reactive(VirtualTable.virtual_size, size)
+            self._scroll_update(size)
 
     def row_of(self, key: str) -> int | None:
         if self._positions is None:
