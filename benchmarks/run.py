@@ -31,7 +31,7 @@ def plan(quick: bool, runs: int | None) -> dict:
     if quick:
         return dict(
             startup=dict(sizes=[0, 10_000], runs=runs or 3, budget_s=30),
-            tables=dict(sizes=[10_000], processes={10_000: 1}, opens={10_000: 1}, budget_s={10_000: 20}),
+            tables=dict(sizes=[10_000], processes={10_000: 1}, opens={10_000: 2}, budget_s={10_000: 20}),
             persistence=dict(sizes=[1_000, 10_000], updates={1_000: 10, 10_000: 10},
                              stock_updates={1_000: 3, 10_000: 3}, writers_per_process={1_000: 10, 10_000: 5}),
             responsiveness=dict(keygens=2, documents=2),

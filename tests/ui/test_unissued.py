@@ -37,3 +37,33 @@ async def test_verify_and_withdraw_keys_follow_the_selected_row(make_app, seeded
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
         assert "v Verify" not in footer and "w Withdraw" in footer
+
+
+async def test_the_kept_screen_starts_each_visit_afresh(make_app, services):
+    from certwizard.domain.models import Order
+    from test_order_lists import many_orders
+
+    services.repository.insert_orders(many_orders(12))
+    reviews = [s.id for s in services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("u")
+        first = app.screen
+        assert isinstance(first, UnissuedScreen) and set(first.table.keys) == set(reviews)
+        issued = reviews[0]            # issued while the user looks: kept on screen for this visit
+
+        def issue(order: Order) -> Order:
+            return order.model_copy(update={"status": OrderStatus.ISSUED})
+        services.repository.update_order(issued, issue)
+        first.reload()
+        await pilot.pause()
+        assert issued in first.table.keys
+        await pilot.press("slash", *"review")
+        await pilot.press("escape", "escape")              # clear the filter, then leave
+        await pilot.pause()
+        app.show_unissued(reviews[2])
+        await pilot.pause()
+        assert app.screen is first                         # the same screen, shown again...
+        assert set(first.table.keys) == set(reviews[1:])   # ...without the certificate issued last time
+        assert first.table.selected_id == reviews[2]
+        assert first.query_one("#filter").value == "" and first.table.has_focus

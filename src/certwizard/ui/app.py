@@ -121,7 +121,11 @@ class CertWizardApp(App):
             if order_id:
                 self.screen.reload(select=order_id)
             return
-        self.push_screen(UnissuedScreen(select=order_id))
+        if not self.is_screen_installed("unissued"):
+            self.install_screen(UnissuedScreen(), "unissued")     # kept between visits
+        screen = self.get_screen("unissued")
+        screen.start_visit(order_id)
+        self.push_screen(screen)
 
     def on_show_unissued(self, message: ShowUnissued) -> None:
         self.show_unissued(message.order_id)

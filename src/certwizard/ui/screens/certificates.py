@@ -178,6 +178,10 @@ class ColumnSpec:
 RowCells = Callable[[str], Mapping[str, str]]
 
 
+def _minute(moment: datetime) -> datetime:
+    return moment.replace(second=0, microsecond=0)
+
+
 class OrderTable(VirtualTable):
     """Rows of orders keyed by order id, whose columns fit the width; the selection survives every reload.
 
@@ -191,19 +195,31 @@ class OrderTable(VirtualTable):
         self._labels: dict[str, str] = {}
         self._row_cells: RowCells = lambda order_id: {}
         self._cell_keys: list[str] = []
+        self._drawn_minute: datetime | None = None
 
     @property
     def selected_id(self) -> str | None:
         return self.cursor_key
 
-    def show(self, order_ids: Sequence[str], cells: RowCells, keep: str | None = None,
+    def show(self, order_ids: Sequence[str], cells: RowCells, now: datetime, keep: str | None = None,
              labels: Mapping[str, str] | None = None) -> None:
-        """Show these orders in this order; the cursor stays on `keep` (default: the selected order)."""
+        """Show these orders in this order; the cursor stays on `keep` (default: the selected order).
+        `now`: the time the cells are worded for."""
+        self._drawn_minute = _minute(now)
         keep = keep if keep is not None else self.selected_id
         self._labels = dict(labels or {})
         self._row_cells = cells
         self._fit()
         self.set_rows(order_ids, self._texts, keep)
+
+    def redraw_if_the_minute_changed(self, now: datetime) -> None:
+        """Next actions are worded from the clock, to the minute ('Review overdue' from its expected time).
+        Rows worded in an earlier minute are drawn again; otherwise nothing is (a screen coming back is
+        painted whole anyway: a redraw would be a second frame)."""
+        minute = _minute(now)
+        if minute != self._drawn_minute:
+            self._drawn_minute = minute
+            self.refresh()
 
     def row_texts(self, order_id: str) -> dict[str, str]:
         """What the row of `order_id` shows, by column key (for tests and summaries)."""
@@ -377,7 +393,7 @@ class CertificatesScreen(Screen):
         if summaries is self._listed:          # nothing changed (coming back from another screen)
             if select is not None:
                 self.table.select(select)
-            self.table.refresh()               # the next actions depend on the time
+            self.table.redraw_if_the_minute_changed(self.app.now())
             self._update_details()
             return
         self._listed = summaries
@@ -396,7 +412,7 @@ class CertificatesScreen(Screen):
     def _show(self, select: str | None = None) -> None:
         query = self.query_one("#filter", Input).value
         ids = self._filter.matching(self._summaries, self._ids, query)
-        self.table.show(ids, self._cells, keep=select)
+        self.table.show(ids, self._cells, self.app.now(), keep=select)
         self._update_details()
 
     def _cells(self, order_id: str) -> dict[str, str]:

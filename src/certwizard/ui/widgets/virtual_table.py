@@ -225,7 +225,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self._move(row)
 
     def on_resize(self, event: events.Resize) -> None:
-        self.virtual_size = Size(event.size.width, len(self._keys) + 1)
+        self._set_row_count(len(self._keys))       # the layout that resized us is done: no second one
         self._scroll_to_cursor()
 
     # --- drawing -------------------------------------------------------------------------------------------
