@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 import time
 from collections.abc import Callable
@@ -119,7 +118,7 @@ def atomic_replace_with(path: str | os.PathLike[str], write: Callable[[int], Non
     target = Path(path)
     if target.is_dir() and not target.is_symlink():
         raise UnsafePathError(errno.EISDIR, "is a folder", str(target))
-    temp = target.with_name(f"{TEMP_PREFIX}{secrets.token_hex(6)}-{target.name}")
+    temp = target.with_name(f"{TEMP_PREFIX}{os.urandom(6).hex()}-{target.name}")
     fd = _open_new(temp, mode)
     try:
         write(fd)

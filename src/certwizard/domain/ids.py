@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import secrets
+import os
 from datetime import UTC, datetime
 
 
@@ -11,5 +11,7 @@ def utcnow() -> datetime:
 
 
 def new_id(prefix: str) -> str:
-    """Short, unguessable, stable ids such as 'ord-3f9a1c2b'."""
-    return f"{prefix}-{secrets.token_hex(4)}"
+    """Short, unguessable, stable ids such as 'ord-3f9a1c2b'.
+
+    os.urandom is what `secrets` uses; importing `secrets` would load OpenSSL's hashlib at start-up."""
+    return f"{prefix}-{os.urandom(4).hex()}"
