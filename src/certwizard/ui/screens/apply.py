@@ -13,17 +13,17 @@ from pathlib import Path
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.messages import Prune
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Input,
-    LoadingIndicator,
     RadioSet,
     Select,
     Static,
@@ -73,14 +73,15 @@ _TAB_ACTIONS = {"next": ENTER, "fill_profile": ENTER,
 _PROFESSIONAL_ONLY = {"save_template", "upload"}
 
 
-def header(order: Order) -> Content:
+def header_title(order: Order) -> Content:
+    return template("[b]Apply for Certificate[/b]  $name", name=order.product.name)
+
+
+def header_detail(order: Order) -> Content:
     product = order.product
-    return Content("\n").join([
-        template("[b]Apply for Certificate[/b]  $name", name=product.name),
-        template("[dim]$edition ($level) · $type · valid $days days · order $id[/dim]",
-                 edition=product.level.edition.capitalize(), level=product.level.value,
-                 type=product.domain_type.label, days=product.validity_days, id=order.id),
-    ])
+    return template("[dim]$edition ($level) · $type · valid $days days · order $id[/dim]",
+                    edition=product.level.edition.capitalize(), level=product.level.value,
+                    type=product.domain_type.label, days=product.validity_days, id=order.id)
 
 
 def os_error_text(exc: OSError) -> str:
@@ -91,13 +92,36 @@ def os_error_text(exc: OSError) -> str:
 
 
 class ProgressStep(Widget):
-    """What the running worker is doing, on one line. A new step repaints this line only: Static.update would
-    lay out the whole form again at every step."""
+    """The header's second line: the product, or what the running worker is doing, with a spinner.
 
+    It takes the place of the product line instead of appearing below the form: showing or hiding a widget
+    lays out the whole form again (~40 ms with both tabs, a visible stall), while a new text or spinner frame
+    repaints this one line only."""
+
+    SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
     step: reactive[str] = reactive("")
 
+    def __init__(self, idle: Content, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._idle = idle
+        self._frame = 0
+        self._spin: Timer | None = None
+
+    def watch_step(self, step: str) -> None:
+        if step and self._spin is None:
+            self._spin = self.set_interval(0.12, self._next_frame)
+        elif not step and self._spin is not None:
+            self._spin.stop()
+            self._spin = None
+
+    def _next_frame(self) -> None:
+        self._frame = (self._frame + 1) % len(self.SPINNER)
+        self.refresh()
+
     def render(self) -> Content:
-        return literal(self.step + "…" if self.step else "")
+        if not self.step:
+            return self._idle
+        return Content.assemble((self.SPINNER[self._frame], "bold $accent"), " ", literal(self.step + "…"))
 
 
 class ApplyScreen(ReportsWorkerFailures, Screen):
@@ -114,18 +138,8 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         height: 1fr;
         padding: 0;
     }
-    ApplyScreen #apply-progress {
+    ApplyScreen #apply-header > * {
         height: 1;
-        display: none;
-        background: $boost;
-    }
-    ApplyScreen #apply-progress LoadingIndicator {
-        width: 8;
-        height: 1;
-        min-height: 1;
-    }
-    ApplyScreen #progress-step {
-        width: 1fr;
     }
     """
 
@@ -189,15 +203,14 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
     def compose(self) -> ComposeResult:
         # Opening moves a purchased certificate to draft; the product decides which sections exist.
         self.session = OrderSession(self.workflow, self.workflow.open_application(self.order_id))
-        yield Static(header(self.order), id="apply-header")
+        with Vertical(id="apply-header"):
+            yield Static(header_title(self.order))
+            yield ProgressStep(header_detail(self.order), id="progress-step")
         with TabbedContent(id="apply-tabs"):
             with TabPane("Enter Application", id=ENTER):
                 yield EnterApplicationForm(self.product)
             with TabPane("Verify Information", id=VERIFY):
                 yield VerifyPane(self.product)
-        with Horizontal(id="apply-progress"):
-            yield LoadingIndicator()
-            yield ProgressStep(id="progress-step")
         # Compact, without the palette hint: the Verify tab's keys must fit in 80 columns (ctrl+p still works).
         yield KeysFooter(show_command_palette=False)
 
@@ -292,7 +305,6 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         self._busy_step = step
         if self.working != bool(step):
             self.working = bool(step)
-            self.query_one("#apply-progress").display = bool(step)
         self.query_one(ProgressStep).step = step
 
     # --- drafts --------------------------------------------------------------------------------------------
