@@ -60,6 +60,10 @@ class CertWizardApp(App):
         Binding("question_mark", "help", "Help", show=False),
         Binding("ctrl+q", "quit", "Quit", show=True, priority=True),
         Binding("i", "issued", "Issued", show=False),
+        # Tab moves focus when the app reads the key, not when the key reaches the focused field: otherwise in
+        # a burst (type-ahead over a slow SSH link, a paste) the text after a Tab lands in the field before it.
+        Binding("tab", "focus_next", show=False, priority=True),
+        Binding("shift+tab", "focus_previous", show=False, priority=True),
     ]
 
     def __init__(self, services: Services, *, refresh_seconds: float | None = 30.0,
@@ -104,6 +108,11 @@ class CertWizardApp(App):
         warm_up(self.services.repository)
 
     # --- screens -------------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("focus_next", "focus_previous"):
+            return not getattr(self.focused, "COMPLETES_ON_TAB", False)    # e.g. a path field: its own Tab
+        return True
 
     def action_help(self) -> None:
         from certwizard.ui.screens.help import HelpScreen

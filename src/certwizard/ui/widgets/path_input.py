@@ -80,6 +80,7 @@ class PathInput(SafeInput):
     """An Input for a file path: completion as you type; Tab accepts a completion, else moves on."""
 
     BINDINGS = [Binding("tab", "complete", "Complete the path", show=False)]
+    COMPLETES_ON_TAB = True         # the app's own Tab binding steps aside (see CertWizardApp.BINDINGS)
 
     def __init__(self, value: str = "", *, extensions: tuple[str, ...] = (), placeholder: str = "",
                  id: str | None = None, classes: str | None = None) -> None:
