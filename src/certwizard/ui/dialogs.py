@@ -6,7 +6,7 @@ Texts given as `str` are shown literally (they may hold user data); pass a `Cont
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -23,6 +23,7 @@ from certwizard.ui.safe import literal, literal_multiline
 from certwizard.ui.screens.certificates import table_cell
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.labelled_lines import LabelledLines, Row
 
 TextLike = str | Content
 
@@ -59,14 +60,18 @@ class ConfirmDialog(_Dialog):
     For a destructive action (the default) the focus starts on Cancel, so a stray Enter changes nothing."""
 
     def __init__(self, title: TextLike, consequence: TextLike, confirm_label: str = "Confirm", *,
-                 cancel_label: str = "Cancel", destructive: bool = True) -> None:
+                 cancel_label: str = "Cancel", destructive: bool = True, details: Sequence[Row] = ()) -> None:
+        """`details`: (label, value) lines shown above the consequence, e.g. what is about to be sent."""
         super().__init__(title)
+        self._details = list(details)
         self._consequence = consequence
         self._confirm_label = confirm_label
         self._cancel_label = cancel_label
         self._destructive = destructive
 
     def compose_box(self) -> ComposeResult:
+        if self._details:
+            yield LabelledLines(self._details, classes="dialog-text")
         yield Static(_shown(self._consequence), classes="dialog-text")
         with Horizontal(classes="dialog-buttons"):
             yield Button(literal(self._cancel_label), id="cancel")

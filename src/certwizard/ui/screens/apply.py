@@ -61,7 +61,7 @@ from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_session import OrderSession
 from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
 from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
-from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_line
+from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_row
 from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.workflow import ApplicationInvalidError, NotEditableError
 
@@ -633,13 +633,12 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         if not validation.ok:
             self._show_submission_errors(validation.errors)
             return
-        lines = [application_summary(self.order, validation.application)]
+        rows = application_summary(self.order, validation.application)
         if self.product.is_professional:
-            lines.append(documents_line(self.order.draft.documents))
-        lines += [Content(""),
-                  Content("Once submitted, the application can be changed only by withdrawing it.")]
-        text = Content("\n").join(lines)
-        self.app.push_screen(ConfirmDialog("Submit the application?", text, "Submit", destructive=False),
+            rows.append(documents_row(self.order.draft.documents))
+        self.app.push_screen(ConfirmDialog("Submit the application?",
+                                           "Once submitted, the application can be changed only by withdrawing it.",
+                                           "Submit", destructive=False, details=rows),
                              self._submit_confirmed)
 
     def _submit_confirmed(self, confirmed: bool | None) -> None:

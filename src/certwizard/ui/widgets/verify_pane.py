@@ -15,6 +15,7 @@ from certwizard.ui.widgets.applicant_form import SectionTitle
 from certwizard.ui.widgets.csr_mode import describe_automatic
 from certwizard.ui.widgets.documents_list import REMOVE_HINT, DocumentsList
 from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.ui.widgets.labelled_lines import LabelledLines, Row
 
 NO_DOCUMENTS_HINT = "None yet: F3 saves the letter template, F4 uploads the signed picture."
 
@@ -64,19 +65,18 @@ def shown_domain(name: str) -> str:
     return f"{unicode} ({name})"
 
 
-def documents_line(documents: list[Document]) -> Content:
-    """'Documents  2: letter.png, id-card.jpg' (or 'none yet')."""
+def documents_row(documents: list[Document]) -> Row:
+    """('Documents', '2: letter.png, id-card.jpg') (or 'none yet')."""
     names = ", ".join(document.display_name for document in documents)
     return _line("Documents", f"{len(documents)}: {names}" if documents else "none yet")
 
 
-def _line(label: str, value: Content | str) -> Content:
-    shown = value if isinstance(value, Content) else literal(value)
-    return Content.styled(f"{label:<11}", "dim").append(shown)
+def _line(label: str, value: Content | str) -> Row:
+    return label, value if isinstance(value, Content) else literal(value)
 
 
-def application_summary(order: Order, application: Application) -> Content:
-    """The validated, normalised application, as the authority will receive it."""
+def application_summary(order: Order, application: Application) -> list[Row]:
+    """The validated, normalised application, as the authority will receive it: (label, value) rows."""
     product = order.product
     applicant = application.applicant
     lines = [
@@ -101,7 +101,7 @@ def application_summary(order: Order, application: Application) -> Content:
         lines.append(_line("CSR", describe_automatic(csr.key_algorithm.value, csr.encrypt_key)))
     else:
         lines.append(_line("CSR", "Manual: the CSR you pasted (you keep the private key)"))
-    return Content("\n").join(lines)
+    return lines
 
 
 class VerifyPane(VerticalScroll, can_focus=True):
@@ -110,7 +110,7 @@ class VerifyPane(VerticalScroll, can_focus=True):
         height: 1fr;
         padding: 0 1;
     }
-    VerifyPane > Static {
+    VerifyPane > Static, VerifyPane > LabelledLines {
         padding: 0 1;
     }
     VerifyPane #requirements {
@@ -132,7 +132,9 @@ class VerifyPane(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(requirements(self.product), id="requirements")
         yield SectionTitle("Your application")
-        yield Static("", id="summary")
+        yield LabelledLines(id="summary")
+        yield Static("Complete the first tab and press F8 (Next) to see the application here.",
+                     id="summary-missing")
         if self.product.is_professional:
             yield SectionTitle("Qualification documents")
             yield FieldRow("Documents", DocumentsList(), field_name="documents",
@@ -151,9 +153,10 @@ class VerifyPane(VerticalScroll, can_focus=True):
         return found.first(FieldRow) if found else None
 
     def show_summary(self, order: Order, application: Application | None) -> None:
-        self.query_one("#summary", Static).update(
-            application_summary(order, application) if application is not None
-            else "Complete the first tab and press F8 (Next) to see the application here.")
+        summary = self.query_one("#summary", LabelledLines)
+        summary.show(application_summary(order, application) if application is not None else [])
+        summary.display = application is not None
+        self.query_one("#summary-missing").display = application is None
 
     def show_documents(self, documents: list[Document], highlight: str | None = None) -> None:
         table = self.documents
