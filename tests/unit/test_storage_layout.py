@@ -204,3 +204,11 @@ def test_insert_orders_refuses_a_batch_that_uses_an_id_twice(layout):
         repo.insert_orders(twins)
     assert (layout.database.read_bytes() if layout.database.exists() else None) == before
     assert repo.list_orders() == []
+
+
+def test_ids_that_need_unescaping_are_read_exactly_in_the_line_layout(tmp_path):
+    path = tmp_path / "db.json"
+    path.write_bytes(b'{\n"meta":{\n"a\\"b":{"x":1}\n,\n"ord-\\u00e9":{"y":2}\n,\n"plain":{"z":3}\n}\n}\n')
+    tables, layout = read_file(path)
+    assert layout is Layout.LINES
+    assert dict(tables["meta"]) == {'a"b': {"x": 1}, "ord-é": {"y": 2}, "plain": {"z": 3}}
