@@ -3,11 +3,12 @@
 The screen only orchestrates: widgets show and collect raw text, `workflow` validates and stores. Everything
 typed is saved as a draft shortly after typing pauses (through `OrderSession`, one lock for every write), and
 before leaving. Slow work (document checks, re-encoding, the letter PDF, key generation and the CA call) runs in
-thread workers that report back with `call_from_thread`; the progress line shows the current step.
+thread workers that report back with `call_from_thread`; the header line shows the current step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import on, work
@@ -505,7 +506,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         path = expand_path(typed)
         self._last_folder = f"{path.parent}/"
         self._set_busy(f"Checking {path.name}")
-        self._check_document(path)
+        self._after_repaint(lambda: self._check_document(path))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Checking the document")
     def _check_document(self, path: Path) -> None:
@@ -546,7 +547,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
     def _smaller_answered(self, attach: bool | None, smaller: ReencodedImage, name: str) -> None:
         if attach:
             self._set_busy(f"Attaching the smaller copy of {name}")
-            self._attach_smaller(smaller, name)
+            self._after_repaint(lambda: self._attach_smaller(smaller, name))
         else:
             self._say(f"{name} was not attached. Crop or shrink it to under 500 KB and upload it again.")
 
@@ -659,7 +660,12 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
 
     def _start_submit(self, passphrase: bytes | None) -> None:
         self._set_busy("Submitting the application")
-        self._submit_worker(passphrase)
+        self._after_repaint(lambda: self._submit_worker(passphrase))
+
+    def _after_repaint(self, start_worker: Callable[[], object]) -> None:
+        """Start a worker once the dialog that asked for it is gone and this screen is painted again: a
+        worker thread started at once competes with that repaint for Python's GIL (a 40-50 ms stall)."""
+        self.call_after_refresh(start_worker)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="Submitting the application")
     def _submit_worker(self, passphrase: bytes | None) -> None:
