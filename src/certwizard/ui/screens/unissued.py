@@ -207,6 +207,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         visit starts as a new screen would, with no filter and only applications still waiting."""
         self._select = select
         self._seen.clear()
+        self._detail_for = None                # its words depend on the time ('overdue')
         if any(not summary.status.is_unissued for summary in self._summaries.values()):
             self._listed = None                # issued or withdrawn during the last visit: list again
         if self.is_mounted:
@@ -249,7 +250,8 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         self.query_one("#sort-line", Static).update(literal(
             f"{len(ids):,} of {len(self._summaries):,} unissued · sorted by {sort.label} {arrow} · "
             "s sort · S reverse · / filter"), layout=False)      # one line, always: no layout pass
-        self.table.show(ids, self._cells, self.app.now(), keep=select, labels={sort.column: f"{sort.label} {arrow}"})
+        self.table.show(ids, self._cells, self.app.now(), keep=select,
+                        labels={sort.column: f"{sort.label} {arrow}"})
         self._selection_changed()
 
     def _cells(self, order_id: str) -> dict[str, str]:
