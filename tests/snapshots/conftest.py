@@ -15,11 +15,11 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from textual.widgets import Input, TextArea
 
 from certwizard.services import Services, open_services
 from certwizard.ui.app import CertWizardApp
 from tests.snapshots.scenes import SCENES, build_app
+from tests.steady import steady_cursors
 
 DATA_FOLDER = "data"      # relative to the test's own working folder: Help prints it
 
@@ -52,9 +52,7 @@ def steady_surroundings(tmp_path, monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture(autouse=True)
 def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A blinking cursor is on or off depending on when the picture is taken: keep it steadily on."""
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    steady_cursors(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

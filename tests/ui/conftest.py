@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 import pytest
 from textual.notifications import Notification, Notify
-from textual.widgets import Input, TextArea
 
 from certwizard.domain.models import (
     Applicant,
@@ -29,6 +28,7 @@ from certwizard.domain.models import (
 from certwizard.domain.products import KeyAlgorithm
 from certwizard.domain.status import OrderStatus
 from certwizard.services import Services, open_services
+from tests.steady import steady_cursors
 
 # A fixed "now" for screens that compare with the current time (overdue reviews...); later than every seeded time.
 FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -46,9 +46,7 @@ def utc_timezone(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.fixture(autouse=True)
 def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A blinking cursor makes screenshots differ run to run: keep every cursor steadily visible."""
-    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
-    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)
+    steady_cursors(monkeypatch)
 
 
 @pytest.fixture
