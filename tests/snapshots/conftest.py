@@ -11,7 +11,6 @@ Tests marked `screenshots` rewrite the curated SVGs in screenshots/; they are sk
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from certwizard.services import Services, open_services
 from certwizard.ui.app import CertWizardApp
 from tests.snapshots.scenes import SCENES, build_app
-from tests.steady import steady_cursors
+from tests.steady import no_blink, utc_timezone  # noqa: F401 - autouse fixtures
 
 DATA_FOLDER = "data"      # relative to the test's own working folder: Help prints it
 
@@ -35,9 +34,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def steady_surroundings(tmp_path, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
+def steady_surroundings(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     home = tmp_path / "home"
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
@@ -45,14 +42,6 @@ def steady_surroundings(tmp_path, monkeypatch: pytest.MonkeyPatch):
     for name in ("NO_COLOR", "CERTWIZARD_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture(autouse=True)
-def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
-    steady_cursors(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ tmp_path; the sandbox reviews instantly (CERTWIZARD_SANDBOX_SPEED=instant) so a 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
@@ -28,25 +27,10 @@ from certwizard.domain.models import (
 from certwizard.domain.products import KeyAlgorithm
 from certwizard.domain.status import OrderStatus
 from certwizard.services import Services, open_services
-from tests.steady import steady_cursors
+from tests.steady import no_blink, utc_timezone  # noqa: F401 - autouse fixtures
 
 # A fixed "now" for screens that compare with the current time (overdue reviews...); later than every seeded time.
 FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(autouse=True)
-def utc_timezone(monkeypatch: pytest.MonkeyPatch):
-    """Screens show local times; pin the zone so text and snapshots are the same on every machine."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
-
-
-@pytest.fixture(autouse=True)
-def no_blink(monkeypatch: pytest.MonkeyPatch) -> None:
-    steady_cursors(monkeypatch)
 
 
 @pytest.fixture
