@@ -51,7 +51,7 @@ def _flip(order):
     return order
 
 
-def single(data_dir: Path, updates: int, stock_updates: int, reads: int) -> dict:
+def single(data_dir: Path, updates: int, stock_updates: int, reads: int, sustained: int = 0) -> dict:
     from tinydb import TinyDB
 
     from certwizard.domain.status import OrderStatus
@@ -71,6 +71,16 @@ def single(data_dir: Path, updates: int, stock_updates: int, reads: int) -> dict
         result["update"].append((time.perf_counter() - started) * 1000)
         if after is before:
             raise RuntimeError("the status change was not stored")
+
+    # Many changes in a row: the journal fills up and is folded into the file now and then (amortised cost).
+    database = DataLayout(data_dir).database
+    result["sustained"], result["folds"] = [], [0]
+    for index in range(sustained):
+        before = database.stat().st_ino
+        started = time.perf_counter()
+        repository.update_order(targets[index % len(targets)], _flip)
+        result["sustained"].append((time.perf_counter() - started) * 1000)
+        result["folds"][0] += database.stat().st_ino != before
 
     # Reads of an unchanged file, and right after this process's own write: neither should parse the file.
     repository.get_order(targets[0])
@@ -200,13 +210,14 @@ def main() -> None:
     s.add_argument("--updates", type=int, default=30)
     s.add_argument("--stock-updates", type=int, default=10)
     s.add_argument("--reads", type=int, default=20)
+    s.add_argument("--sustained", type=int, default=0)
     w = sub.add_parser("writers")
     w.add_argument("data_dir", type=Path)
     w.add_argument("--per-process", type=int, default=25)
     w.add_argument("--processes", type=int, default=4)
     args = parser.parse_args()
     if args.what == "single":
-        result = single(args.data_dir, args.updates, args.stock_updates, args.reads)
+        result = single(args.data_dir, args.updates, args.stock_updates, args.reads, args.sustained)
     else:
         result = writers(args.data_dir, args.per_process, args.processes)
     print(json.dumps(result))

@@ -2,6 +2,9 @@
 
 Children are `sys.executable -c WORKER <mode> <data dir>`; they say when they reached a point by printing a
 line, and the parent acts on that line, so nothing here depends on timing.
+
+Each test runs twice: with a small database, where every change rewrites the file, and with the journal on
+from the first byte (`journal` in the ids), as it is for databases of a few hundred orders and more.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from filelock import FileLock
 from certwizard.domain.status import OrderStatus
 from certwizard.paths import DataLayout
 from certwizard.storage import Repository
+from certwizard.storage.json_storage import SnapshotStore
 
 WORKER = r"""
 import json, os, sys
@@ -27,6 +31,10 @@ from certwizard.domain.status import OrderStatus
 from certwizard.paths import DataLayout
 from certwizard.storage import Repository
 import certwizard.securefs as securefs
+from certwizard.storage.json_storage import SnapshotStore
+
+if os.environ.get("CW_TEST_JOURNAL") == "1":
+    SnapshotStore.JOURNAL_FROM = 0         # as if the database were big: changes go to the journal
 
 mode, root = sys.argv[1], Path(sys.argv[2])
 repo = Repository.open(DataLayout(root))
@@ -67,6 +75,9 @@ elif mode.startswith("kill-"):
         os.replace = lambda *args, **kwargs: stall()
     elif point == "after-rename":
         securefs.fsync_dir = lambda *args, **kwargs: stall()
+    elif point == "compaction-before-journal-removed":
+        repo._store.journal_limit = 0          # this change folds the journal into the file
+        os.unlink = lambda *args, **kwargs: stall()
     repo.set_setting("state", "new")
     say("returned")
 
@@ -84,9 +95,26 @@ elif mode == "open-and-wait":
 """
 
 
+@pytest.fixture(params=[False, True], ids=["small", "journal"])
+def journal(request, monkeypatch):
+    """Whether changes go to the journal, in the children and in this process."""
+    monkeypatch.setenv("CW_TEST_JOURNAL", "1" if request.param else "0")
+    if request.param:
+        monkeypatch.setattr(SnapshotStore, "JOURNAL_FROM", 0)
+    return request.param
+
+
 def start(mode: str, root: Path, *args: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-c", WORKER, mode, str(root), *args], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, text=True)
+
+
+def stored(root: Path) -> dict:
+    """What a fresh reader finds: the file with its journal applied (each file must read cleanly)."""
+    store = SnapshotStore(root / "certwizard.json")
+    tables = store.tables()
+    assert tables is not None
+    return {name: dict(table) for name, table in tables.items()}
 
 
 def expect(child: subprocess.Popen, line: str) -> None:
@@ -115,7 +143,7 @@ def temp_files(root: Path) -> list[Path]:
     return list(root.glob(".tmp-*"))
 
 
-def test_concurrent_writers_lose_nothing(tmp_path, children):
+def test_concurrent_writers_lose_nothing(tmp_path, children, journal):
     root, processes, writes = tmp_path / "data", 4, 50
     Repository.open(DataLayout(root))
     children.extend(start("hammer", root, str(writes)) for _ in range(processes))
@@ -126,7 +154,9 @@ def test_concurrent_writers_lose_nothing(tmp_path, children):
     reported = [json.loads(child.stdout.readline()) for child in children]
     assert [child.wait() for child in children] == [0] * processes
 
-    data = json.loads((root / "certwizard.json").read_bytes())        # valid JSON
+    json.loads((root / "certwizard.json").read_bytes())               # valid JSON
+    assert (root / "certwizard.json.journal").exists() is journal
+    data = stored(root)
     all_ids = [order_id for ids in reported for order_id in ids]
     assert len(set(all_ids)) == processes * writes
     assert set(data["orders"]) == set(all_ids)
@@ -140,8 +170,11 @@ def test_concurrent_writers_lose_nothing(tmp_path, children):
     ("mid-temp-write", "old"),
     ("before-rename", "old"),
     ("after-rename", "new"),
+    ("compaction-before-journal-removed", "new"),
 ])
-def test_sigkill_during_a_write_leaves_a_whole_old_or_new_file(tmp_path, children, point, survivor):
+def test_sigkill_during_a_write_leaves_a_whole_old_or_new_file(tmp_path, children, journal, point, survivor):
+    if point.startswith("compaction") and not journal:
+        pytest.skip("compaction happens only with a journal")
     root = tmp_path / "data"
     child = start(f"kill-{point}", root)
     children.append(child)
@@ -150,17 +183,21 @@ def test_sigkill_during_a_write_leaves_a_whole_old_or_new_file(tmp_path, childre
     assert child.wait() == -signal.SIGKILL
 
     json.loads((root / "certwizard.json").read_bytes())
-    if point != "after-rename":
+    if point in ("mid-temp-write", "before-rename"):
         assert len(temp_files(root)) == 1                       # the dead writer's leftover
+    if point.startswith("compaction"):                          # the journal it folded in is still there
+        assert (root / "certwizard.json.journal").exists()
     repo = Repository.open(DataLayout(root))
     assert temp_files(root) == []
+    if point.startswith("compaction"):                          # its changes are in the file: removed, no notice
+        assert not (root / "certwizard.json.journal").exists()
     assert repo.get_setting("state") == survivor
     assert repo.notices == []
     repo.set_setting("state", "after")                          # the kernel released the dead writer's lock
     assert Repository.open(DataLayout(root)).get_setting("state") == "after"
 
 
-def test_sighup_right_after_a_write_keeps_it(tmp_path, children):
+def test_sighup_right_after_a_write_keeps_it(tmp_path, children, journal):
     root = tmp_path / "data"
     child = start("write-then-wait", root)
     children.append(child)
@@ -170,7 +207,7 @@ def test_sighup_right_after_a_write_keeps_it(tmp_path, children):
     assert Repository.open(DataLayout(root)).get_setting("state") == "written"
 
 
-def test_an_open_repository_does_not_hold_the_lock(tmp_path, children):
+def test_an_open_repository_does_not_hold_the_lock(tmp_path, children, journal):
     root = tmp_path / "data"
     child = start("open-and-wait", root)
     children.append(child)

@@ -12,7 +12,8 @@
     }
     }
 
-Any JSON reader (stock TinyDB included) reads it. certwizard reads it without parsing documents: the lines
+Any JSON reader (stock TinyDB included) reads it (a big database's latest changes may be in its journal until
+they are folded in: `journal`). certwizard reads it without parsing documents: the lines
 give every table and document, and documents are parsed when used (`LazyTable`). The big tables (the orders)
 are written last and are not even looked at until one of their documents is needed: they stay in the file,
 and a write copies their unchanged bytes from the old file to the new one in the kernel.

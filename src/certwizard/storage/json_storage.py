@@ -4,10 +4,13 @@ replaces the file atomically.
 Why not TinyDB's own JSONStorage: it rewrites the file in place (a crash leaves a torn file), creates it
 with the umask's mode, and re-parses the whole file on every read. Here:
 - every write goes through `securefs.atomic_replace` (temp file, fsync, rename, fsync of the folder), 0600;
-- a read re-reads only when the file's (device, inode, size, mtime) changed. The snapshot keeps the file it
-  was read from open, so its inode number cannot be reused by a later replacement: the signature stays unique;
+  while the file is big (1 MiB, ~300 orders) a change replaces only the small journal beside it, which is
+  folded into the file when it passes 1 MiB (`journal`): a status change at 10,000 orders writes ~20 KB,
+  not 34 MB;
+- a read re-reads only a file whose (device, inode, size, mtime) changed. The snapshot keeps the files it
+  was read from open, so their inode numbers cannot be reused by a later replacement: signatures stay unique;
 - documents are parsed only when used and written back byte for byte when unchanged (`file_layout`,
-  `LazyTable`): a status change at 10,000 orders joins bytes already in memory, with no 20 MB dump or parse.
+  `LazyTable`): folding the journal in copies the unchanged orders in the kernel, with no dump or parse.
 
 Documents are treated as immutable: a change replaces the whole document object (`KeyedTable.replace`).
 `KeyedTable` refuses TinyDB's in-place methods, which would change shared documents behind the snapshot.
@@ -21,7 +24,7 @@ import re
 import stat
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -29,10 +32,18 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from certwizard.securefs import TEMP_PREFIX, UnsafePathError, atomic_replace_with
+from certwizard.securefs import TEMP_PREFIX, UnsafePathError, atomic_replace, atomic_replace_with
 from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError, StorageError
 from certwizard.storage.file_layout import Layout, Tables, decode_file, plan_file
-from certwizard.storage.lazy_table import LazyTable, encode_member
+from certwizard.storage.journal import (
+    Changes,
+    Journal,
+    decode_journal,
+    folding_record,
+    journal_path,
+    was_folded,
+)
+from certwizard.storage.lazy_table import LazyTable, encode_member, member_entry
 from certwizard.storage.source import Source
 
 __all__ = [
@@ -42,6 +53,7 @@ __all__ = [
 ]
 
 MAX_DATABASE_BYTES = 256 * 1024 * 1024
+_READ_ATTEMPTS = 20
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
@@ -67,35 +79,43 @@ def _signature(st: os.stat_result) -> Signature:
 @dataclass(frozen=True)
 class _Snapshot:
     signature: Signature
-    tables: Tables
+    file_tables: Tables         # the database file's own content
     layout: Layout
-    source: Source        # the file the tables came from, held open (see source.py)
+    source: Source              # the file the tables came from, held open (see source.py)
+    tables: Tables              # what readers see: the file's content with the journal applied
+    journal: Journal | None = None                   # the journal applied
+    journal_signature: Signature | None = None      # the journal file seen, applied or left over
+    left_over: Journal | None = None                 # a journal naming another database file (not applied)
 
 
 class SnapshotStore:
-    """The database file of one process, re-read only when the file changed.
+    """The database file of one process (and its journal), re-read only when a file changed.
 
-    `check` is called with every newly read file before it is used (the repository checks the schema version
-    there) and may raise. Thread-safe; the cross-process lock is the repository's job.
+    `check` is called with every newly read content before it is used (the repository checks the schema
+    version there) and may raise. Thread-safe; the cross-process lock is the repository's job.
 
     Sharing rule: `tables()` returns a fresh outer dict, but the tables and their documents are the snapshot's
-    own and must not be changed: a write passes new tables (`LazyTable.with_changes`).
+    own and must not be changed: a write passes new tables, or the changes (`change`).
     """
+
+    JOURNAL_FROM = 1024 * 1024       # smaller database files take every change whole (a few ms)
+    JOURNAL_LIMIT = 1024 * 1024      # a change that would make the journal larger is folded into the file
 
     def __init__(self, path: str | os.PathLike[str],
                  check: Callable[[Tables], None] = lambda tables: None,
-                 file_backed: frozenset[str] = frozenset()) -> None:
+                 file_backed: frozenset[str] = frozenset(), *,
+                 journal_from: int | None = None, journal_limit: int | None = None) -> None:
         """`file_backed`: the big tables, whose documents stay in the file until read."""
         self.path = Path(path)
+        self.journal_path = journal_path(self.path)
         self.file_backed = file_backed
-        self.reads = 0           # how many times the file was read (tests and benchmarks watch it)
+        self.journal_from = self.JOURNAL_FROM if journal_from is None else journal_from
+        self.journal_limit = self.JOURNAL_LIMIT if journal_limit is None else journal_limit
+        self.reads = 0           # how many times the database file was read (tests and benchmarks watch it)
+        self.journal_reads = 0
         self._check = check
         self._snapshot: _Snapshot | None = None
         self._mutex = threading.Lock()
-
-    @property
-    def parses(self) -> int:
-        return self.reads
 
     def tables(self) -> Tables | None:
         """The current content, or None when there is no file."""
@@ -104,7 +124,7 @@ class SnapshotStore:
             return None if snapshot is None else dict(snapshot.tables)
 
     def refresh(self) -> bool:
-        """Bring the snapshot up to date with the file; False when there is no file."""
+        """Bring the snapshot up to date with the files; False when there is no database file."""
         with self._mutex:
             return self._current() is not None
 
@@ -114,36 +134,110 @@ class SnapshotStore:
         snapshot = self._snapshot
         return None if snapshot is None else snapshot.layout
 
+    def left_over_journal(self) -> tuple[Journal, bool] | None:
+        """A journal that names another database file, and whether the current file was made by folding it in.
+
+        certwizard leaves one only when killed between writing the file and removing the journal."""
+        with self._mutex:
+            snapshot = self._current()
+            if snapshot is None or snapshot.left_over is None:
+                return None
+            return snapshot.left_over, was_folded(snapshot.left_over, snapshot.file_tables)
+
     def write(self, tables: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
-        """Atomically replace the file with `tables` (which must not be changed afterwards)."""
+        """Atomically replace the file with `tables` (which must not be changed afterwards); no journal."""
         lazy = as_tables(tables)
         with self._mutex:
-            plan = plan_file(lazy, self.file_backed)
-            atomic_replace_with(self.path, plan.write_to)
-            # Under the repository's lock nobody else replaces the file between the rename and this open.
-            fd, st = _open_pinned(self.path)
-            source = Source(fd, st.st_size, self.path)
-            if st.st_size != plan.size:
-                raise StorageError(f"{self.path} was changed while certwizard wrote it; another program is "
-                                   "writing certwizard's database: stop it, then try again")
-            self._replace(_Snapshot(_signature(st), plan.tables_in(lazy, source), Layout.LINES, source))
+            self._write_file(lazy)
+
+    def change(self, upserts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
+               removals: Mapping[str, Iterable[str]] | None = None) -> None:
+        """Insert/replace and remove documents, all or nothing: in the journal while the file is big,
+        otherwise (or when the journal is full) by writing the whole file. Call with the lock held."""
+        with self._mutex:
+            snapshot = self._current()
+            changes: Changes = dict(snapshot.journal.changes) if snapshot and snapshot.journal else {}
+            for name, documents in (upserts or {}).items():
+                for doc_id, document in documents.items():
+                    changes[(name, str(doc_id))] = member_entry(str(doc_id), document)
+            for name, doc_ids in (removals or {}).items():
+                for doc_id in doc_ids:
+                    changes[(name, str(doc_id))] = None
+            if snapshot is None:
+                self._write_file(Journal((0, 0, 0, 0), changes).applied_to({}))
+                return
+            journal = Journal(snapshot.signature, changes)
+            data = journal.encode()
+            if (snapshot.layout is not Layout.LINES or snapshot.source.size < self.journal_from
+                    or len(data) > self.journal_limit):
+                if snapshot.journal is not None:          # a left-over journal then shows it was folded in
+                    key, entry = folding_record(snapshot.journal)
+                    changes[key] = entry
+                self._write_file(Journal(snapshot.signature, changes).applied_to(snapshot.file_tables))
+                return
+            atomic_replace(self.journal_path, data)
+            fd, st = _open_pinned(self.journal_path)
+            if st.st_size != len(data):
+                os.close(fd)
+                raise _changed_while_writing(self.journal_path)
+            journal = Journal(snapshot.signature, changes, Source(fd, st.st_size, self.journal_path))
+            self._snapshot = replace(snapshot, tables=journal.applied_to(snapshot.file_tables), journal=journal,
+                                     journal_signature=_signature(st), left_over=None)
 
     def forget(self) -> None:
         """Drop the snapshot (e.g. after the file was moved away)."""
         with self._mutex:
-            self._replace(None)
+            self._snapshot = None
 
     def close(self) -> None:
         self.forget()
 
-    def _current(self) -> _Snapshot | None:
+    def _write_file(self, lazy: Tables) -> None:
+        plan = plan_file(lazy, self.file_backed)
+        atomic_replace_with(self.path, plan.write_to)
+        # Under the repository's lock nobody else replaces the file between the rename and this open.
+        fd, st = _open_pinned(self.path)
+        source = Source(fd, st.st_size, self.path)
+        if st.st_size != plan.size:
+            raise _changed_while_writing(self.path)
         try:
-            st = os.stat(self.path, follow_symlinks=False)
+            os.unlink(self.journal_path)        # its changes are in the file now
         except FileNotFoundError:
-            self._replace(None)
-            return None
-        if self._snapshot is not None and self._snapshot.signature == _signature(st):
+            pass
+        tables = plan.tables_in(lazy, source)
+        self._snapshot = _Snapshot(_signature(st), tables, Layout.LINES, source, tables)
+
+    def _current(self) -> _Snapshot | None:
+        # Read without the lock: a file replaced between reading the database and its journal is read again.
+        for _ in range(_READ_ATTEMPTS):
+            try:
+                st = os.stat(self.path, follow_symlinks=False)
+            except FileNotFoundError:
+                self._snapshot = None
+                return None
+            seen = _signature_of(self.journal_path)
+            old = self._snapshot
+            if old is not None and old.signature == _signature(st):
+                if old.journal_signature == seen:
+                    return old
+                signature, file_tables, layout, source = old.signature, old.file_tables, old.layout, old.source
+            else:
+                signature, file_tables, layout, source = self._read_file()
+            journal, journal_signature = self._read_journal()
+            left_over = None
+            if journal is not None and journal.base != signature:
+                left_over, journal = journal, None
+            if journal is None and _signature_of(self.path) != signature:
+                continue
+            tables = file_tables if journal is None else journal.applied_to(file_tables)
+            self._check(tables)
+            self._snapshot = _Snapshot(signature, file_tables, layout, source, tables, journal,
+                                       journal_signature, left_over)
             return self._snapshot
+        raise StorageError(f"{self.path} kept being replaced while certwizard read it; another program is "
+                           "writing certwizard's database: stop it, then try again")
+
+    def _read_file(self) -> tuple[Signature, Tables, Layout, Source]:
         fd, st = _open_pinned(self.path)
         source = Source(fd, st.st_size, self.path)      # closes the descriptor when dropped
         if st.st_size > MAX_DATABASE_BYTES:
@@ -152,13 +246,27 @@ class SnapshotStore:
                                "choose another --data-dir")
         self.reads += 1
         tables, layout = decode_file(source, self.file_backed)
-        self._check(tables)
-        self._replace(_Snapshot(_signature(st), tables, layout, source))
-        return self._snapshot
+        return _signature(st), tables, layout, source
 
-    def _replace(self, snapshot: _Snapshot | None) -> None:
-        # The old file is closed once no table reads from it any more (Source closes itself when dropped).
-        self._snapshot = snapshot
+    def _read_journal(self) -> tuple[Journal | None, Signature | None]:
+        try:
+            fd, st = _open_pinned(self.journal_path)
+        except FileNotFoundError:
+            return None, None
+        self.journal_reads += 1
+        return decode_journal(Source(fd, st.st_size, self.journal_path)), _signature(st)
+
+
+def _signature_of(path: Path) -> Signature | None:
+    try:
+        return _signature(os.stat(path, follow_symlinks=False))
+    except FileNotFoundError:
+        return None
+
+
+def _changed_while_writing(path: Path) -> StorageError:
+    return StorageError(f"{path} was changed while certwizard wrote it; another program is writing "
+                        "certwizard's database: stop it, then try again")
 
 
 def _open_pinned(path: Path) -> tuple[int, os.stat_result]:
@@ -263,12 +371,8 @@ class CertwizardDB(TinyDB):
 
     def change(self, upserts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
                removals: Mapping[str, Iterable[str]] | None = None) -> None:
-        """Insert/replace and remove documents in several tables with ONE atomic write of the file."""
-        tables = self.storage.read() or {}
-        for name in {*(upserts or {}), *(removals or {})}:
-            table = tables.get(name) or LazyTable(name, {})
-            tables[name] = table.with_changes((upserts or {}).get(name), (removals or {}).get(name, ()))
-        self.storage.write(tables)
+        """Insert/replace and remove documents in several tables, all in ONE atomic write."""
+        self.storage.store.change(upserts, removals)
         for name in self._tables:
             self._tables[name].clear_cache()
 

@@ -95,7 +95,7 @@ class LazyTable(Mapping[str, Document]):
     A table read from a file it did not scan yet (`deferred`) finds its documents on first use: opening the
     database does not even look at the orders until one is needed."""
 
-    __slots__ = ("name", "source", "_entries", "_deferred")
+    __slots__ = ("name", "source", "_entries", "_deferred", "_base", "_changes")
 
     def __init__(self, name: str, entries: dict[str, _Entry] | None, source: Source | None = None,
                  deferred: tuple[int, int] | None = None) -> None:
@@ -103,6 +103,8 @@ class LazyTable(Mapping[str, Document]):
         self.source = source
         self._entries = entries
         self._deferred = deferred     # (start, end) of the members in `source`, until scanned
+        self._base: LazyTable | None = None               # see `overlaid`
+        self._changes: Mapping[str, _Entry | None] = {}
 
     @classmethod
     def of(cls, name: str, documents: Mapping[str, Mapping[str, Any]]) -> LazyTable:
@@ -116,10 +118,25 @@ class LazyTable(Mapping[str, Document]):
         """The members stored in `source` between `start` and `end`, found when first needed."""
         return cls(name, None, source, deferred=(start, end))
 
+    def overlaid(self, changes: Mapping[str, _Entry | None]) -> LazyTable:
+        """A new table: this one with `changes` applied (an entry inserts or replaces, None removes).
+
+        A table not scanned yet stays unscanned: the changes are applied when a document is first needed,
+        and the scan is done once, by this table, however many overlaid tables are made from it."""
+        if self._entries is not None:
+            return LazyTable(self.name, _applied(self._entries, changes), self.source)
+        table = LazyTable(self.name, None, self.source)
+        table._base, table._changes = self, changes
+        return table
+
     @property
     def entries(self) -> dict[str, _Entry]:
         if self._entries is None:
-            self._entries = self._scan()
+            if self._base is not None:
+                self._entries = _applied(self._base.entries, self._changes)
+                self._base, self._changes = None, {}
+            else:
+                self._entries = self._scan()
         return self._entries
 
     # --- Mapping ----------------------------------------------------------------------------------------
@@ -183,6 +200,14 @@ class LazyTable(Mapping[str, Document]):
                 self._parse(doc_id, entry)
             except CorruptDocumentError:
                 continue
+
+    def member_bytes(self, doc_id: str) -> bytes:
+        """One document's encoded member, as it is (or would be) written."""
+        entry = self.entries[doc_id]
+        if entry.member is None and entry.span is None:
+            assert entry.document is not None
+            return encode_member(doc_id, entry.document)
+        return self._member(entry)
 
     def raw_members(self) -> Iterator[tuple[str, bytes]]:
         """(id, encoded member) of every document, without parsing or keeping anything parsed."""
@@ -285,16 +310,6 @@ class LazyTable(Mapping[str, Document]):
 
     # --- changing and writing ---------------------------------------------------------------------------
 
-    def with_changes(self, upserts: Mapping[str, Mapping[str, Any]] | None = None,
-                     removals: Iterable[str] = ()) -> LazyTable:
-        """A new table: `removals` dropped, `upserts` inserted or replaced; everything else shared."""
-        entries = dict(self.entries)
-        for doc_id in removals:
-            entries.pop(doc_id, None)
-        for doc_id, document in (upserts or {}).items():
-            entries[doc_id] = _Entry(document=dict(document))
-        return LazyTable(self.name, entries, self.source)
-
     def members(self) -> Iterator[bytes]:
         """Each document's encoded member (read from the source for documents kept in the file)."""
         for doc_id, entry in self.entries.items():
@@ -303,3 +318,18 @@ class LazyTable(Mapping[str, Document]):
                 entry.member = encode_member(doc_id, entry.document)
                 entry.offset = len(encode_key(doc_id)) + 1
             yield entry.member if entry.member is not None else self._member(entry)
+
+
+def _applied(entries: Mapping[str, _Entry], changes: Mapping[str, _Entry | None]) -> dict[str, _Entry]:
+    result = dict(entries)
+    for doc_id, entry in changes.items():
+        if entry is None:
+            result.pop(doc_id, None)
+        else:
+            result[doc_id] = entry
+    return result
+
+
+def member_entry(doc_id: str, document: Mapping[str, Any]) -> _Entry:
+    """A document encoded now, kept with its encoding (written as is) and its parsed form."""
+    return _Entry(encode_member(doc_id, document), len(encode_key(doc_id)) + 1, dict(document))

@@ -50,10 +50,13 @@ from certwizard.storage.json_storage import (
     LazyTable,
     SnapshotStore,
     StorageError,
+    as_tables,
     encode_entry,
     open_tinydb,
     remove_orphaned_temp_files,
 )
+from certwizard.storage.file_layout import encode_file
+from certwizard.storage.journal import journal_path
 from certwizard.storage.migrations import (
     CURRENT_SCHEMA_VERSION,
     ORDER_INDEX,
@@ -159,8 +162,8 @@ class Repository:
 
     @property
     def parses(self) -> int:
-        """How often the file was read and parsed; an unchanged file is never parsed twice."""
-        return self._store.parses
+        """How often the file or its journal was read and parsed; an unchanged file is never parsed twice."""
+        return self._store.reads + self._store.journal_reads
 
     def close(self) -> None:
         self._store.close()
@@ -462,6 +465,7 @@ class Repository:
         _tighten_mode(self.lock_path)
         with self._locked():
             remove_orphaned_temp_files(self.db_path)       # the database's own, whatever their age
+            remove_orphaned_temp_files(self._store.journal_path)
             self._repair()
 
     def _repair(self) -> None:
@@ -474,6 +478,7 @@ class Repository:
         else:
             if self._store.layout is Layout.OTHER:
                 self._relayout()
+            self._settle_left_over_journal()
 
     def _relayout(self) -> None:
         """A current-schema file in another layout (edited by hand, written by another tool): same content,
@@ -483,8 +488,20 @@ class Repository:
             self._store.write(with_order_index(tables))
 
     def _move_aside(self, exc: CorruptDatabaseError) -> None:
+        journal = self._store.journal_path
+        if exc.path == journal:
+            target = self._unused_sibling("corrupt", journal)
+            os.rename(journal, target)
+            fsync_dir(self.db_path.parent)
+            self._store.forget()
+            self._notify(f"The latest changes to the database, kept in {journal}, could not be read: "
+                         f"{exc.problem}. That file was moved, unchanged, to {target}; the database is as it was "
+                         "before those changes. Orders changed since may show an older state.")
+            return
         target = self._unused_sibling("corrupt")
         os.rename(self.db_path, target)        # same inode: content and mode stay exactly as they were
+        if os.path.lexists(journal):           # changes to the moved file belong with it
+            os.rename(journal, journal_path(target))
         fsync_dir(self.db_path.parent)
         self._store.forget()
         self._store.write(new_database())
@@ -493,20 +510,40 @@ class Repository:
                      "repair the moved file and put it back in place of the new one while certwizard is not "
                      "running.")
 
+    def _settle_left_over_journal(self) -> None:
+        """A journal that names another database file: removed if the file holds its changes, else kept aside."""
+        left_over = self._store.left_over_journal()
+        if left_over is None:
+            return
+        journal, contained = left_over
+        if contained:
+            os.unlink(self._store.journal_path)
+            return
+        target = self._unused_sibling("not-applied", self._store.journal_path)
+        os.rename(self._store.journal_path, target)
+        fsync_dir(self.db_path.parent)
+        self._notify(f"{self._store.journal_path} holds {len(journal.changes)} change(s) made to another "
+                     f"version of {self.db_path} (it was replaced by another program), so they were not applied. "
+                     f"They were kept in {target}.")
+
     def _upgrade(self, exc: OutdatedSchemaError) -> None:
         backup = self._unused_sibling(f"schema-{exc.found}")
-        create_private_file(backup, read_regular_file(self.db_path, MAX_DATABASE_BYTES))
+        if not os.path.lexists(self._store.journal_path):
+            create_private_file(backup, read_regular_file(self.db_path, MAX_DATABASE_BYTES))
+        else:        # the file and its latest changes (as read), as one file
+            create_private_file(backup, encode_file(as_tables(exc.tables)))
         self._store.write(migrate(exc.tables, self.db_path))
         self._notify(f"The database {self.db_path} was upgraded from schema {exc.found} to "
                      f"{CURRENT_SCHEMA_VERSION}; the previous file is kept as {backup}.")
 
-    def _unused_sibling(self, label: str) -> Path:
+    def _unused_sibling(self, label: str, of: Path | None = None) -> Path:
+        path = self.db_path if of is None else of
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        candidate = self.db_path.with_name(f"{self.db_path.name}.{label}-{stamp}")
+        candidate = path.with_name(f"{path.name}.{label}-{stamp}")
         counter = 1
         while os.path.lexists(candidate):
             counter += 1
-            candidate = self.db_path.with_name(f"{self.db_path.name}.{label}-{stamp}-{counter}")
+            candidate = path.with_name(f"{path.name}.{label}-{stamp}-{counter}")
         return candidate
 
     def _notify(self, message: str) -> None:
