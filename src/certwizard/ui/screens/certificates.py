@@ -32,6 +32,7 @@ from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.details_text import DetailsText
+from certwizard.ui.widgets.filter_input import FilterInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable
 
@@ -372,7 +373,9 @@ class CertificatesScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="summary")
-        yield Input(placeholder="/ filter by product, domain or status", id="filter", classes="filter")
+        yield FilterInput(self._filter_changed, placeholder="/ filter by product, domain or status",
+                          id="filter",
+                          classes="filter")
         yield OrderTable(HOME_COLUMNS, id="orders")
         with Vertical(classes="details"):
             yield DetailsText(id="details")
@@ -433,8 +436,7 @@ class CertificatesScreen(Screen):
         summary = self.selected_summary
         return self.app.workflow.order(summary.id) if summary is not None else None
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self) -> None:
+    def _filter_changed(self, query: str) -> None:
         self._show()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:

@@ -38,6 +38,7 @@ from certwizard.ui.screens.certificates import (
     when,
 )
 from certwizard.ui.widgets.details_text import DetailsText
+from certwizard.ui.widgets.filter_input import FilterInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.virtual_table import VirtualTable
 from certwizard.ui.workers import ReportsWorkerFailures
@@ -193,7 +194,8 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(id="sort-line")
-        yield Input(placeholder="/ filter by domain, type or status", id="filter", classes="filter")
+        yield FilterInput(self._filter_changed, placeholder="/ filter by domain, type or status", id="filter",
+                          classes="filter")
         yield OrderTable(UNISSUED_COLUMNS, wide_from=116, id="unissued")
         with VerticalScroll(id="detail-scroll", classes="details"):
             yield DetailsText(id="detail")
@@ -272,8 +274,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         summary = self.selected_summary
         return self.app.workflow.order(summary.id) if summary is not None else None
 
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self) -> None:
+    def _filter_changed(self, query: str) -> None:
         self._show()
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:

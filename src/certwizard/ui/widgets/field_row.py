@@ -14,6 +14,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.geometry import Size
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioSet, Select, Static, TextArea
@@ -59,11 +60,19 @@ class SafeInput(Input):
     """An Input that never holds control characters (see the module docstring).
 
     Textual's own validation is off: the form's rules live in the domain and FieldRow sets `-invalid`. Left on,
-    Input cleared `-invalid` at every key and FieldRow set it back: two repaints per keystroke."""
+    Input cleared `-invalid` at every key and FieldRow set it back: two repaints per keystroke. Nor does a key
+    start a layout pass (`_watch_value`)."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("validate_on", ())
         super().__init__(*args, **kwargs)
+
+    def _watch_value(self, value: str) -> None:
+        # Input sets its virtual size on every change, to a value the next layout pass sets back: each key
+        # then laid out the whole screen and painted its scrollbars a frame later. The field scrolls its own
+        # text, so the size is set quietly (a width: auto field still asks for its layout pass).
+        self.set_reactive(Input.virtual_size, Size(self.content_width, 1))
+        super()._watch_value(value)
 
     def validate_value(self, value: str) -> str:
         # The public reactive validator: runs for typing, pasting and values set by code alike.
