@@ -5,12 +5,14 @@ verification letter."""
 from __future__ import annotations
 
 import os
+import threading
 
 import pytest
 from PIL import Image
 from textual.widgets import Input
 
 from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.screens import apply as apply_module
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.widgets.path_input import PathPromptDialog
 
@@ -178,6 +180,35 @@ async def test_submit_without_documents_points_at_the_list(make_app, services, o
         assert isinstance(app.screen, ApplyScreen)
         assert "at least one qualification document" in driver.error("documents")
         assert "at least one qualification document" in " ".join(driver.text().split())
+
+
+async def test_submit_typed_while_a_document_is_checked_waits_for_the_result(tmp_path, make_app, ov_order,
+                                                                            apply_driver, monkeypatch):
+    release = threading.Event()
+    check_in_helper = apply_module.run_isolated
+
+    def held_check(function, *args):         # the helper process answers only when the test says so
+        assert release.wait(10)
+        return check_in_helper(function, *args)
+
+    monkeypatch.setattr(apply_module, "run_isolated", held_check)
+    png = picture(tmp_path / "letter.png")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(ov_order.id)
+        await driver.press("f8", "f4")
+        app.screen.query_one("#path", Input).value = str(png)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert driver.screen.busy.startswith("Checking letter.png")
+        await pilot.press("f9")              # typed ahead: not lost, not refused for a missing document
+        await pilot.pause()
+        assert isinstance(app.screen, ApplyScreen) and driver.error("documents") == ""
+        release.set()
+        await driver.settle()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "letter.png" in driver.text()
 
 
 async def test_the_verification_letter_is_saved_where_the_user_says(tmp_path, make_app, services, ov_order,

@@ -171,6 +171,8 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         self._loaded = False      # field events before the draft is loaded must not be saved over it
         self._leaving = False
         self._busy_step = ""
+        self._submit_when_done = False   # F9 typed while a document was being checked
+        self._submitting = False
         self._fields_removed = False   # being torn down: widgets report odd values (a Select goes blank)
         self._last_folder = "~/"
 
@@ -290,6 +292,8 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
             return False
         if action in _PROFESSIONAL_ONLY and self.session is not None and not self.product.is_professional:
             return False
+        if action == "submit" and self.busy and not self._submitting:
+            return True   # typed ahead while a document is checked: it waits for the result (action_submit)
         if self.busy and (action in _TAB_ACTIONS or action == "close"):
             return None   # greyed out while a document is checked or the application is submitted
         return True
@@ -307,6 +311,9 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         if self.working != bool(step):
             self.working = bool(step)
         self.query_one(ProgressStep).step = step
+        if not step and self._submit_when_done:
+            self._submit_when_done = False
+            self.call_after_refresh(self.action_submit)
 
     # --- drafts --------------------------------------------------------------------------------------------
 
@@ -628,6 +635,10 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
     # --- submitting ----------------------------------------------------------------------------------------
 
     def action_submit(self) -> None:
+        if self.busy:
+            # Typed ahead while a document is checked or removed: submit once that is done, with its result.
+            self._submit_when_done = not self._submitting
+            return
         if not self._save_now():
             return
         validation = self.workflow.validate(self.order, for_submission=True)
@@ -659,6 +670,7 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         self._start_submit(passphrase)
 
     def _start_submit(self, passphrase: bytes | None) -> None:
+        self._submitting = True
         self._set_busy("Submitting the application")
         self._after_repaint(lambda: self._submit_worker(passphrase))
 
@@ -682,7 +694,11 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         else:
             self.app.call_from_thread(self._submitted, order)
         finally:
-            self.app.call_from_thread(self._set_busy, "")
+            self.app.call_from_thread(self._submission_ended)
+
+    def _submission_ended(self) -> None:
+        self._submitting = False
+        self._set_busy("")
 
     def _submission_refused(self, errors: dict[str, str]) -> None:
         self.session.reload()

@@ -3,13 +3,15 @@
 Textual's Footer rebuilds all its keys (a dozen widgets, each styled) on every bindings signal: a screen
 opening sends four (stack change, mount, focus, idle), a focus move one more. Each rebuild costs ~10 ms on
 this machine and a footer line over SSH. Here a rebuild happens only if the shown keys (key, label,
-enabled, tooltip) differ from those on screen.
+enabled, tooltip) differ from those on screen. And each key is composed in its final (compact) style: Textual
+sets that style once the key is mounted, which laid the footer out again, a frame after the screen's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Hashable
 
+from textual.app import ComposeResult
 from textual.widgets import Footer
 
 
@@ -17,6 +19,11 @@ class KeysFooter(Footer):
     def __init__(self, *, compact: bool = True, show_command_palette: bool = True) -> None:
         super().__init__(compact=compact, show_command_palette=show_command_palette)
         self._keys_shown: Hashable = None
+
+    def compose(self) -> ComposeResult:
+        for widget in super().compose():
+            widget.set_class(self.compact, "-compact", update=False)
+            yield widget
 
     async def recompose(self) -> None:
         keys = self._keys_to_show() if self.is_attached else None

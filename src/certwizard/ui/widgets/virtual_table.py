@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from certwizard.domain.text import printable
+from certwizard.ui.widgets.steady_scrollbar import steady_vertical_scrollbar
 
 CellTexts = Callable[[str], Sequence[str]]
 
@@ -116,6 +117,10 @@ class VirtualTable(ScrollView, can_focus=True):
         self._keys: Sequence[str] = ()
         self._positions: dict[str, int] | None = None     # key -> row, built when first needed
         self._cells: CellTexts = lambda key: ()
+
+    @property
+    def vertical_scrollbar(self):
+        return steady_vertical_scrollbar(self)      # no extra frame on every return to the screen
 
     # --- content -------------------------------------------------------------------------------------------
 
