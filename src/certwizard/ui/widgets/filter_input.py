@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from certwizard.ui.widgets.field_row import SafeInput
+from certwizard.ui.widgets.safe_input import SafeInput
 
 
 class FilterInput(SafeInput):
