@@ -199,6 +199,21 @@ def build(size: int, data_dir: Path, seed: int = SEED) -> Path:
     return data_dir
 
 
+def _holds_orders(folder: Path, size: int) -> bool:
+    """Whether `folder` is a data folder with exactly `size` orders."""
+    from certwizard.paths import DataLayout
+    from certwizard.storage.repository import Repository
+
+    if not folder.is_dir():
+        return False
+    if size == 0:
+        return not any(folder.iterdir())
+    if not DataLayout(folder).database.exists():
+        return False
+    with Repository.open(DataLayout(folder)) as repository:
+        return len(repository.order_summaries()) == size
+
+
 def with_one_order(data_dir: Path, product_id: str = "dv-single") -> Path:
     """A folder with one purchased certificate, not yet applied for (the Apply screen's starting point)."""
     from certwizard.services import open_services
@@ -221,8 +236,14 @@ class Datasets:
     def get(self, size: int) -> Path:
         key = f"orders-{size}"
         if key not in self._built:
-            log(f"  building dataset: {size:,} orders")
-            self._built[key] = build(size, self.root / key)
+            folder = self.root / key
+            if _holds_orders(folder, size):          # kept from an earlier run with --data-dir
+                log(f"  reusing dataset: {size:,} orders in {folder}")
+            else:
+                shutil.rmtree(folder, ignore_errors=True)     # none, or cut short: build it afresh
+                log(f"  building dataset: {size:,} orders")
+                build(size, folder)
+            self._built[key] = folder
         return self._built[key]
 
     def one_order(self) -> Path:
