@@ -3,7 +3,7 @@
 The screen only orchestrates: widgets show and collect raw text, `workflow` validates and stores. Everything
 typed is saved as a draft shortly after typing pauses (through `OrderSession`, one lock for every write), and
 before leaving. Slow work (document checks, re-encoding, the letter PDF, key generation and the CA call) runs in
-thread workers that report back with `call_from_thread`; the header line shows the current step.
+thread workers that report back with `deliver` (ui/workers.py); the header line shows the current step.
 """
 
 from __future__ import annotations
@@ -339,9 +339,9 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         try:
             self.session.save_pending()
         except ConflictError as conflict:
-            self.app.call_from_thread(self._changed_elsewhere, conflict.current)
+            self.deliver(self._changed_elsewhere, conflict.current)
         except NotEditableError as refused:
-            self.app.call_from_thread(self._not_editable, str(refused))
+            self.deliver(self._not_editable, str(refused))
 
     def _save_now(self, **extra: object) -> bool:
         """Store what is typed (plus `extra`, e.g. the step) right away; False if that was not possible."""
@@ -490,14 +490,14 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         try:
             written = write_verification_template(self.order, self.order.draft, path)
         except OSError as exc:
-            self.app.call_from_thread(self._say, f"The letter was not saved. {os_error_text(exc)}",
-                                      title="Not saved", severity="error", timeout=12)
+            self.deliver(self._say, f"The letter was not saved. {os_error_text(exc)}",
+                         title="Not saved", severity="error", timeout=12)
         else:
-            self.app.call_from_thread(self._say, f"Saved the letter to {written}. Print it, sign it, stamp it with "
-                                      "the company seal, photograph it and upload the picture (F4).",
-                                      title="Letter saved", timeout=12)
+            self.deliver(self._say, f"Saved the letter to {written}. Print it, sign it, stamp it with "
+                         "the company seal, photograph it and upload the picture (F4).",
+                         title="Letter saved", timeout=12)
         finally:
-            self.app.call_from_thread(self._set_busy, "")
+            self.deliver(self._set_busy, "")
 
     # --- documents -----------------------------------------------------------------------------------------
 
@@ -522,22 +522,22 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
             if check.ok:
                 self._attach_from_thread(check, check.display_name, check.warnings)
             elif check.can_reencode:
-                self.app.call_from_thread(self._set_busy, f"Making a smaller copy of {check.display_name}")
+                self.deliver(self._set_busy, f"Making a smaller copy of {check.display_name}")
                 self._offer_smaller_from_thread(check)
             else:
-                self.app.call_from_thread(self._document_refused, check.display_name,
-                                          [problem.message for problem in check.problems])
+                self.deliver(self._document_refused, check.display_name,
+                             [problem.message for problem in check.problems])
         finally:
-            self.app.call_from_thread(self._set_busy, "")
+            self.deliver(self._set_busy, "")
 
     def _offer_smaller_from_thread(self, check: DocumentCheck) -> None:
         try:
             smaller = run_isolated(reencode_to_fit, check)
         except DocumentError as exc:
             reasons = [problem.message for problem in check.problems] + [str(exc)]
-            self.app.call_from_thread(self._document_refused, check.display_name, reasons)
+            self.deliver(self._document_refused, check.display_name, reasons)
             return
-        self.app.call_from_thread(self._offer_smaller, check, smaller)
+        self.deliver(self._offer_smaller, check, smaller)
 
     def _offer_smaller(self, check: DocumentCheck, smaller: ReencodedImage) -> None:
         text = template(
@@ -563,19 +563,19 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         try:
             self._attach_from_thread(smaller, name, ())
         finally:
-            self.app.call_from_thread(self._set_busy, "")
+            self.deliver(self._set_busy, "")
 
     def _attach_from_thread(self, accepted: DocumentCheck | ReencodedImage, name: str, warnings) -> None:
         try:
             order = self.session.attach(accepted, name)
         except ConflictError as conflict:
-            self.app.call_from_thread(self._changed_elsewhere, conflict.current)
+            self.deliver(self._changed_elsewhere, conflict.current)
             return
         except (DocumentError, NotEditableError, OSError) as refused:
-            self.app.call_from_thread(self._document_refused, name, [str(refused)])
+            self.deliver(self._document_refused, name, [str(refused)])
             return
         notes = [warning.message for warning in warnings]
-        self.app.call_from_thread(self._attached, order, name, notes)
+        self.deliver(self._attached, order, name, notes)
 
     def _attached(self, order: Order, name: str, notes: list[str]) -> None:
         documents = order.draft.documents
@@ -620,13 +620,13 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         try:
             order = self.session.remove(document_id)
         except ConflictError as conflict:
-            self.app.call_from_thread(self._changed_elsewhere, conflict.current)
+            self.deliver(self._changed_elsewhere, conflict.current)
         except (DocumentError, NotEditableError, OSError) as refused:
-            self.app.call_from_thread(self._say, f"{name} was not removed: {refused}", severity="error")
+            self.deliver(self._say, f"{name} was not removed: {refused}", severity="error")
         else:
-            self.app.call_from_thread(self._removed, order, name)
+            self.deliver(self._removed, order, name)
         finally:
-            self.app.call_from_thread(self._set_busy, "")
+            self.deliver(self._set_busy, "")
 
     def _removed(self, order: Order, name: str) -> None:
         self.verify.show_documents(order.draft.documents)
@@ -682,19 +682,19 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="Submitting the application")
     def _submit_worker(self, passphrase: bytes | None) -> None:
         def progress(step: str) -> None:
-            self.app.call_from_thread(self._set_busy, step)
+            self.deliver(self._set_busy, step)
 
         try:
             order = self.workflow.submit(self.order_id, passphrase, progress, isolate=True)
         except ApplicationInvalidError as refused:
-            self.app.call_from_thread(self._submission_refused, refused.errors)
+            self.deliver(self._submission_refused, refused.errors)
         except SUBMISSION_FAILURES as failed:
-            self.app.call_from_thread(self._say, f"The application was not submitted: {failed}",
-                                      title="Not submitted", severity="error", timeout=15)
+            self.deliver(self._say, f"The application was not submitted: {failed}", title="Not submitted",
+                         severity="error", timeout=15)
         else:
-            self.app.call_from_thread(self._submitted, order)
+            self.deliver(self._submitted, order)
         finally:
-            self.app.call_from_thread(self._submission_ended)
+            self.deliver(self._submission_ended)
 
     def _submission_ended(self) -> None:
         self._submitting = False
