@@ -211,6 +211,39 @@ async def test_submit_typed_while_a_document_is_checked_waits_for_the_result(tmp
         assert "letter.png" in driver.text()
 
 
+async def test_keys_are_greyed_while_a_document_is_checked_without_rebuilding_the_footer(
+        tmp_path, make_app, ov_order, apply_driver, monkeypatch):
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    release = threading.Event()
+    check_in_helper = apply_module.run_isolated
+    monkeypatch.setattr(apply_module, "run_isolated",
+                        lambda function, *args: release.wait(10) and check_in_helper(function, *args))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(ov_order.id)
+        await driver.press("f8", "f4")
+        app.screen.query_one("#path", Input).value = str(picture(tmp_path / "letter.png"))
+        await pilot.press("enter")
+        await pilot.pause()
+        footer = driver.screen.query_one(Footer)
+        keys = {key.action: key for key in footer.query(FooterKey)}
+        rebuilt = []
+        original = footer.compose
+        footer.compose = lambda: rebuilt.append(True) or original()
+        await pilot.pause()
+        assert driver.screen.busy
+        assert keys["back"].has_class("-disabled") and keys["close"].has_class("-disabled")
+        assert not keys["submit"].has_class("-disabled")          # F9 waits for the check instead
+        release.set()
+        await driver.settle()
+        assert not driver.screen.busy
+        assert not keys["back"].has_class("-disabled") and not keys["close"].has_class("-disabled")
+        assert rebuilt == [] and all(key.is_attached for key in keys.values())
+
+
 async def test_the_verification_letter_is_saved_where_the_user_says(tmp_path, make_app, services, ov_order,
                                                                    apply_driver, notes):
     target = tmp_path / "letters [2026]" / "acme letter.pdf"

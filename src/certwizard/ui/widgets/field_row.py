@@ -123,6 +123,8 @@ class FieldRow(Horizontal):
 
     def set_error(self, message: str | None) -> None:
         """Show `message` under the control (literal text, may span lines) and mark the control invalid; None clears."""
+        if not message and not self.error:
+            return              # nothing to clear: an update of the empty label would still lay out the screen
         label = self.error_label
         label.update(literal_multiline(message or ""))
         label.set_class(bool(message), "-shown")

@@ -3,8 +3,9 @@
 Textual's Footer rebuilds all its keys (a dozen widgets, each styled) on every bindings signal: a screen
 opening sends four (stack change, mount, focus, idle), a focus move one more. Each rebuild costs ~10 ms on
 this machine and a footer line over SSH. Here a rebuild happens only if the shown keys (key, label,
-enabled, tooltip) differ from those on screen. And each key is composed in its final (compact) style: Textual
-sets that style once the key is mounted, which laid the footer out again, a frame after the screen's.
+enabled, tooltip) differ from those on screen, and keys that were only enabled or disabled are restyled in
+place. And each key is composed in its final (compact) style: Textual sets that style once the key is
+mounted, which laid the footer out again, a frame after the screen's.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Hashable
 
 from textual.app import ComposeResult
 from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 
 class KeysFooter(Footer):
@@ -29,8 +31,24 @@ class KeysFooter(Footer):
         keys = self._keys_to_show() if self.is_attached else None
         if keys is not None and keys == self._keys_shown:
             return
+        if keys is not None and self._keys_shown is not None and self._regrey(keys):
+            self._keys_shown = keys
+            return
         self._keys_shown = keys
         await super().recompose()
+
+    def _regrey(self, keys: tuple) -> bool:
+        """Only some keys were enabled or disabled (e.g. while a worker runs): restyle those in place rather
+        than rebuild the footer, which laid the screen out twice. False if anything else changed."""
+        if [entry[:5] for entry in keys] != [entry[:5] for entry in self._keys_shown]:
+            return False
+        enabled = {(entry[0], entry[3]): entry[5] for entry in keys}
+        shown = list(self.query(FooterKey))
+        if any((key.key, key.action) not in enabled for key in shown):
+            return False
+        for key in shown:       # a click on a greyed key still does nothing: the app's check_action decides
+            key.set_class(not enabled[key.key, key.action], "-disabled")
+        return True
 
     def _keys_to_show(self) -> Hashable:
         return tuple(
