@@ -6,14 +6,13 @@ from textual import events
 
 from certwizard.ui.screens.apply import ApplyScreen
 
-NAMED = {"@": "at", ".": "full_stop", " ": "space", "+": "plus"}
+NAMED = {"@": "at", ".": "full_stop", " ": "space", "+": "plus", "/": "slash", "\t": "tab"}
 
 
 def arrive_together(app, text: str) -> None:
     """Queue every key before the app handles the first, as a terminal burst does ('\\t' is Tab)."""
     for char in text:
-        key = events.Key("tab", None) if char == "\t" else events.Key(NAMED.get(char, char), char)
-        app.post_message(key)
+        app.post_message(events.Key(NAMED.get(char, char), None if char == "\t" else char))
 
 
 async def test_text_after_a_tab_in_one_burst_goes_to_the_next_field(make_app, services):
@@ -32,3 +31,23 @@ async def test_text_after_a_tab_in_one_burst_goes_to_the_next_field(make_app, se
     assert services.workflow.order(order.id).status.value == "draft"
 
 # A path field still completes on Tab: tests/ui/test_apply_documents.py::test_the_upload_path_completes_with_tab
+
+
+async def test_text_typed_right_after_the_filter_key_goes_into_the_filter(make_app, services):
+    from certwizard.ui.screens.certificates import CertificatesScreen
+    from test_order_lists import many_orders
+
+    services.repository.insert_orders(many_orders(12))
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        arrive_together(app, "/review")       # 'i' and 'r' are also keys of the list (Issued, Refresh)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen)
+        assert screen.query_one("#filter").value == "review"
+        assert {summary.status.value for summary in services.workflow.summaries()
+                if summary.id in screen.table.keys} <= {"under-review", "review-failed"}
+        arrive_together(app, "/a/b")                # in the filter, / is a character like any other
+        await pilot.pause()
+        assert screen.query_one("#filter").value == "review/a/b"

@@ -355,7 +355,9 @@ class CertificatesScreen(Screen):
         Binding("u", "app.unissued", "Unissued", show=True),
         Binding("i", "app.issued", "Issued", show=True),
         Binding("r", "app.check_status", "Refresh", show=True),
-        Binding("slash", "filter", "Filter", show=True),
+        # Priority: the app acts on it when the key arrives, so the keys typed right after it (in one burst over
+        # SSH) already go to the filter; off while the filter has focus, where / is just a character.
+        Binding("slash", "filter", "Filter", show=True, priority=True),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("q", "app.quit", "Quit", show=False),
     ]
@@ -459,6 +461,8 @@ class CertificatesScreen(Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Apply and Filter mean nothing until a certificate is listed: hide them on the first start."""
+        if action == "filter" and self.focused is self.query_one("#filter", Input):
+            return False
         if action in ("apply", "filter"):
             return bool(self._summaries)
         return True
@@ -467,7 +471,7 @@ class CertificatesScreen(Screen):
 
     def action_apply(self) -> None:
         if self.focused is self.query_one("#filter", Input):
-            self.table.focus()
+            self.set_focus(self.table)
             return
         order = self.selected
         if order is None:
@@ -479,8 +483,10 @@ class CertificatesScreen(Screen):
         self.app.add_purchased()
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # At once, not as Widget.focus() does (after the keys already queued): in a burst ("/review" typed
+        # fast over SSH) the letters after the slash went to the list, where i and r are keys of their own.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_clear_filter(self) -> None:
         self.query_one("#filter", Input).value = ""
-        self.table.focus()
+        self.set_focus(self.table)

@@ -166,7 +166,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         Binding("escape", "back", "Back", show=True),
         Binding("c", "back", "Certificates", show=False),
         # Filter and sort keys are listed on the sort line above the table: the Footer has no room at 80 columns.
-        Binding("slash", "filter", "Filter", show=False),
+        Binding("slash", "filter", "Filter", show=False, priority=True),     # see CertificatesScreen
         Binding("s", "sort", "Sort", show=False),
         Binding("S", "reverse", "Reverse", show=False),
         Binding("v", "verify", "Verify", show=True),
@@ -297,6 +297,8 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Footer keys follow the selected row; an impossible withdraw is shown greyed with its reason."""
+        if action == "filter":
+            return self.focused is not self.query_one("#filter", Input)
         summary = self.selected_summary
         status = summary.status if summary else None
         if action == "withdraw":
@@ -315,18 +317,20 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         filter_input = self.query_one("#filter", Input)
         if filter_input.value or self.focused is filter_input:
             filter_input.value = ""
-            self.table.focus()
+            self.set_focus(self.table)
             return
         self.dismiss()
 
     def action_leave_filter(self) -> None:
         if self.focused is self.query_one("#filter", Input):
-            self.table.focus()
+            self.set_focus(self.table)
         elif (summary := self.selected_summary) is not None and summary.status.is_editable:
             self.action_edit()
 
     def action_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        # At once, not as Widget.focus() does (after the keys already queued): in a burst ("/review" typed
+        # fast over SSH) the letters after the slash went to the list, where i and r are keys of their own.
+        self.set_focus(self.query_one("#filter", Input))
 
     def action_sort(self) -> None:
         self._sort = (self._sort + 1) % len(SORT_KEYS)
