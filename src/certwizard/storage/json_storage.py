@@ -5,8 +5,8 @@ Why not TinyDB's own JSONStorage: it rewrites the file in place (a crash leaves 
 with the umask's mode, and re-parses the whole file on every read. Here:
 - every write goes through `securefs.atomic_replace` (temp file, fsync, rename, fsync of the folder), 0600;
   while the file is big (1 MiB, ~300 orders) a change replaces only the small journal beside it, which is
-  folded into the file when it passes 1 MiB (`journal`): a status change at 10,000 orders writes ~20 KB,
-  not 34 MB;
+  folded into the file when it passes 1 MiB (`journal`): a status change at 10,000 orders writes at most
+  1 MiB, not 34 MB;
 - a read re-reads only a file whose (device, inode, size, mtime) changed. The snapshot keeps the files it
   was read from open, so their inode numbers cannot be reused by a later replacement: signatures stay unique;
 - documents are parsed only when used and written back byte for byte when unchanged (`file_layout`,
