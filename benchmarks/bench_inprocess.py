@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import subprocess
-
 from collections import Counter
 
 from benchmarks.common import PYTHON, ROOT, Result, log
-from benchmarks.inprocess import culprits
 from benchmarks.datasets import Datasets
+from benchmarks.inprocess import culprits
 
 TABLE_TARGET = ("<= 50 ms", 50.0)
 

@@ -40,8 +40,9 @@ async def test_verify_and_withdraw_keys_follow_the_selected_row(make_app, seeded
 
 
 async def test_the_kept_screen_starts_each_visit_afresh(make_app, services):
-    from certwizard.domain.models import Order
     from test_order_lists import many_orders
+
+    from certwizard.domain.models import Order
 
     services.repository.insert_orders(many_orders(12))
     reviews = [s.id for s in services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]

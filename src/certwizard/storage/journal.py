@@ -25,7 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError
-from certwizard.storage.lazy_table import LazyTable, _Entry, encode_key, member_entry, member_key, plain_string
+from certwizard.storage.lazy_table import (
+    LazyTable,
+    _Entry,
+    encode_key,
+    member_entry,
+    member_key,
+    plain_string,
+)
 from certwizard.storage.source import Source
 
 Signature = tuple[int, int, int, int]          # (device, inode, size, mtime_ns) of a file
@@ -128,7 +135,7 @@ def folding_record(journal: Journal) -> tuple[Key, _Entry]:
 
 
 def was_folded(journal: Journal, tables: Mapping[str, LazyTable]) -> bool:
-    """Whether `tables` (a database file's) were written by folding in `journal` (so they hold its changes)."""
+    """Whether `tables` (a database file's) come from folding in `journal` (so they hold its changes)."""
     meta = tables.get(FOLDED[0])
     if meta is None or FOLDED[1] not in meta:
         return False

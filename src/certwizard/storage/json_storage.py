@@ -181,8 +181,8 @@ class SnapshotStore:
                 os.close(fd)
                 raise _changed_while_writing(self.journal_path)
             journal = Journal(snapshot.signature, changes, Source(fd, st.st_size, self.journal_path))
-            self._snapshot = replace(snapshot, tables=journal.applied_to(snapshot.file_tables), journal=journal,
-                                     journal_signature=_signature(st), left_over=None)
+            self._snapshot = replace(snapshot, tables=journal.applied_to(snapshot.file_tables),
+                                     journal=journal, journal_signature=_signature(st), left_over=None)
 
     def forget(self) -> None:
         """Drop the snapshot (e.g. after the file was moved away)."""
@@ -220,7 +220,8 @@ class SnapshotStore:
             if old is not None and old.signature == _signature(st):
                 if old.journal_signature == seen:
                     return old
-                signature, file_tables, layout, source = old.signature, old.file_tables, old.layout, old.source
+                signature, file_tables = old.signature, old.file_tables
+                layout, source = old.layout, old.source
             else:
                 signature, file_tables, layout, source = self._read_file()
             journal, journal_signature = self._read_journal()

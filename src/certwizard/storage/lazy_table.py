@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError
@@ -200,14 +200,6 @@ class LazyTable(Mapping[str, Document]):
                 self._parse(doc_id, entry)
             except CorruptDocumentError:
                 continue
-
-    def member_bytes(self, doc_id: str) -> bytes:
-        """One document's encoded member, as it is (or would be) written."""
-        entry = self.entries[doc_id]
-        if entry.member is None and entry.span is None:
-            assert entry.document is not None
-            return encode_member(doc_id, entry.document)
-        return self._member(entry)
 
     def raw_members(self) -> Iterator[tuple[str, bytes]]:
         """(id, encoded member) of every document, without parsing or keeping anything parsed."""

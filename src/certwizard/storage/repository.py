@@ -19,8 +19,8 @@ import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from operator import attrgetter
 from datetime import UTC, datetime
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -40,6 +40,8 @@ from certwizard.securefs import (
     read_regular_file,
     remove_stale_temp_files,
 )
+from certwizard.storage.file_layout import encode_file
+from certwizard.storage.journal import journal_path
 from certwizard.storage.json_storage import (
     MAX_DATABASE_BYTES,
     CertwizardDB,
@@ -55,8 +57,6 @@ from certwizard.storage.json_storage import (
     open_tinydb,
     remove_orphaned_temp_files,
 )
-from certwizard.storage.file_layout import encode_file
-from certwizard.storage.journal import journal_path
 from certwizard.storage.migrations import (
     CURRENT_SCHEMA_VERSION,
     ORDER_INDEX,
@@ -69,6 +69,7 @@ from certwizard.storage.migrations import (
     new_database,
     with_order_index,
 )
+
 MAX_ORDERS_PER_ADD = 1000
 DEFAULT_LOCK_TIMEOUT = 30.0
 _LOCK_POLL_SECONDS = 0.002      # writes take milliseconds; filelock's default 50 ms poll would dominate
