@@ -288,12 +288,13 @@ def _open_pinned(path: Path) -> tuple[int, os.stat_result]:
 
 
 def remove_orphaned_temp_files(db_path: Path) -> int:
-    """Delete temp files that `atomic_replace` left for `db_path` when its writer was killed.
+    """Delete temp files that `atomic_replace` left for `db_path` or its journal when their writer was killed.
 
     Call only while holding the database lock: then no live writer owns such a file, whatever its age.
     Relies on securefs naming temp files `<TEMP_PREFIX><12 hex>-<target name>`.
     """
-    pattern = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{12}-" + re.escape(db_path.name) + r"\Z")
+    targets = "|".join(re.escape(path.name) for path in (db_path, journal_path(db_path)))
+    pattern = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{12}-(?:" + targets + r")\Z")
     removed = 0
     try:
         entries = list(os.scandir(db_path.parent))

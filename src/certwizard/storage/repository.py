@@ -465,8 +465,7 @@ class Repository:
         remove_stale_temp_files(self.db_path.parent)       # old leftovers of any private file
         _tighten_mode(self.lock_path)
         with self._locked():
-            remove_orphaned_temp_files(self.db_path)       # the database's own, whatever their age
-            remove_orphaned_temp_files(self._store.journal_path)
+            remove_orphaned_temp_files(self.db_path)       # the database's and journal's, whatever their age
             self._repair()
 
     def _repair(self) -> None:
