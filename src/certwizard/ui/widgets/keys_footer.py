@@ -4,8 +4,9 @@ Textual's Footer rebuilds all its keys (a dozen widgets, each styled) on every b
 opening sends four (stack change, mount, focus, idle), a focus move one more. Each rebuild costs ~10 ms on
 this machine and a footer line over SSH. Here a rebuild happens only if the shown keys (key, label,
 enabled, tooltip) differ from those on screen, and keys that were only enabled or disabled are restyled in
-place. And each key is composed in its final (compact) style: Textual sets that style once the key is
-mounted, which laid the footer out again, a frame after the screen's.
+place. Keys are filled in when the footer is mounted, so they are in the screen's first frame (Textual's
+waits for the screen to be shown and refreshed), and each key is composed in its final (compact) style
+(Textual sets that style once the key is mounted, which laid the footer out again a frame later).
 """
 
 from __future__ import annotations
@@ -21,6 +22,12 @@ class KeysFooter(Footer):
     def __init__(self, *, compact: bool = True, show_command_palette: bool = True) -> None:
         super().__init__(compact=compact, show_command_palette=show_command_palette)
         self._keys_shown: Hashable = None
+
+    def on_mount(self) -> None:
+        # Textual's Footer fills in its keys once its screen is shown and refreshed: a frame (or two, as the
+        # keys settle) after the screen. Filled in now, they are in the screen's first frame.
+        self.bindings_changed(self.screen)
+        self.call_next(self.recompose)
 
     def compose(self) -> ComposeResult:
         for widget in super().compose():
