@@ -31,11 +31,30 @@ def noisy_png(path, side=700):
     return path
 
 
-async def upload(driver, path) -> None:
+async def upload(driver, path, wait: bool = True) -> None:
+    """F4, the path, Enter; with `wait=False` the check is left running (see `held_check`)."""
     await driver.press("f4")
     assert isinstance(driver.app.screen, PathPromptDialog)
     driver.app.screen.query_one("#path", Input).value = str(path)
-    await driver.press("enter")
+    if wait:
+        await driver.press("enter")
+    else:
+        await driver.pilot.press("enter")
+        await driver.pilot.pause()
+
+
+@pytest.fixture
+def held_check(monkeypatch) -> threading.Event:
+    """The helper process answers a document check only once the test sets the returned event."""
+    release = threading.Event()
+    check_in_helper = apply_module.run_isolated
+
+    def held(function, *args):
+        assert release.wait(10)
+        return check_in_helper(function, *args)
+
+    monkeypatch.setattr(apply_module, "run_isolated", held)
+    return release
 
 
 @pytest.fixture
@@ -183,51 +202,34 @@ async def test_submit_without_documents_points_at_the_list(make_app, services, o
 
 
 async def test_submit_typed_while_a_document_is_checked_waits_for_the_result(tmp_path, make_app, ov_order,
-                                                                            apply_driver, monkeypatch):
-    release = threading.Event()
-    check_in_helper = apply_module.run_isolated
-
-    def held_check(function, *args):         # the helper process answers only when the test says so
-        assert release.wait(10)
-        return check_in_helper(function, *args)
-
-    monkeypatch.setattr(apply_module, "run_isolated", held_check)
-    png = picture(tmp_path / "letter.png")
+                                                                            apply_driver, held_check):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         driver = apply_driver(app, pilot)
         await driver.open_from_home(ov_order.id)
-        await driver.press("f8", "f4")
-        app.screen.query_one("#path", Input).value = str(png)
-        await pilot.press("enter")
-        await pilot.pause()
+        await driver.press("f8")
+        await upload(driver, picture(tmp_path / "letter.png"), wait=False)
         assert driver.screen.busy.startswith("Checking letter.png")
         await pilot.press("f9")              # typed ahead: not lost, not refused for a missing document
         await pilot.pause()
         assert isinstance(app.screen, ApplyScreen) and driver.error("documents") == ""
-        release.set()
+        held_check.set()
         await driver.settle()
         assert isinstance(app.screen, ConfirmDialog)
         assert "letter.png" in driver.text()
 
 
 async def test_keys_are_greyed_while_a_document_is_checked_without_rebuilding_the_footer(
-        tmp_path, make_app, ov_order, apply_driver, monkeypatch):
+        tmp_path, make_app, ov_order, apply_driver, held_check):
     from textual.widgets import Footer
     from textual.widgets._footer import FooterKey
 
-    release = threading.Event()
-    check_in_helper = apply_module.run_isolated
-    monkeypatch.setattr(apply_module, "run_isolated",
-                        lambda function, *args: release.wait(10) and check_in_helper(function, *args))
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         driver = apply_driver(app, pilot)
         await driver.open_from_home(ov_order.id)
-        await driver.press("f8", "f4")
-        app.screen.query_one("#path", Input).value = str(picture(tmp_path / "letter.png"))
-        await pilot.press("enter")
-        await pilot.pause()
+        await driver.press("f8")
+        await upload(driver, picture(tmp_path / "letter.png"), wait=False)
         footer = driver.screen.query_one(Footer)
         keys = {key.action: key for key in footer.query(FooterKey)}
         rebuilt = []
@@ -237,7 +239,7 @@ async def test_keys_are_greyed_while_a_document_is_checked_without_rebuilding_th
         assert driver.screen.busy
         assert keys["back"].has_class("-disabled") and keys["close"].has_class("-disabled")
         assert not keys["submit"].has_class("-disabled")          # F9 waits for the check instead
-        release.set()
+        held_check.set()
         await driver.settle()
         assert not driver.screen.busy
         assert not keys["back"].has_class("-disabled") and not keys["close"].has_class("-disabled")
