@@ -376,8 +376,7 @@ class CertificatesScreen(Screen):
         yield Header()
         yield Static(id="summary")
         yield FilterInput(self._filter_changed, placeholder="/ filter by product, domain or status",
-                          id="filter",
-                          classes="filter")
+                          id="filter", classes="filter")
         yield OrderTable(HOME_COLUMNS, id="orders")
         with Vertical(classes="details"):
             yield DetailsText(id="details")

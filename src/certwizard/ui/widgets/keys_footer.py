@@ -11,17 +11,30 @@ waits for the screen to be shown and refreshed), and each key is composed in its
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from typing import NamedTuple
 
 from textual.app import ComposeResult
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
 
 
+class ShownKey(NamedTuple):
+    key: str
+    key_display: str | None
+    description: str
+    action: str
+    group: object
+    enabled: bool
+    tooltip: str
+
+    def apart_from_enabled(self) -> tuple:
+        return self._replace(enabled=True)
+
+
 class KeysFooter(Footer):
     def __init__(self, *, compact: bool = True, show_command_palette: bool = True) -> None:
         super().__init__(compact=compact, show_command_palette=show_command_palette)
-        self._keys_shown: Hashable = None
+        self._keys_shown: tuple[ShownKey, ...] | None = None
 
     def on_mount(self) -> None:
         # Textual's Footer fills in its keys once its screen is shown and refreshed: a frame (or two, as the
@@ -44,12 +57,13 @@ class KeysFooter(Footer):
         self._keys_shown = keys
         await super().recompose()
 
-    def _regrey(self, keys: tuple) -> bool:
+    def _regrey(self, keys: tuple[ShownKey, ...]) -> bool:
         """Only some keys were enabled or disabled (e.g. while a worker runs): restyle those in place rather
         than rebuild the footer, which laid the screen out twice. False if anything else changed."""
-        if [entry[:5] for entry in keys] != [entry[:5] for entry in self._keys_shown]:
+        assert self._keys_shown is not None
+        if [k.apart_from_enabled() for k in keys] != [k.apart_from_enabled() for k in self._keys_shown]:
             return False
-        enabled = {(entry[0], entry[3]): entry[5] for entry in keys}
+        enabled = {(k.key, k.action): k.enabled for k in keys}
         shown = list(self.query(FooterKey))
         if any((key.key, key.action) not in enabled for key in shown):
             return False
@@ -57,8 +71,9 @@ class KeysFooter(Footer):
             key.set_class(not enabled[key.key, key.action], "-disabled")
         return True
 
-    def _keys_to_show(self) -> Hashable:
+    def _keys_to_show(self) -> tuple[ShownKey, ...]:
         return tuple(
-            (binding.key, binding.key_display, binding.description, binding.action, binding.group, enabled, tooltip)
+            ShownKey(binding.key, binding.key_display, binding.description, binding.action, binding.group,
+                     enabled, tooltip)
             for _node, binding, enabled, tooltip in self.screen.active_bindings.values()
             if binding.show or binding.key == self.app.COMMAND_PALETTE_BINDING)
