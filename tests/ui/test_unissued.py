@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.screens.unissued import UnissuedScreen
 
@@ -77,10 +79,11 @@ async def test_the_screen_built_ahead_shows_what_a_new_one_would(make_app, servi
     reviews = [s.id for s in services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]
     app = make_app(services)
     async with app.run_test(size=(80, 24)) as pilot:
-        app._prepare_unissued()                           # what the warm-up does after the first frame
-        await pilot.pause()
-        assert isinstance(app.get_screen("unissued"), UnissuedScreen)
-        assert isinstance(app.screen, type(app.get_default_screen()))    # built unseen
+        await app._prepare_unissued()                     # what the warm-up does after the first frame
+        prepared = app.get_screen("unissued")
+        assert isinstance(prepared, UnissuedScreen)
+        assert isinstance(app.screen, type(app.get_default_screen()))    # built unseen...
+        assert prepared.size == app.size and prepared.table.size.width > 0     # ...and laid out
         done = reviews[0]
 
         def withdraw(order):
@@ -94,3 +97,36 @@ async def test_the_screen_built_ahead_shows_what_a_new_one_would(make_app, servi
         assert screen.table.has_focus and screen.query_one("#filter").value == ""
         text = screen_text(app)
         assert "Unissued Certificates" in text and "w Withdraw" in text.splitlines()[-1]
+
+
+async def test_a_screen_built_ahead_follows_a_terminal_resized_before_it_is_shown(make_app, services,
+                                                                                   screen_text):
+    from test_order_lists import many_orders
+
+    services.repository.insert_orders(many_orders(12))
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app._prepare_unissued()                     # laid out at 80x24, unseen
+        await pilot.resize_terminal(120, 30)
+        await pilot.pause()
+        await pilot.press("u")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, UnissuedScreen) and screen.size == (120, 30)
+        lines = screen_text(app).splitlines()
+        assert len(lines) == 30 and "Withdraw" in lines[-1]
+        assert screen.table.size.width > 80 and screen.table.selected_id is not None
+
+
+async def test_showing_the_screen_while_it_is_built_ahead_is_safe(make_app, services, screen_text):
+    from test_order_lists import many_orders
+
+    services.repository.insert_orders(many_orders(12))
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        preparing = asyncio.ensure_future(app._prepare_unissued())
+        await pilot.press("u")                            # before the unseen layout is done
+        await preparing
+        await pilot.pause()
+        assert isinstance(app.screen, UnissuedScreen) and app.screen.table.selected_id is not None
+        assert "Withdraw" in screen_text(app).splitlines()[-1]

@@ -29,6 +29,7 @@ NEXT_SCREENS = (
     "certwizard.ui.screens.apply",
     "certwizard.ui.screens.unissued",
     "certwizard.ui.screens.issued",
+    "certwizard.ui.screen_ahead",
 )
 
 
