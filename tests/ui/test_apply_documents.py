@@ -239,10 +239,12 @@ async def test_keys_are_greyed_while_a_document_is_checked_without_rebuilding_th
         assert driver.screen.busy
         assert keys["back"].has_class("-disabled") and keys["close"].has_class("-disabled")
         assert not keys["submit"].has_class("-disabled")          # F9 waits for the check instead
+        assert keys["back"].styles.text_style.dim and not keys["submit"].styles.text_style.dim    # restyled
         held_check.set()
         await driver.settle()
         assert not driver.screen.busy
         assert not keys["back"].has_class("-disabled") and not keys["close"].has_class("-disabled")
+        assert not keys["back"].styles.text_style.dim
         assert rebuilt == [] and all(key.is_attached for key in keys.values())
 
 

@@ -67,8 +67,11 @@ class KeysFooter(Footer):
         shown = list(self.query(FooterKey))
         if any((key.key, key.action) not in enabled for key in shown):
             return False
-        for key in shown:       # a click on a greyed key still does nothing: the app's check_action decides
-            key.set_class(not enabled[key.key, key.action], "-disabled")
+        changed = [key for key in shown if key.has_class("-disabled") == enabled[key.key, key.action]]
+        for key in changed:     # a click on a greyed key still does nothing: the app's check_action decides
+            key.set_class(not enabled[key.key, key.action], "-disabled", update=False)
+        if changed:             # restyled together: one by one cost ~1.5 ms a key
+            self.app.stylesheet.update_nodes(changed, animate=False)
         return True
 
     def _keys_to_show(self) -> tuple[ShownKey, ...]:

@@ -125,6 +125,11 @@ class VerifyPane(VerticalScroll, can_focus=True):
     }
     """
 
+    def watch_has_focus(self, _has_focus: bool) -> None:
+        # Textual restyles the pane and every widget in it when its focus changes (~10 ms, e.g. when an
+        # attached document takes the focus); no rule styles them by the pane's focus, only the pane itself.
+        self.app.stylesheet.update_nodes([self], animate=True)
+
     def __init__(self, product: Product) -> None:
         super().__init__(id="verify-pane")
         self.product = product
