@@ -38,13 +38,14 @@ from certwizard.services import open_services
 from certwizard.ui.app import CertWizardApp
 summaries = open_services(sys.argv[1]).workflow.summaries()
 heavy = ("pydantic", "cryptography", "PIL", "fpdf", "markdown_it", "phonenumbers", "pycountry", "idna",
-         "asn1crypto", "email_validator")
+         "asn1crypto", "email_validator", "filelock")
 print(len(summaries), ",".join(sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in heavy})))
 """
 
 
 def test_the_first_screen_loads_no_models_crypto_images_pdf_or_markdown(tmp_path):
-    """Start-up pays only for what the home screen paints: the rest is imported when first used."""
+    """Start-up pays only for what the home screen paints: the rest is imported when first used (the lock
+    library too: opening a healthy database takes no lock)."""
     from certwizard.services import open_services
 
     open_services(tmp_path / "data").workflow.add_purchased("dv-single")

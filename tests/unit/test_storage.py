@@ -14,7 +14,7 @@ from certwizard.domain.models import Order, Profile, ProfileKind
 from certwizard.domain.products import UnknownProductError
 from certwizard.domain.status import OrderStatus
 from certwizard.paths import DataLayout
-from certwizard.securefs import UnsafePathError
+from certwizard.securefs import TEMP_PREFIX, UnsafePathError
 from certwizard.storage import (
     CURRENT_SCHEMA_VERSION,
     ConflictError,
@@ -295,6 +295,27 @@ def test_a_held_lock_gives_a_busy_error_instead_of_waiting_forever(layout):
             repo.set_setting("x", 1)
     repo.set_setting("x", 1)
     assert repo.get_setting("x") == 1
+
+
+def test_opening_a_healthy_database_takes_no_lock(layout):
+    Repository.open(layout).set_setting("x", 1)
+    with FileLock(layout.database.with_name(layout.database.name + ".lock")):   # another session writes
+        reopened = Repository.open(layout, lock_timeout=0)      # reading needs no lock, opening neither
+        assert reopened.get_setting("x") == 1
+        with pytest.raises(DatabaseBusyError):
+            reopened.set_setting("x", 2)
+
+
+def test_opening_repairs_under_the_lock_when_a_writer_left_a_temp_file(layout):
+    Repository.open(layout).set_setting("x", 1)
+    temp = layout.database.with_name(f"{TEMP_PREFIX}0123456789ab-{layout.database.name}")
+    temp.write_bytes(b'{"half a write')
+    with FileLock(layout.database.with_name(layout.database.name + ".lock")):
+        with pytest.raises(DatabaseBusyError):                  # the writer may still be at work: wait for it
+            Repository.open(layout, lock_timeout=0)
+        assert temp.exists()
+    reopened = Repository.open(layout, lock_timeout=0)
+    assert not temp.exists() and reopened.get_setting("x") == 1
 
 
 # --- damaged files, schema versions -----------------------------------------------------------------------

@@ -291,23 +291,29 @@ def remove_orphaned_temp_files(db_path: Path) -> int:
     """Delete temp files that `atomic_replace` left for `db_path` or its journal when their writer was killed.
 
     Call only while holding the database lock: then no live writer owns such a file, whatever its age.
+    """
+    removed = 0
+    for entry in database_temp_files(db_path):
+        try:
+            os.unlink(entry.path)
+            removed += 1
+        except FileNotFoundError:
+            continue
+    return removed
+
+
+def database_temp_files(db_path: Path) -> list[os.DirEntry[str]]:
+    """Temp files of writes to `db_path` or its journal: a writer's at work, or one was killed.
+
     Relies on securefs naming temp files `<TEMP_PREFIX><12 hex>-<target name>`.
     """
     targets = "|".join(re.escape(path.name) for path in (db_path, journal_path(db_path)))
     pattern = re.compile(re.escape(TEMP_PREFIX) + r"[0-9a-f]{12}-(?:" + targets + r")\Z")
-    removed = 0
     try:
         entries = list(os.scandir(db_path.parent))
     except FileNotFoundError:
-        return 0
-    for entry in entries:
-        if pattern.match(entry.name) and entry.is_file(follow_symlinks=False):
-            try:
-                os.unlink(entry.path)
-                removed += 1
-            except FileNotFoundError:
-                continue
-    return removed
+        return []
+    return [entry for entry in entries if pattern.match(entry.name) and entry.is_file(follow_symlinks=False)]
 
 
 # --- TinyDB glue --------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from filelock import FileLock, Timeout
 from tinydb.table import Document
 
 from certwizard.domain.ids import new_id, utcnow
@@ -55,6 +54,7 @@ from certwizard.storage.json_storage import (
     as_tables,
     encode_entry,
     open_tinydb,
+    database_temp_files,
     remove_orphaned_temp_files,
 )
 from certwizard.storage.migrations import (
@@ -75,6 +75,7 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 _LOCK_POLL_SECONDS = 0.002      # writes take milliseconds; filelock's default 50 ms poll would dominate
 
 if TYPE_CHECKING:
+    from filelock import FileLock
     from pydantic import BaseModel
 
     from certwizard.domain.models import Order, Profile, ProfileKind
@@ -438,6 +439,8 @@ class Repository:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
+        from filelock import Timeout    # here, not at import: opening a healthy database takes no lock
+
         lock = self._lock()
         try:
             lock.acquire(timeout=self._lock_timeout, poll_interval=_LOCK_POLL_SECONDS)
@@ -451,6 +454,8 @@ class Repository:
     def _lock(self) -> FileLock:
         # filelock refuses a lock object inherited across fork(), so a forked child builds its own.
         if self._file_lock is None or self._file_lock_pid != os.getpid():
+            from filelock import FileLock
+
             self._file_lock = FileLock(self.lock_path, mode=PRIVATE_FILE_MODE)
             self._file_lock_pid = os.getpid()
         return self._file_lock
@@ -464,9 +469,23 @@ class Repository:
             ensure_private_dir(self.db_path.parent)
         remove_stale_temp_files(self.db_path.parent)       # old leftovers of any private file
         _tighten_mode(self.lock_path)
+        if self._nothing_to_repair():
+            return
         with self._locked():
             remove_orphaned_temp_files(self.db_path)       # the database's and journal's, whatever their age
             self._repair()
+
+    def _nothing_to_repair(self) -> bool:
+        """Seen without the lock, as reads are: no writer at work or killed mid-write, and a current file in
+        certwizard's layout (or none yet) with no left-over journal. Then opening writes nothing and needs no
+        lock (nor the lock library, ~15 ms of start-up); otherwise `_prepare` repairs under the lock."""
+        if database_temp_files(self.db_path):
+            return False
+        try:
+            self._store.refresh()
+        except (CorruptDatabaseError, OutdatedSchemaError):
+            return False
+        return self._store.layout is not Layout.OTHER and self._store.left_over_journal() is None
 
     def _repair(self) -> None:
         try:

@@ -18,6 +18,7 @@ import importlib
 from certwizard.storage.repository import Repository
 
 NEXT_SCREENS = (
+    "filelock",                 # the first write takes the database lock (opening a healthy one took none)
     "certwizard.domain.models",
     "certwizard.domain.application",
     "certwizard.crypto.csr_lint",
