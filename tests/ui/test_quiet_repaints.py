@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from textual.app import App, ComposeResult
 from textual.content import Content
-from textual.widgets import Footer
 
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.details_text import DetailsText
+from certwizard.ui.widgets.keys_footer import KeysFooter
 
 from test_order_lists import many_orders
 
@@ -57,7 +57,7 @@ async def test_details_lay_out_again_only_when_their_height_or_width_changes():
         assert details.size.height == 1
 
 
-async def test_moving_between_rows_of_one_status_does_not_rebuild_the_footer(make_app, services, screen_text):
+async def test_moving_between_rows_of_one_status_does_not_repaint_the_footer(make_app, services, screen_text):
     services.repository.insert_orders(many_orders(12))
     app = make_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -66,19 +66,20 @@ async def test_moving_between_rows_of_one_status_does_not_rebuild_the_footer(mak
         assert isinstance(screen, UnissuedScreen)
         assert [services.workflow.order(key).status for key in screen.table.keys] == [OrderStatus.UNDER_REVIEW] * 3
         await pilot.pause()
-        footer = screen.query_one(Footer)
-        rebuilt = []
-        original = footer.compose
+        footer = screen.query_one(KeysFooter)
+        shown = footer.keys
+        repainted = []
+        original = footer.refresh
 
-        def compose():
-            rebuilt.append(True)
-            return original()
-        footer.compose = compose
+        def refresh(*args, **kwargs):
+            repainted.append(True)
+            return original(*args, **kwargs)
+        footer.refresh = refresh
         await pilot.press("down", "down", "up")
         await pilot.pause()
         assert screen.table.cursor_row == 1
-        assert rebuilt == []
+        assert repainted == [] and footer.keys is shown
         assert "w Withdraw" in screen_text(app).splitlines()[-1]
         await pilot.press("slash")                          # the filter takes focus: other keys apply
         await pilot.pause()
-        assert rebuilt == [True]
+        assert repainted and footer.keys != shown

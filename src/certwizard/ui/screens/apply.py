@@ -253,10 +253,14 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         # The pane is enabled by a message: focusing it before that is silently ignored.
         self.call_after_refresh(self._focus_verify)
 
-    def _focus_verify(self) -> None:
-        if self.current_tab == VERIFY:
-            self.verify.scroll_home(animate=False)
-            self.verify.focus(scroll_visible=False)   # arrows and PageDown read the tab; Tab reaches the list
+    def _focus_verify(self, attempts: int = 5) -> None:
+        if self.current_tab != VERIFY:
+            return
+        if not self.verify.focusable and attempts:     # the enabling message has not arrived yet
+            self.call_after_refresh(self._focus_verify, attempts - 1)
+            return
+        self.verify.scroll_home(animate=False)
+        self.verify.focus(scroll_visible=False)   # arrows and PageDown read the tab; Tab reaches the list
 
     def _open_enter(self) -> None:
         self.set_focus(None)
