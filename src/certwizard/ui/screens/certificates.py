@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
@@ -34,6 +34,7 @@ from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.filter_input import FilterInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.title_bar import TitleBar
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable
 
 if TYPE_CHECKING:
@@ -376,7 +377,7 @@ class CertificatesScreen(Screen):
         # Styled once: the class set now is in place when the widgets below get their styles. Set on mount, it
         # restyled the whole screen before its first frame (~10 ms with no orders).
         self.set_class(not self.app.workflow.summaries(), "-empty", update=False)
-        yield Header()
+        yield TitleBar()
         yield Static(id="summary")
         yield FilterInput(self._filter_changed, placeholder="/ filter by product, domain or status",
                           id="filter", classes="filter")

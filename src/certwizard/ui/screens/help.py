@@ -6,12 +6,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Header, Markdown
+from textual.widgets import Markdown
 
 from certwizard.ca.sandbox import FAIL_TRIGGER_LABEL, SPEED_ENV
 from certwizard.domain.text import printable
 from certwizard.paths import DATA_DIR_ENV, DataLayout
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.title_bar import TitleBar
 
 HELP_TEXT = """\
 # How it works
@@ -135,7 +136,7 @@ class HelpScreen(Screen):
         self.sub_title = "Help"
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         with VerticalScroll(id="help-scroll"):
             yield Markdown(help_markdown(self.app.services.layout), id="help-text")
         yield KeysFooter()

@@ -17,7 +17,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
@@ -40,6 +40,7 @@ from certwizard.ui.screens.certificates import (
 )
 from certwizard.ui.widgets.export_dialog import ExportDialog
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.title_bar import TitleBar
 
 CHECKING = "checking…"
 # Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Validity, Key.
@@ -184,7 +185,7 @@ class IssuedScreen(Screen):
         self._in_dialog = False
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="issued-summary")
         yield DataTable(cursor_type="row", zebra_stripes=True, id="issued-table")
         with VerticalScroll(id="issued-detail-scroll"):

@@ -16,7 +16,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.events import DescendantFocus
 from textual.screen import Screen
-from textual.widgets import Header, Input, Static
+from textual.widgets import Input, Static
 
 from certwizard.domain.fields import format_phone
 from certwizard.domain.models import Order
@@ -40,6 +40,7 @@ from certwizard.ui.screens.certificates import (
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.filter_input import FilterInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.title_bar import TitleBar
 from certwizard.ui.widgets.virtual_table import VirtualTable
 from certwizard.ui.workers import ReportsWorkerFailures
 
@@ -192,7 +193,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         self._detail_for: tuple[str, int] | None = None     # (order id, revision) the detail shows
 
     def compose(self) -> ComposeResult:
-        yield Header()
+        yield TitleBar()
         yield Static(id="sort-line")
         yield FilterInput(self._filter_changed, placeholder="/ filter by domain, type or status", id="filter",
                           classes="filter")
