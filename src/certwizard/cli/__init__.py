@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
+from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 from certwizard import __version__
 from certwizard.cli.output import EXIT_USAGE
+
+if TYPE_CHECKING:
+    import argparse
 
 # Each module exposes register(subparsers); keeps every command in its own small file.
 COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.cli.lifecycle",
@@ -15,6 +19,8 @@ COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse     # here: plain `certwizard` opens the wizard without it
+
     parser = argparse.ArgumentParser(
         prog="certwizard",
         description="Apply for SSL/TLS certificates from the terminal. Run without a command to open the wizard.",
@@ -50,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         # Plain `certwizard [--data-dir DIR]`: open the wizard without loading every command's code first.
         from certwizard.cli.tui import run_tui
 
-        return run_tui(argparse.Namespace(data_dir=wizard_data_dir or None))
+        return run_tui(SimpleNamespace(data_dir=wizard_data_dir or None))
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-import argparse
+import gc
+from typing import TYPE_CHECKING
 
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, say
 
+if TYPE_CHECKING:
+    import argparse
+    from types import SimpleNamespace
 
-def run_tui(args: argparse.Namespace) -> int:
+
+def run_tui(args: argparse.Namespace | SimpleNamespace) -> int:
+    # No cyclic garbage collection until the first screen is painted (the app turns it back on then): loading
+    # Textual and listing the orders make objects by the hundred thousand, which set off full collections,
+    # and these find nothing to free at start-up.
+    gc.disable()
     from certwizard.services import open_services
     from certwizard.storage.json_storage import StorageError
 

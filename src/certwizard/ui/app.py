@@ -6,6 +6,7 @@ reloads every order list. Anything that waits on the CA or the disk for long run
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -91,6 +92,7 @@ class CertWizardApp(App):
     def on_ready(self) -> None:
         """The first screen is painted: return to the application left open, and start asking the CA (its
         worker must not delay the first frame)."""
+        gc.enable()         # paused for start-up by `certwizard` (cli/tui.py); see also ui/warm_up.py
         resume = self.workflow.resume_point()
         if resume is not None:
             self._open_apply(resume)
