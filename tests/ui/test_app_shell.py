@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 from datetime import UTC, datetime, timedelta
 
 from textual.command import CommandPalette
@@ -154,6 +155,7 @@ def test_certwizard_without_a_command_refuses_an_unusable_data_folder(tmp_path, 
     assert run_tui(argparse.Namespace(data_dir=str(not_a_folder))) == 1
     err = capsys.readouterr().err
     assert "cannot open the data folder" in err and "--data-dir" in err
+    assert gc.isenabled()          # paused for start-up only
 
 
 WARM_UP_PROBE = r"""

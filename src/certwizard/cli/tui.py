@@ -17,6 +17,13 @@ def run_tui(args: argparse.Namespace | SimpleNamespace) -> int:
     # Textual and listing the orders make objects by the hundred thousand, which set off full collections,
     # and these find nothing to free at start-up.
     gc.disable()
+    try:
+        return _open_and_run(args)
+    finally:
+        gc.enable()         # however it ended
+
+
+def _open_and_run(args: argparse.Namespace | SimpleNamespace) -> int:
     from certwizard.services import open_services
     from certwizard.storage.json_storage import StorageError
 
