@@ -19,7 +19,7 @@ COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import argparse     # here: plain `certwizard` opens the wizard without it
+    import argparse  # here: plain `certwizard` opens the wizard without it
 
     parser = argparse.ArgumentParser(
         prog="certwizard",

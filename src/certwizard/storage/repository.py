@@ -52,9 +52,9 @@ from certwizard.storage.json_storage import (
     SnapshotStore,
     StorageError,
     as_tables,
+    database_temp_files,
     encode_entry,
     open_tinydb,
-    database_temp_files,
     remove_orphaned_temp_files,
 )
 from certwizard.storage.migrations import (
@@ -439,7 +439,7 @@ class Repository:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        from filelock import Timeout    # here, not at import: opening a healthy database takes no lock
+        from filelock import Timeout  # here, not at import: opening a healthy database takes no lock
 
         lock = self._lock()
         try:
