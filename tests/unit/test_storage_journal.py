@@ -16,6 +16,7 @@ from tinydb import TinyDB
 
 from certwizard.domain.models import Profile, ProfileKind
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.summary import index_fields
 from certwizard.paths import DataLayout
 from certwizard.securefs import atomic_replace
 from certwizard.storage import Repository
@@ -128,6 +129,8 @@ def test_every_kind_of_change_gives_the_same_database_with_or_without_the_journa
                 document.pop("saved_at", None)
                 document.pop("id", None)
         view["profiles"] = sorted(view["profiles"].values(), key=str)
+    for view in (plain_view, journaled_view):       # index entries by field name, to leave the times out
+        view[ORDER_INDEX] = {i: index_fields(entry) for i, entry in view[ORDER_INDEX].items()}
     for table in (ORDERS, ORDER_INDEX):
         assert [rename[i] for i in journaled_view[table]] == list(plain_view[table])
         journaled_view[table] = {rename[i]: {k: v for k, v in d.items() if k not in ("id", "updated_at",
@@ -139,7 +142,7 @@ def test_every_kind_of_change_gives_the_same_database_with_or_without_the_journa
 
 
 def test_past_its_limit_the_journal_is_folded_into_the_file(layout, journal_on, monkeypatch):
-    monkeypatch.setattr(SnapshotStore, "JOURNAL_LIMIT", 3000)
+    monkeypatch.setattr(SnapshotStore, "JOURNAL_LIMIT", 1500)      # ~1 KB a change here
     repo = Repository.open(layout)
     orders = repo.add_orders("dv-single", 3)
     sizes = []

@@ -9,7 +9,7 @@ from tinydb import TinyDB
 
 from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
-from certwizard.domain.summary import index_document
+from certwizard.domain.summary import INDEX_FIELDS, index_document, index_fields
 from certwizard.paths import DataLayout
 from certwizard.storage import CURRENT_SCHEMA_VERSION, Repository, UnreadableRecordError
 from certwizard.storage.file_layout import Layout, encode_file, read_file
@@ -117,7 +117,7 @@ def test_a_file_in_another_layout_is_read_whole_and_gets_the_index_rebuilt(layou
     repo.update_order(order.id, to_draft)
     data = json.loads(layout.database.read_bytes())
     del data[ORDER_INDEX][other.id]                   # e.g. edited by hand with a JSON tool
-    data[ORDER_INDEX][order.id]["status"] = "issued"
+    data[ORDER_INDEX][order.id]["fields"][INDEX_FIELDS.index("status")] = "issued"
     layout.database.write_text(json.dumps(data, indent=2))
 
     reread = Repository.open(layout)
@@ -138,6 +138,31 @@ def test_a_schema_1_file_is_upgraded_with_an_index(layout):
     assert "upgraded from schema 1" in upgraded.notices[0]
     [summary] = upgraded.order_summaries()
     assert (summary.id, summary.status, summary.revision) == (order.id, OrderStatus.DRAFT, order.revision)
+
+
+def test_a_schema_2_file_gets_its_index_entries_as_lists(layout):
+    repo = Repository.open(layout)
+    order = repo.update_order(repo.add_orders("dv-single")[0].id, to_draft)
+    data = json.loads(layout.database.read_bytes())
+    data[ORDER_INDEX] = {i: index_fields(entry) for i, entry in data[ORDER_INDEX].items()}   # v2: by name
+    data["meta"]["schema"]["version"] = 2
+    layout.database.write_text(json.dumps(data))
+
+    upgraded = Repository.open(layout)
+    assert "upgraded from schema 2 to 3" in upgraded.notices[0]
+    [summary] = upgraded.order_summaries()
+    assert (summary.id, summary.status, summary.revision) == (order.id, OrderStatus.DRAFT, order.revision)
+    stored = json.loads(layout.database.read_bytes())
+    assert stored[ORDER_INDEX] == {order.id: index_document(stored[ORDERS][order.id])}
+    assert list(stored[ORDER_INDEX][order.id]) == ["fields"] and len(list(layout.root.glob("*.schema-2-*"))) == 1
+
+
+def test_an_index_entry_in_another_form_is_reported_not_guessed(layout):
+    repo = Repository.open(layout)
+    kept, odd = repo.add_orders("dv-single", 2)
+    repo._store.change({ORDER_INDEX: {odd.id: {"status": "issued"}}})     # e.g. written by a newer tool
+    assert [s.id for s in repo.order_summaries()] == [kept.id]
+    assert any(odd.id in notice and "index entry cannot be read" in notice for notice in repo.notices)
 
 
 @pytest.mark.parametrize("tables, expected_layout", [

@@ -20,7 +20,7 @@ from certwizard.storage.errors import CorruptDatabaseError, StorageError
 # Tables as migrations see them: {table: {document id: document}} (read-only; return new objects).
 Tables = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
-CURRENT_SCHEMA_VERSION = 2
+CURRENT_SCHEMA_VERSION = 3
 META_TABLE = "meta"
 SCHEMA_DOC = "schema"
 ORDERS = "orders"
@@ -134,7 +134,8 @@ def _unused_id(prefix: str, taken: Mapping[str, object]) -> str:
 
 
 def with_order_index(tables: Tables) -> Tables:
-    """`tables` with the order index rebuilt from the orders (v2 keeps one index entry per order)."""
+    """`tables` with the order index rebuilt from the orders (v2 keeps one index entry per order; v3 stores
+    each entry's fields as a list)."""
     orders = tables.get(ORDERS, {})
     return {**tables, ORDER_INDEX: {order_id: index_document(dict(orders[order_id])) for order_id in orders}}
 
@@ -142,4 +143,5 @@ def with_order_index(tables: Tables) -> Tables:
 MIGRATIONS: dict[int, Migration] = {
     0: _v0_to_v1,
     1: with_order_index,
+    2: with_order_index,
 }
