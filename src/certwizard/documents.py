@@ -28,7 +28,7 @@ import stat
 import struct
 import threading
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -647,12 +647,14 @@ def _finished(data: bytes, kind: Kind, quality: int | None, image: Image.Image,
 # --- storage ----------------------------------------------------------------------------------------------
 
 def store_document(item: DocumentCheck | ReencodedImage, documents_dir: str | os.PathLike[str],
-                   display_name: str) -> Document:
+                   display_name: str, *, inspect: Callable[[bytes, str], DocumentCheck] | None = None) -> Document:
     """Copy the checked bytes to a new 0600 file with a generated name in the 0700 documents folder.
 
-    The bytes are inspected once more right here, so only bytes that pass the check are ever written.
+    The bytes are inspected once more here, so only bytes that pass the check are ever written: by
+    `inspect_bytes`, or by `inspect` (the same check elsewhere, e.g. in the helper process, to keep Pillow's
+    decoding off this process's GIL).
     """
-    verdict = inspect_bytes(item.data, display_name)
+    verdict = (inspect or inspect_bytes)(item.data, display_name)
     if not verdict.ok or verdict.kind is None:
         reasons = "; ".join(p.message for p in verdict.problems)
         raise DocumentError(f"this document cannot be stored because it was refused: {reasons}")

@@ -145,11 +145,12 @@ class Workflow:
 
     # --- documents -------------------------------------------------------------------------------------------
 
-    def attach_document(self, order: Order, accepted, display_name: str) -> Order:
-        """Store an accepted document (a DocumentCheck or a ReencodedImage) and list it on the draft."""
+    def attach_document(self, order: Order, accepted, display_name: str, *, inspect=None) -> Order:
+        """Store an accepted document (a DocumentCheck or a ReencodedImage) and list it on the draft.
+        `inspect`: how its bytes are checked once more before they are stored (see `store_document`)."""
         from certwizard.documents import store_document
 
-        document = store_document(accepted, self.layout.documents_dir, display_name)
+        document = store_document(accepted, self.layout.documents_dir, display_name, inspect=inspect)
         draft = order.draft.model_copy(update={"documents": [*order.draft.documents, document]})
         try:
             return self.save_draft(order, draft)

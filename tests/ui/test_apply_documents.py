@@ -84,6 +84,34 @@ async def test_valid_png_and_jpeg_are_listed_with_type_size_and_pixels(tmp_path,
         ("letter.png", "PNG", 800, 600), ("licence.jpg", "JPEG", 1024, 768)]
 
 
+async def test_pictures_are_decoded_only_in_the_helper_process(tmp_path, make_app, services, ov_order,
+                                                              apply_driver, monkeypatch):
+    """Pillow keeps the GIL while it decodes: both checks (the file, then the bytes stored) run elsewhere."""
+    import certwizard.documents as documents
+
+    in_helper = []
+    real = apply_module.run_isolated
+
+    def recorded(function, *args):
+        in_helper.append(function.__name__)
+        return real(function, *args)
+
+    def decoded_here(*args):
+        raise AssertionError("a picture was decoded in the app's own process")
+
+    monkeypatch.setattr(apply_module, "run_isolated", recorded)
+    monkeypatch.setattr(documents, "_inspect_image", decoded_here)   # the helper process has its own module
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(ov_order.id)
+        await driver.press("f8")
+        await upload(driver, picture(tmp_path / "letter.jpg", (800, 600), "JPEG"))
+    assert in_helper == ["inspect_document", "inspect_bytes"]
+    [stored] = services.workflow.order(ov_order.id).draft.documents
+    assert (stored.display_name, stored.kind, stored.width) == ("letter.jpg", "JPEG", 800)
+
+
 async def test_a_text_file_named_png_is_refused_at_the_list(tmp_path, make_app, services, ov_order,
                                                            apply_driver, notes):
     fake = tmp_path / "scan.png"

@@ -619,6 +619,25 @@ def test_display_name_is_escaped_when_stored(tmp_path):
     assert document.display_name == "\\x1b[31mred.png"
 
 
+def test_the_bytes_stored_are_the_bytes_the_given_inspect_checked(tmp_path):
+    check = inspect_bytes(encode(picture(), "PNG"), "letter.png")
+    seen = []
+
+    def elsewhere(data, name):          # as the helper process would: the same check, on the same bytes
+        seen.append((data, name))
+        return inspect_bytes(data, name)
+
+    document = store_document(check, tmp_path / "docs", "letter.png", inspect=elsewhere)
+    assert seen == [(check.data, "letter.png")]
+    assert (tmp_path / "docs" / document.stored_name).read_bytes() == check.data
+
+    def refuses(data, name):
+        return inspect_bytes(b"not a picture", name)
+    with pytest.raises(DocumentError, match="refused"):
+        store_document(check, tmp_path / "refused", "letter.png", inspect=refuses)
+    assert not (tmp_path / "refused").exists() or not any((tmp_path / "refused").iterdir())
+
+
 def test_refused_document_is_not_stored(tmp_path, noisy_png):
     folder = tmp_path / "docs"
     with pytest.raises(DocumentError, match="500 KB"):

@@ -58,10 +58,11 @@ class OrderSession:
             values = self._pending
             return self._order if values is None else self.save_values(values)
 
-    def attach(self, accepted, display_name: str) -> Order:
+    def attach(self, accepted, display_name: str, *, inspect=None) -> Order:
         with self._lock:
             self.save_pending()
-            return self._replace(lambda: self.workflow.attach_document(self._order, accepted, display_name))
+            return self._replace(lambda: self.workflow.attach_document(self._order, accepted, display_name,
+                                                                      inspect=inspect))
 
     def remove(self, document_id: str) -> Order:
         with self._lock:
