@@ -33,6 +33,7 @@ async def test_from_purchase_to_unissued_certificates_by_keyboard(make_app, serv
         assert isinstance(app.screen, ConfirmDialog)
         await driver.press("enter")                      # Submit has the focus
         assert isinstance(app.screen, SubmittedDialog)
+        assert app.screen.styles.background.a == 1       # opaque: the finished form is not drawn behind it
         await driver.press("enter")
         assert isinstance(app.screen, UnissuedScreen)
         assert app.screen.selected.id == order.id
