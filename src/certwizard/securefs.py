@@ -38,8 +38,7 @@ def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
     try:
         st = os.lstat(folder)
     except FileNotFoundError:
-        if not folder.parent.exists():
-            folder.parent.mkdir(parents=True, exist_ok=True)
+        _make_missing_parents(folder)
         try:
             os.mkdir(folder, PRIVATE_DIR_MODE)
         except FileExistsError:
@@ -53,6 +52,21 @@ def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
     if stat.S_IMODE(st.st_mode) != PRIVATE_DIR_MODE:
         os.chmod(folder, PRIVATE_DIR_MODE)
     return folder
+
+
+def _make_missing_parents(folder: Path) -> None:
+    """Folders above `folder` that do not exist yet, made 0700 too (Path.mkdir(parents=True) makes them with
+    the umask's mode: the sandbox CA's folder was 0755 until its keys were made)."""
+    missing = []
+    parent = folder.parent
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    for path in reversed(missing):
+        try:
+            os.mkdir(path, PRIVATE_DIR_MODE)
+        except FileExistsError:
+            pass
 
 
 def fsync_dir(path: str | os.PathLike[str]) -> None:

@@ -48,6 +48,13 @@ def test_private_files_and_folders_have_strict_modes_under_any_umask(tmp_path, u
     key = create_private_file(folder / "k.pem", b"secret")
     replaced = atomic_replace(folder / "db.json", b"{}")
     assert mode(folder) == 0o700 and mode(key) == 0o600 and mode(replaced) == 0o600
+    assert mode(tmp_path / "a") == 0o700             # a folder it had to make on the way, too
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o755)
+    ensure_private_dir(shared / "c" / "d")
+    assert [mode(shared / p) for p in ("c", "c/d")] == [0o700] * 2
+    assert mode(shared) == 0o755                      # a folder that already existed is left as it was
 
 
 def test_existing_loose_folder_is_tightened_and_symlinked_folder_refused(tmp_path):
