@@ -77,7 +77,7 @@ class KeysFooter(Widget, can_focus=False):
     }
     """
 
-    keys: reactive[tuple[ShownKey, ...]] = reactive((), layout=False)
+    keys: reactive[tuple[ShownKey, ...]] = reactive(())
     """The keys shown, in order (the command palette key is kept apart, on the right)."""
     _hover: reactive[int | None] = reactive(None)
 
@@ -115,11 +115,7 @@ class KeysFooter(Widget, can_focus=False):
         self.keys = tuple(by_action.values())      # a reactive: the same keys again repaint nothing
 
     def watch_keys(self) -> None:
-        self._hover = None
-        self.refresh()
-
-    def watch__hover(self) -> None:
-        self.refresh()
+        self._hover = None          # (both reactives repaint the line themselves)
 
     # --- drawing ---------------------------------------------------------------------------------------------
 
