@@ -211,6 +211,8 @@ def _holds_orders(folder: Path, size: int) -> bool:
     if not DataLayout(folder).database.exists():
         return False
     with Repository.open(DataLayout(folder)) as repository:
+        if repository.notices:     # e.g. upgraded from an older database schema: not what a build makes now
+            return False
         return len(repository.order_summaries()) == size
 
 
