@@ -126,35 +126,31 @@ def test_a_file_in_another_layout_is_read_whole_and_gets_the_index_rebuilt(layou
     assert read_file(layout.database)[1] is Layout.LINES
 
 
-def test_a_schema_1_file_is_upgraded_with_an_index(layout):
-    repo = Repository.open(layout)
-    order = repo.update_order(repo.add_orders("dv-single")[0].id, to_draft)
-    data = json.loads(layout.database.read_bytes())
+def _without_index(data: dict) -> None:              # schema 1: no order index
     del data[ORDER_INDEX]
-    data["meta"]["schema"]["version"] = 1
-    layout.database.write_text(json.dumps(data))
-
-    upgraded = Repository.open(layout)
-    assert "upgraded from schema 1" in upgraded.notices[0]
-    [summary] = upgraded.order_summaries()
-    assert (summary.id, summary.status, summary.revision) == (order.id, OrderStatus.DRAFT, order.revision)
 
 
-def test_a_schema_2_file_gets_its_index_entries_as_lists(layout):
+def _index_by_name(data: dict) -> None:              # schema 2: index entries with named fields
+    data[ORDER_INDEX] = {i: index_fields(entry) for i, entry in data[ORDER_INDEX].items()}
+
+
+@pytest.mark.parametrize("version, written_as", [(1, _without_index), (2, _index_by_name)])
+def test_an_older_file_is_upgraded_with_an_index_of_lists(layout, version, written_as):
     repo = Repository.open(layout)
     order = repo.update_order(repo.add_orders("dv-single")[0].id, to_draft)
     data = json.loads(layout.database.read_bytes())
-    data[ORDER_INDEX] = {i: index_fields(entry) for i, entry in data[ORDER_INDEX].items()}   # v2: by name
-    data["meta"]["schema"]["version"] = 2
+    written_as(data)
+    data["meta"]["schema"]["version"] = version
     layout.database.write_text(json.dumps(data))
 
     upgraded = Repository.open(layout)
-    assert "upgraded from schema 2 to 3" in upgraded.notices[0]
+    assert f"upgraded from schema {version} to {CURRENT_SCHEMA_VERSION}" in upgraded.notices[0]
     [summary] = upgraded.order_summaries()
     assert (summary.id, summary.status, summary.revision) == (order.id, OrderStatus.DRAFT, order.revision)
     stored = json.loads(layout.database.read_bytes())
     assert stored[ORDER_INDEX] == {order.id: index_document(stored[ORDERS][order.id])}
-    assert list(stored[ORDER_INDEX][order.id]) == ["fields"] and len(list(layout.root.glob("*.schema-2-*"))) == 1
+    assert list(stored[ORDER_INDEX][order.id]) == ["fields"]
+    assert len(list(layout.root.glob(f"*.schema-{version}-*"))) == 1      # the file as it was, kept
 
 
 def test_an_index_entry_in_another_form_is_reported_not_guessed(layout):
