@@ -33,12 +33,13 @@ class FileTooLargeError(OSError):
 
 
 def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
-    """Create `path` (and missing parents) and make sure the folder itself is 0700 and not a symlink."""
+    """Create `path` and any missing parents, all 0700; make sure the folder is 0700 and not a symlink."""
     folder = Path(path)
     try:
         st = os.lstat(folder)
     except FileNotFoundError:
-        _make_missing_parents(folder)
+        if not folder.parent.exists():
+            ensure_private_dir(folder.parent)      # folders made on the way are private too (not the umask's)
         try:
             os.mkdir(folder, PRIVATE_DIR_MODE)
         except FileExistsError:
@@ -52,21 +53,6 @@ def ensure_private_dir(path: str | os.PathLike[str]) -> Path:
     if stat.S_IMODE(st.st_mode) != PRIVATE_DIR_MODE:
         os.chmod(folder, PRIVATE_DIR_MODE)
     return folder
-
-
-def _make_missing_parents(folder: Path) -> None:
-    """Folders above `folder` that do not exist yet, made 0700 too (Path.mkdir(parents=True) makes them with
-    the umask's mode: the sandbox CA's folder was 0755 until its keys were made)."""
-    missing = []
-    parent = folder.parent
-    while not parent.exists() and parent != parent.parent:
-        missing.append(parent)
-        parent = parent.parent
-    for path in reversed(missing):
-        try:
-            os.mkdir(path, PRIVATE_DIR_MODE)
-        except FileExistsError:
-            pass
 
 
 def fsync_dir(path: str | os.PathLike[str]) -> None:
