@@ -49,12 +49,66 @@ async def test_details_lay_out_again_only_when_their_height_or_width_changes():
         assert layouts[-1] is True
         await pilot.pause()
         assert details.size.height == 2
-        await pilot.resize_terminal(80, 10)
-        await pilot.pause()
-        details.show(Content("y" * 60))               # same text shape, new width: measured again
-        assert layouts[-1] is True
+        await pilot.resize_terminal(80, 10)           # the resize lays out: one line at 80 columns
         await pilot.pause()
         assert details.size.height == 1
+        details.show(Content("y" * 100))              # two lines at the new width
+        assert layouts[-1] is True
+        await pilot.pause()
+        assert details.size.height == 2
+
+
+def spy_regions(widget: DetailsText) -> list[tuple]:
+    """The regions of every refresh the widget asks for (() for the whole widget)."""
+    calls: list[tuple] = []
+    original = widget.refresh
+
+    def refresh(*regions, **kwargs):
+        calls.append(regions)
+        return original(*regions, **kwargs)
+    widget.refresh = refresh
+    return calls
+
+
+async def test_details_repaint_only_the_lines_that_changed():
+    app = DetailsApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        details = app.query_one(DetailsText)
+        details.show(Content("same\nold second\nsame"))
+        await pilot.pause()
+        regions = spy_regions(details)
+        details.show(Content("same\nnew second\nsame"))
+        assert [[(r.y, r.height) for r in call] for call in regions] == [[(1, 1)]]
+        details.show(Content("same\nnew second\nsame"))                 # nothing changed: nothing repainted
+        assert len(regions) == 1
+        details.show(Content("same\nnew second\nsame", spans=[]).stylize("bold", 0, 4))  # a style is a change
+        assert [(r.y, r.height) for r in regions[-1]] == [(0, 1)]
+        await pilot.pause()
+        lines = [details.render_line(y).text for y in range(3)]
+        assert [line.rstrip() for line in lines] == ["same", "new second", "same"]
+
+
+async def test_details_keep_their_minimum_lines_without_laying_out_again():
+    class FloorApp(App):
+        def compose(self) -> ComposeResult:
+            yield DetailsText(Content("rule"), min_lines=4, id="box")
+
+    app = FloorApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        box = app.query_one(DetailsText)
+        await pilot.pause()
+        assert box.size.height == 4
+        layouts = spy_layouts(box)
+        box.show(Content("one\ntwo\nthree"))                  # still within the floor: no layout
+        assert layouts == [False]
+        box.show(Content("1\n2\n3\n4\n5"))                    # taller than the floor: laid out, grows
+        assert layouts[-1] is True
+        await pilot.pause()
+        assert box.size.height == 5
+        box.show(Content("short"))
+        assert layouts[-1] is True
+        await pilot.pause()
+        assert box.size.height == 4
 
 
 async def test_moving_between_rows_of_one_status_does_not_repaint_the_footer(make_app, services, screen_text):

@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Input, Static
+from textual.widgets import Input
 
 from certwizard.domain.domains import DomainCheck, check_domains
 from certwizard.domain.products import DomainType, Product
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.debounce import Debouncer
+from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.field_row import FieldRow, SafeInput
 from certwizard.ui.workers import ReportsWorkerFailures
 
@@ -64,8 +65,9 @@ class DomainsField(ReportsWorkerFailures, Vertical):
     """The Domains to Bind field; `last_check` holds the latest check of the current text (or None).
 
     Under the input, one box shows the product's rule while the field is empty, then what is wrong with the
-    names typed, or the names that will be bound. It keeps at least four lines (most messages fit), so a check that says
-    something else does not move the rest of the form (each move repaints the whole screen over SSH)."""
+    names typed, or the names that will be bound. It keeps at least four lines (most messages fit), so a check
+    that says something else does not move the rest of the form (each move repaints the whole screen over SSH),
+    and it repaints only the lines that changed."""
 
     DEFAULT_CSS = """
     DomainsField {
@@ -74,8 +76,6 @@ class DomainsField(ReportsWorkerFailures, Vertical):
     DomainsField > #domains-result {
         margin-left: 20;      /* a margin, not padding: a redraw then covers the text only */
         padding: 0 1;
-        height: auto;
-        min-height: 4;
         color: $text-muted;
     }
     DomainsField > #domains-result.-problem {
@@ -102,7 +102,7 @@ class DomainsField(ReportsWorkerFailures, Vertical):
         placeholder = _PLACEHOLDERS[self.product.domain_type]
         yield DomainsRow("Domains to Bind", SafeInput(placeholder=placeholder, id="f-domains"),
                          field_name="domains", live=True)
-        yield Static(literal(self.product.domain_rule_tip()), id="domains-result")
+        yield DetailsText(literal(self.product.domain_rule_tip()), min_lines=4, id="domains-result")
 
     @property
     def input(self) -> Input:
@@ -149,7 +149,7 @@ class DomainsField(ReportsWorkerFailures, Vertical):
         self._redraw()
 
     def _redraw(self) -> None:
-        box = self.query_one("#domains-result", Static)
+        box = self.query_one("#domains-result", DetailsText)
         check = self.last_check
         if self.problem:
             content, kind = literal_multiline(self.problem), "-problem"
@@ -157,5 +157,5 @@ class DomainsField(ReportsWorkerFailures, Vertical):
             content, kind = describe_check(check), "-result"
         else:
             content, kind = literal(self.product.domain_rule_tip()), ""
-        box.update(content)
+        box.show(content)              # repaints only the lines that changed
         box.set_classes(f"{kind}".strip())
