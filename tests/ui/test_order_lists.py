@@ -9,6 +9,7 @@ from textual.app import App, ComposeResult
 
 from certwizard.domain.models import Application, Order
 from certwizard.domain.status import OrderStatus
+from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable, fit
@@ -164,3 +165,30 @@ async def test_unissued_sorts_by_expected_time_and_reverses(make_app, sized_serv
         await pilot.press("S")
         assert list(table.keys) == by_submitted
         assert table.row_texts(by_submitted[0])["status"] == "Under review"
+
+
+async def test_unissued_sorts_orders_that_arrive_later_into_place(make_app, services):
+    services.repository.insert_orders(many_orders(12))
+    app = make_app(services)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await pilot.press("u")
+        screen = app.screen
+        assert isinstance(screen, UnissuedScreen)
+        table = screen.query_one(OrderTable)
+        await pilot.press("s", "S")                         # expected issuance, latest first (kept for reuse)
+        before = list(table.keys)
+        await pilot.press("s", "s", "s", "s", "s")         # round all the columns back to submission
+        assert "sorted by Submitted" in screen.query_one("#sort-line").render().plain
+        # Under review, expected after every seeded one: it goes at the top of "expected, latest first".
+        late = _application("late.example.org")
+        services.repository.insert_orders([Order(
+            id="ord-late0001", product_id="dv-multi", status=OrderStatus.UNDER_REVIEW, application=late,
+            authority_ref="sbx-late", purchased_at=START, submitted_at=START + timedelta(days=2),
+            expected_issuance_at=START + timedelta(days=9))])
+        app.post_message(OrdersChanged("ord-late0001"))
+        await pilot.pause()
+        await pilot.press("s")                              # expected again, still latest first
+        await pilot.pause()
+        assert list(table.keys) == ["ord-late0001", *before]
+        await pilot.press("S")                              # earliest first: exactly the other way round
+        assert list(table.keys) == [*before[::-1], "ord-late0001"]

@@ -186,6 +186,7 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         self._summaries: dict[str, OrderSummary] = {}
         self._listed: list[OrderSummary] | None = None     # the list `_summaries` came from
         self._sorted: list[str] = []            # the listed orders in the current sort
+        self._ascending: dict[int, list[str]] = {}  # sort index -> the listed orders in that sort, ascending
         self._seen: set[str] = set()           # listed during this visit: kept even once issued or withdrawn
         self._filter = OrderFilter(searchable)
         self._sort = 0
@@ -237,13 +238,18 @@ class UnissuedScreen(ReportsWorkerFailures, Screen):
         unissued = [s for s in summaries if s.status.is_unissued or s.id in self._seen]
         self._seen.update(s.id for s in unissued)
         self._summaries = {s.id: s for s in unissued}
+        self._ascending = {}
         self._sort_rows()
         self._show(select)
 
     def _sort_rows(self) -> None:
-        sort = SORT_KEYS[self._sort]
-        ordered = sorted(self._summaries.values(), key=sort.key, reverse=self._reverse)
-        self._sorted = [s.id for s in ordered]
+        """Each column's order is kept until the list changes: going back to a column, or S, sorts nothing.
+        Descending is ascending read backwards (ties too), so S twice gives back the same list."""
+        ascending = self._ascending.get(self._sort)
+        if ascending is None:
+            ordered = sorted(self._summaries.values(), key=SORT_KEYS[self._sort].key)
+            ascending = self._ascending[self._sort] = [summary.id for summary in ordered]
+        self._sorted = ascending[::-1] if self._reverse else ascending
 
     def _show(self, select: str | None = None) -> None:
         query = self.query_one("#filter", Input).value
