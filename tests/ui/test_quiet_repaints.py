@@ -6,6 +6,7 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 
 from certwizard.domain.status import OrderStatus
+from certwizard.ui.screens.certificates import OrderTable
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.keys_footer import KeysFooter
@@ -137,3 +138,27 @@ async def test_moving_between_rows_of_one_status_does_not_repaint_the_footer(mak
         await pilot.press("slash")                          # the filter takes focus: other keys apply
         await pilot.pause()
         assert repainted and footer.keys != shown
+
+
+async def test_moving_the_focus_restyles_the_fields_without_repainting_the_screen(make_app, services):
+    services.repository.insert_orders(many_orders(12))
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        whole_screen = []
+        original = screen._set_dirty
+
+        def set_dirty(*regions):
+            if not regions:
+                whole_screen.append(True)
+            return original(*regions)
+        screen._set_dirty = set_dirty
+        table = screen.query_one(OrderTable)
+        assert screen.focused is table
+        await pilot.press("slash")
+        await pilot.pause()
+        field = screen.query_one("#filter")
+        assert screen.focused is field and field.has_pseudo_class("focus")
+        assert not table.has_pseudo_class("focus")
+        assert whole_screen == []

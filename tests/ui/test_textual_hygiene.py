@@ -63,3 +63,15 @@ def test_no_ui_class_overwrites_a_private_textual_attribute():
                for cls in _ui_classes()
                for name in _assigned_private_names(cls) & _textual_names(cls)}
     assert not clashes, "rename these attributes, Textual uses them itself: " + ", ".join(sorted(clashes))
+
+
+def test_every_screen_moves_the_focus_without_repainting_all_of_itself():
+    from textual.screen import Screen
+
+    from certwizard.ui.quiet_focus import QuietFocus
+
+    screens = [cls for cls in _ui_classes() if issubclass(cls, Screen)]
+    assert len(screens) >= 8
+    loud = [cls.__qualname__ for cls in screens if not issubclass(cls, QuietFocus)]
+    assert not loud, "mix QuietFocus into these screens (see ui/quiet_focus.py): " + ", ".join(loud)
+    assert all(cls.focused._repaint is False for cls in screens)

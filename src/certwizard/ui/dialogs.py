@@ -19,6 +19,7 @@ from textual.widgets import Button, DataTable, Input, Label, Static
 from certwizard.domain.models import Profile
 from certwizard.domain.products import CATALOG, Product
 from certwizard.domain.text import unprintable_characters
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline
 from certwizard.ui.screens.certificates import table_cell
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
@@ -32,7 +33,7 @@ def _shown(text: TextLike) -> Content:
     return text if isinstance(text, Content) else literal_multiline(text)
 
 
-class _Dialog(ModalScreen):
+class _Dialog(QuietFocus, ModalScreen):
     """A bordered box in the middle of the screen, with the Footer listing its keys."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]

@@ -54,6 +54,7 @@ from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
 from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, ProfilePickerDialog, TextPromptDialog
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
@@ -132,7 +133,7 @@ def _inspect_in_helper(data: bytes, display_name: str) -> DocumentCheck:
     return run_isolated(inspect_bytes, data, display_name)
 
 
-class ApplyScreen(ReportsWorkerFailures, Screen):
+class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
     DEFAULT_CSS = """
     ApplyScreen #apply-header {
         height: 2;
@@ -162,8 +163,10 @@ class ApplyScreen(ReportsWorkerFailures, Screen):
         Binding("f9", "submit", "Submit", show=True, priority=True),
     ]
 
-    current_tab: reactive[str] = reactive(ENTER, bindings=True)
-    working: reactive[bool] = reactive(False, bindings=True)   # a worker runs: most keys wait
+    # Neither is drawn by the screen itself: `repaint=False`, or each change repaints all of it (a full frame,
+    # 10-15 ms, twice per document check: at the start and at the end).
+    current_tab: reactive[str] = reactive(ENTER, bindings=True, repaint=False)
+    working: reactive[bool] = reactive(False, bindings=True, repaint=False)   # a worker runs: most keys wait
 
     @property
     def busy(self) -> str:

@@ -30,6 +30,7 @@ from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.filter_input import FilterInput
@@ -347,7 +348,7 @@ def order_details(order: Listed, now: datetime) -> Content:
         domains=", ".join(order_domains(order)) or "no domains entered yet", action=next_action(order, now))
 
 
-class CertificatesScreen(Screen):
+class CertificatesScreen(QuietFocus, Screen):
     """Purchased certificates and applications; Enter applies for (or continues) the selected one."""
 
     BINDINGS = [

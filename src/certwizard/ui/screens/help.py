@@ -11,6 +11,7 @@ from textual.widgets import Markdown
 from certwizard.ca.sandbox import FAIL_TRIGGER_LABEL, SPEED_ENV
 from certwizard.domain.text import printable
 from certwizard.paths import DATA_DIR_ENV, DataLayout
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.title_bar import TitleBar
 
@@ -125,7 +126,7 @@ def help_markdown(layout: DataLayout) -> str:
         speed_env=SPEED_ENV, fail_label=FAIL_TRIGGER_LABEL)
 
 
-class HelpScreen(Screen):
+class HelpScreen(QuietFocus, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", show=True),
         Binding("q", "app.pop_screen", "Back", show=False),

@@ -30,6 +30,7 @@ from certwizard.issued import (
     summarize_issued,
     validity_phrase,
 )
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.certificates import (
     CertificatesScreen,
@@ -121,7 +122,7 @@ def exportable(summary: IssuedSummary | None) -> bool:
     return summary is not None and summary.facts is not None and summary.key.usable
 
 
-class IssuedScreen(Screen):
+class IssuedScreen(QuietFocus, Screen):
     """Issued certificates with the detail of the selected one; e exports it."""
 
     DEFAULT_CSS = """

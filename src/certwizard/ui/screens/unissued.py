@@ -25,6 +25,7 @@ from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.certificates import (
     ColumnSpec,
@@ -162,7 +163,7 @@ def _review_guidance(order: Order, now: datetime) -> Content:
 
 # --- the screen --------------------------------------------------------------------------------------------
 
-class UnissuedScreen(ReportsWorkerFailures, Screen):
+class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
     BINDINGS = [
         Binding("escape", "back", "Back", show=True),
         Binding("c", "back", "Certificates", show=False),

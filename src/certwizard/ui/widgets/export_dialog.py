@@ -26,6 +26,7 @@ from certwizard.domain.models import Order
 from certwizard.domain.text import printable, unprintable_characters
 from certwizard.export import ExportError, ExportResult, ServerType, default_basename, export_order
 from certwizard.issued import KeyCheck, KeyState, check_stored_key
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
 from certwizard.ui.widgets.keys_footer import KeysFooter
@@ -148,7 +149,7 @@ class FormRow(Horizontal):
         yield self._control
 
 
-class ExportDialog(ModalScreen[ExportResult | None]):
+class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
     """Export one issued order. Dismisses with the ExportResult, or None when cancelled."""
 
     DEFAULT_CSS = """

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widgets import Input, Label, Static
 
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
 
@@ -103,7 +104,7 @@ def expand_path(text: str) -> Path:
     return Path(os.path.expanduser(text))
 
 
-class PathPromptDialog(ModalScreen[str | None]):
+class PathPromptDialog(QuietFocus, ModalScreen[str | None]):
     """Ask for one file path, with completion. Dismisses with the text typed, or None on Escape.
 
     Uses the shared dialog classes (`dialog`, `dialog-box`...) so it looks like the app's other dialogs."""

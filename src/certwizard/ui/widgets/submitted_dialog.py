@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 from certwizard.domain import fields
 from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
+from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.keys_footer import KeysFooter
 
@@ -57,7 +58,7 @@ def what_next(order: Order) -> Content:
     return Content("\n").join(lines)
 
 
-class SubmittedDialog(ModalScreen[None]):
+class SubmittedDialog(QuietFocus, ModalScreen[None]):
     # Its box (wider, green) is styled in app.tcss: the app's `.dialog-box` rule beats any DEFAULT_CSS.
     DEFAULT_CSS = """
     /* In screen units, so the OK button below still fits at 80x24 (a fixed 16 rows pushed it off). */
