@@ -185,3 +185,44 @@ def test_after_the_first_frame_the_next_screens_are_loaded_and_kept_out_of_the_c
     assert before.startswith("(False, 0")                      # not loaded for the first frame
     loaded, frozen = after.rstrip(")").split(", ")
     assert loaded == "True" and int(frozen) > 10_000
+
+
+def test_animations_are_off_unless_the_user_asks_for_them(monkeypatch, services):
+    """Over SSH every frame of a smooth scroll is the scrolled area again; TEXTUAL_ANIMATIONS still wins."""
+    from certwizard.ui.app import CertWizardApp
+
+    monkeypatch.delenv("TEXTUAL_ANIMATIONS", raising=False)
+    assert CertWizardApp(services).animation_level == "none"
+    monkeypatch.setenv("TEXTUAL_ANIMATIONS", "full")
+    assert CertWizardApp(services).animation_level == "full"
+
+
+async def test_a_tab_that_scrolls_the_form_scrolls_it_at_once(make_app, seeded_services, seeded_order_ids):
+    from certwizard.ui.screens.apply import ApplyScreen
+
+    app = make_app(seeded_services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_order(seeded_services.workflow.order(seeded_order_ids["pending"]))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ApplyScreen)
+        frames: list[object] = []
+        display = app._display
+
+        def counting_display(shown_screen, update) -> None:
+            if update is not None:
+                frames.append(update)
+            display(shown_screen, update)
+        app._display = counting_display
+        form = screen.form
+        for _ in range(12):
+            start = form.scroll_y
+            frames.clear()
+            await pilot.press("tab")
+            await pilot.wait_for_scheduled_animations()
+            await pilot.pause(0.3)
+            if form.scroll_y != start:
+                break
+        else:
+            raise AssertionError("no Tab scrolled the form: make the terminal smaller or the form longer")
+        assert 1 <= len(frames) <= 2, f"{len(frames)} frames for one scroll (an animation repaints every step)"

@@ -7,6 +7,7 @@ reloads every order list. Anything that waits on the CA or the disk for long run
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -72,6 +73,10 @@ class CertWizardApp(App):
         """`refresh_seconds`: how often to ask the CA about submitted orders (None: never by itself).
         `warm_up`: after the first frame, load the next screens' code (see ui/warm_up.py)."""
         super().__init__()
+        # No smooth scrolling or fades unless TEXTUAL_ANIMATIONS asks for them: over SSH every animation frame
+        # sends the scrolled area again (a Tab that scrolled the form wrote 52 KB in 9 frames; now one frame).
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            self.animation_level = "none"
         self.services = services
         self.refresh_seconds = refresh_seconds
         self.now = now

@@ -20,8 +20,6 @@ from textual.message import Message
 from textual.messages import Prune
 from textual.reactive import reactive
 from textual.screen import Screen
-from textual.timer import Timer
-from textual.widget import Widget
 from textual.widgets import (
     Checkbox,
     Input,
@@ -58,6 +56,7 @@ from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
+from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
 from certwizard.ui.widgets.field_row import FieldRow
 from certwizard.ui.widgets.keys_footer import KeysFooter
@@ -92,39 +91,6 @@ def os_error_text(exc: OSError) -> str:
     where = exc.filename or ""
     why = exc.strerror or str(exc)
     return f"{where}: {why}" if where else why
-
-
-class ProgressStep(Widget):
-    """The header's second line: the product, or what the running worker is doing, with a spinner.
-
-    It takes the place of the product line instead of appearing below the form: showing or hiding a widget
-    lays out the whole form again (~40 ms with both tabs, a visible stall), while a new text or spinner frame
-    repaints this one line only."""
-
-    SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-    step: reactive[str] = reactive("")
-
-    def __init__(self, idle: Content, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self._idle = idle
-        self._frame = 0
-        self._spin: Timer | None = None
-
-    def watch_step(self, step: str) -> None:
-        if step and self._spin is None:
-            self._spin = self.set_interval(0.12, self._next_frame)
-        elif not step and self._spin is not None:
-            self._spin.stop()
-            self._spin = None
-
-    def _next_frame(self) -> None:
-        self._frame = (self._frame + 1) % len(self.SPINNER)
-        self.refresh()
-
-    def render(self) -> Content:
-        if not self.step:
-            return self._idle
-        return Content.assemble((self.SPINNER[self._frame], "bold $accent"), " ", literal(self.step + "…"))
 
 
 def _inspect_in_helper(data: bytes, display_name: str) -> DocumentCheck:
@@ -218,6 +184,8 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         self.session = OrderSession(self.workflow, self.workflow.open_application(self.order_id))
         with Vertical(id="apply-header"):
             yield Static(header_title(self.order))
+            # A worker's progress takes the place of the product line: a line that appeared below the form
+            # and vanished again laid out the whole form twice (~40 ms each with both tabs).
             yield ProgressStep(header_detail(self.order), id="progress-step")
         with TabbedContent(id="apply-tabs"):
             with TabPane("Enter Application", id=ENTER):

@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, LoadingIndicator, RadioButton, RadioSet, Select, Static
+from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
 from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
@@ -31,6 +31,7 @@ from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.path_input import PathInput, expand_path
+from certwizard.ui.widgets.progress_step import ProgressStep
 
 EXPORT_ROOT = "~/certwizard-export"
 
@@ -215,9 +216,6 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
         margin-top: 1;
         display: none;
     }
-    ExportDialog #export-progress LoadingIndicator {
-        height: 1;
-    }
     ExportDialog #export-result {
         display: none;
     }
@@ -302,8 +300,7 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
                                      classes="field-note")
                 yield Static("Enter or ctrl+s: export   Tab: next field   Esc: cancel", classes="dialog-hint")
             with Vertical(id="export-progress"):
-                yield LoadingIndicator()
-                yield Static(id="progress-text")
+                yield ProgressStep(id="progress-text")
             with VerticalScroll(id="export-result", can_focus=True):
                 yield Static(id="result-text")
         yield KeysFooter()
@@ -458,8 +455,10 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
         if busy and request is not None:
             what = (f"building the password-protected .pfx ({request.pkcs12_profile} profile)"
                     if request.server.needs_private_key else "writing the files")
-            self.query_one("#progress-text", Static).update(
-                literal(f"Exporting for {request.server.label} into {request.folder}: {what}…"))
+            self.query_one("#progress-text", ProgressStep).step = \
+                f"Exporting for {request.server.label} into {request.folder}: {what}"
+        elif not busy:
+            self.query_one("#progress-text", ProgressStep).step = ""
         self.refresh_bindings()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export",
