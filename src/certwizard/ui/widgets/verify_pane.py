@@ -171,5 +171,6 @@ class VerifyPane(VerticalScroll, can_focus=True):
         row = self.documents_row
         if row is not None:
             hint = row.query(".field-hint")
-            if hint:
-                hint.first(Static).update(REMOVE_HINT if documents else NO_DOCUMENTS_HINT)
+            text = REMOVE_HINT if documents else NO_DOCUMENTS_HINT
+            if hint and hint.first(Static).content != text:     # changes at 0 <-> 1 document only
+                hint.first(Static).update(text)
