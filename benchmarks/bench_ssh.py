@@ -7,6 +7,9 @@ too). Then a burst of 10 characters typed 120 ms apart: bytes until quiet, per c
 Textual app with one Input, same keys. Cursors do not blink in these runs (apps/noblink.py): a blink repaints
 twice a second whatever the user does, so its cost is reported apart, as idle bytes per second (blinking on).
 
+Tab: bytes per Tab down the Apply form from Domains to Bind (information, no yardstick): moving the focus
+restyles two fields; a Tab that scrolls the form repaints the form once.
+
 Cursor move: the home screen with 10,000 orders (Home first, then Down, 5 times; bytes until quiet 0.4 s).
 Yardstick: a bare DataTable of 100 rows with the same columns.
 """
@@ -62,6 +65,25 @@ def certwizard_typing(datasets: Datasets, blink: bool = False, idle_seconds: flo
         datasets.discard(copy)
 
 
+def certwizard_tabs(datasets: Datasets, tabs: int = 6) -> list[float]:
+    """Bytes per Tab from Domains to Bind down the Apply form (some Tabs scroll it), until 0.8 s quiet."""
+    copy = datasets.fresh_copy(datasets.one_order())
+    try:
+        with PtyApp([PYTHON, str(APPS_DIR / "certwizard_noblink.py")], app_environment(copy)) as app:
+            app.read_until([FOOTER, status_labels()], 60)
+            app.wait_quiet(0.5)
+            app.type("enter")
+            app.read_until(APPLY_MARKERS, 30)
+            app.wait_quiet(TYPE_QUIET)
+            samples = []
+            for _ in range(tabs):
+                app.type("tab")
+                samples.append(float(app.wait_quiet(TYPE_QUIET)))
+            return samples
+    finally:
+        datasets.discard(copy)
+
+
 def bare_typing(blink: bool = False, idle_seconds: float = 0.0):
     argv = [PYTHON, str(APPS_DIR / "bare_input.py")] + ([] if blink else ["--no-blink"])
     with PtyApp(argv, app_environment()) as app:
@@ -105,6 +127,11 @@ def run(datasets: Datasets, sessions: int, big: int, moves: int = 5, idle: bool 
     results.append(Result("ssh", "bytes per keystroke, typing burst", "1 order", "B", app_bursts, bare_bursts,
                           "bare app, one Input", paired=True, target="<= 1.5x bare", max_ratio=1.5,
                           note="10 keys 120 ms apart; per key"))
+    log("  ssh: Tab from field to field on the Apply form")
+    tabs = [size for _ in range(sessions) for size in certwizard_tabs(datasets)]
+    results.append(Result("ssh", "bytes per Tab (next field)", "1 order", "B", tabs,
+                          note="information: Tabs down the Apply form from Domains to Bind; the ones that "
+                               "scroll the form are the largest"))
     if idle:
         log("  ssh: idle bytes per second with a blinking cursor")
         app_idle = [certwizard_typing(datasets, blink=True, idle_seconds=3.0)]
