@@ -52,3 +52,54 @@ async def test_text_typed_right_after_the_filter_key_goes_into_the_filter(make_a
         arrive_together(app, "/a/b")                # in the filter, / is a character like any other
         await pilot.pause()
         assert screen.query_one("#filter").value == "review/a/b"
+
+
+EDIT_KEYS = {"\b": "backspace", "←": "left", "→": "right", "⇤": "home", "⇥": "end"}
+
+
+def keys_together(app, keys: str) -> None:
+    """Like `arrive_together`, with editing keys: \\b Backspace, ← → arrows, ⇤ Home, ⇥ End."""
+    for char in keys:
+        if char in EDIT_KEYS:
+            app.post_message(events.Key(EDIT_KEYS[char], None))
+        else:
+            app.post_message(events.Key(NAMED.get(char, char), char))
+
+
+async def test_backspaces_and_arrows_in_a_burst_edit_where_they_were_typed(make_app, services):
+    """Textual runs a field's Backspace only once the key has bubbled up to the app, so in a burst the
+    characters typed after it overtook it: 'exampel' + 2 Backspaces + 'le' became 'examp'."""
+    services.workflow.add_purchased("ov-single")
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ApplyScreen)
+        field = screen.form.domains.input
+        assert app.focused is field
+        keys_together(app, "www.exampel\b\ble.cmo\b\bom")
+        await pilot.pause()
+        assert field.value == "www.example.com"
+        keys_together(app, "⇤api.\b\b\b\b\b⇥←←←x→→→\b")         # home, type, delete it all, end, move, edit
+        await pilot.pause()
+        assert field.value == "www.example.xco"
+
+
+async def test_a_burst_of_backspaces_and_text_in_the_csr_box_keeps_its_order(make_app, services):
+    from certwizard.ui.widgets.csr_mode import CsrModeField
+
+    services.workflow.add_purchased("dv-single")
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        panel = app.screen.query_one(CsrModeField)
+        panel.query_one("#mode-manual").value = True
+        await pilot.pause()
+        box = panel.text_area
+        box.focus()
+        await pilot.pause()
+        keys_together(app, "ABCX\bD\b\bCD")
+        await pilot.pause()
+        assert box.text == "ABCD"

@@ -14,6 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from certwizard.domain.text import describe_characters, unprintable_characters
+from certwizard.ui.widgets.keys_in_order import KeysInOrder
 
 
 class ControlCharactersRemoved(Message):
@@ -48,7 +49,7 @@ def without_control_characters(text: str, allow_newlines: bool = False) -> tuple
     return "".join(ch for ch in text if ch not in bad), bad
 
 
-class SafeInput(Input):
+class SafeInput(KeysInOrder, Input):
     """An Input that never holds control characters (see the module docstring).
 
     Textual's own validation is off: the form's rules live in the domain and FieldRow sets `-invalid`. Left on,
