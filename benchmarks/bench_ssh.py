@@ -16,6 +16,9 @@ Yardstick: a bare DataTable of 100 rows with the same columns.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from benchmarks.bench_startup import FOOTER, status_labels
 from benchmarks.common import APPS_DIR, CERTWIZARD, PYTHON, Result, app_environment, log
 from benchmarks.datasets import Datasets
@@ -48,7 +51,10 @@ def _typing_session(app: PtyApp) -> tuple[list[float], float]:
     return singles, (app.total_bytes - start) / len(BURST)
 
 
-def certwizard_typing(datasets: Datasets, blink: bool = False, idle_seconds: float = 0.0):
+@contextmanager
+def apply_screen(datasets: Datasets, blink: bool = False) -> Iterator[PtyApp]:
+    """certwizard on a copy of the one-order data set, its Apply screen open (Domains to Bind focused) and
+    painted; the copy is discarded afterwards."""
     copy = datasets.fresh_copy(datasets.one_order())
     argv = [str(CERTWIZARD)] if blink else [PYTHON, str(APPS_DIR / "certwizard_noblink.py")]
     try:
@@ -58,30 +64,26 @@ def certwizard_typing(datasets: Datasets, blink: bool = False, idle_seconds: flo
             app.type("enter")
             app.read_until(APPLY_MARKERS, 30)
             app.wait_quiet(TYPE_QUIET) if not blink else app.read_for(1.0)
-            if idle_seconds:
-                return app.read_for(idle_seconds) / idle_seconds
-            return _typing_session(app)
+            yield app
     finally:
         datasets.discard(copy)
+
+
+def certwizard_typing(datasets: Datasets, blink: bool = False, idle_seconds: float = 0.0):
+    with apply_screen(datasets, blink) as app:
+        if idle_seconds:
+            return app.read_for(idle_seconds) / idle_seconds
+        return _typing_session(app)
 
 
 def certwizard_tabs(datasets: Datasets, tabs: int = 6) -> list[float]:
     """Bytes per Tab from Domains to Bind down the Apply form (some Tabs scroll it), until 0.8 s quiet."""
-    copy = datasets.fresh_copy(datasets.one_order())
-    try:
-        with PtyApp([PYTHON, str(APPS_DIR / "certwizard_noblink.py")], app_environment(copy)) as app:
-            app.read_until([FOOTER, status_labels()], 60)
-            app.wait_quiet(0.5)
-            app.type("enter")
-            app.read_until(APPLY_MARKERS, 30)
-            app.wait_quiet(TYPE_QUIET)
-            samples = []
-            for _ in range(tabs):
-                app.type("tab")
-                samples.append(float(app.wait_quiet(TYPE_QUIET)))
-            return samples
-    finally:
-        datasets.discard(copy)
+    with apply_screen(datasets) as app:
+        samples = []
+        for _ in range(tabs):
+            app.type("tab")
+            samples.append(float(app.wait_quiet(TYPE_QUIET)))
+        return samples
 
 
 def bare_typing(blink: bool = False, idle_seconds: float = 0.0):

@@ -39,6 +39,14 @@ def many_orders(count: int) -> list[Order]:
     return orders
 
 
+async def open_unissued(pilot) -> UnissuedScreen:
+    """Press u on the home screen; the Unissued Certificates screen it opens."""
+    await pilot.press("u")
+    screen = pilot.app.screen
+    assert isinstance(screen, UnissuedScreen)
+    return screen
+
+
 @pytest.fixture(params=[12, 10_000], ids=["12-orders", "10000-orders"])
 def sized_services(request, services):
     services.repository.insert_orders(many_orders(request.param))
@@ -153,9 +161,7 @@ async def test_home_filter_narrows_and_clears_the_same_at_any_size(make_app, siz
 async def test_unissued_sorts_by_expected_time_and_reverses(make_app, sized_services):
     app = make_app(sized_services)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("u")
-        screen = app.screen
-        assert isinstance(screen, UnissuedScreen)
+        screen = await open_unissued(pilot)
         table = screen.query_one(OrderTable)
         reviews = [s for s in sized_services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]
         by_submitted = [s.id for s in sorted(reviews, key=lambda s: s.submitted_at)]
@@ -171,9 +177,7 @@ async def test_unissued_sorts_orders_that_arrive_later_into_place(make_app, serv
     services.repository.insert_orders(many_orders(12))
     app = make_app(services)
     async with app.run_test(size=(120, 30)) as pilot:
-        await pilot.press("u")
-        screen = app.screen
-        assert isinstance(screen, UnissuedScreen)
+        screen = await open_unissued(pilot)
         table = screen.query_one(OrderTable)
         await pilot.press("s", "S")                         # expected issuance, latest first (kept for reuse)
         before = list(table.keys)

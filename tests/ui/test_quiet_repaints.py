@@ -7,11 +7,10 @@ from textual.content import Content
 
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.screens.certificates import OrderTable
-from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.keys_footer import KeysFooter
 
-from test_order_lists import many_orders
+from test_order_lists import many_orders, open_unissued
 
 
 class DetailsApp(App):
@@ -19,13 +18,24 @@ class DetailsApp(App):
         yield DetailsText(id="details")
 
 
-def spy_layouts(widget: DetailsText) -> list[bool]:
-    """The `layout` flag of every refresh the widget asks for."""
-    calls: list[bool] = []
+class Refreshes(list):
+    """Every refresh a widget asks for, as (regions, layout); no regions means the whole widget."""
+
+    @property
+    def layouts(self) -> list[bool]:
+        return [layout for _, layout in self]
+
+    @property
+    def regions(self) -> list[tuple]:
+        return [regions for regions, _ in self]
+
+
+def spy_refreshes(widget: DetailsText) -> Refreshes:
+    calls = Refreshes()
     original = widget.refresh
 
     def refresh(*regions, layout: bool = False, **kwargs):
-        calls.append(layout)
+        calls.append((regions, layout))
         return original(*regions, layout=layout, **kwargs)
     widget.refresh = refresh
     return calls
@@ -37,38 +47,26 @@ async def test_details_lay_out_again_only_when_their_height_or_width_changes():
         details = app.query_one(DetailsText)
         details.show(Content("first line\nsecond line"))
         await pilot.pause()
-        layouts = spy_layouts(details)
+        refreshes = spy_refreshes(details)
         details.show(Content("another first\nanother second"))
-        assert layouts == [False]
+        assert refreshes.layouts == [False]
         await pilot.pause()
         assert "another second" in str(details.render())
         details.show(Content("one\ntwo\nthree"))
-        assert layouts[-1] is True
+        assert refreshes.layouts[-1] is True
         await pilot.pause()
         assert details.size.height == 3
         details.show(Content("x" * 60))               # one line of text, two lines on screen at 40 columns
-        assert layouts[-1] is True
+        assert refreshes.layouts[-1] is True
         await pilot.pause()
         assert details.size.height == 2
         await pilot.resize_terminal(80, 10)           # the resize lays out: one line at 80 columns
         await pilot.pause()
         assert details.size.height == 1
         details.show(Content("y" * 100))              # two lines at the new width
-        assert layouts[-1] is True
+        assert refreshes.layouts[-1] is True
         await pilot.pause()
         assert details.size.height == 2
-
-
-def spy_regions(widget: DetailsText) -> list[tuple]:
-    """The regions of every refresh the widget asks for (() for the whole widget)."""
-    calls: list[tuple] = []
-    original = widget.refresh
-
-    def refresh(*regions, **kwargs):
-        calls.append(regions)
-        return original(*regions, **kwargs)
-    widget.refresh = refresh
-    return calls
 
 
 async def test_details_repaint_only_the_lines_that_changed():
@@ -77,13 +75,13 @@ async def test_details_repaint_only_the_lines_that_changed():
         details = app.query_one(DetailsText)
         details.show(Content("same\nold second\nsame"))
         await pilot.pause()
-        regions = spy_regions(details)
+        refreshes = spy_refreshes(details)
         details.show(Content("same\nnew second\nsame"))
-        assert [[(r.y, r.height) for r in call] for call in regions] == [[(1, 1)]]
+        assert [[(r.y, r.height) for r in call] for call in refreshes.regions] == [[(1, 1)]]
         details.show(Content("same\nnew second\nsame"))                 # nothing changed: nothing repainted
-        assert len(regions) == 1
+        assert len(refreshes) == 1
         details.show(Content("same\nnew second\nsame", spans=[]).stylize("bold", 0, 4))  # a style is a change
-        assert [(r.y, r.height) for r in regions[-1]] == [(0, 1)]
+        assert [(r.y, r.height) for r in refreshes.regions[-1]] == [(0, 1)]
         await pilot.pause()
         lines = [details.render_line(y).text for y in range(3)]
         assert [line.rstrip() for line in lines] == ["same", "new second", "same"]
@@ -99,15 +97,15 @@ async def test_details_keep_their_minimum_lines_without_laying_out_again():
         box = app.query_one(DetailsText)
         await pilot.pause()
         assert box.size.height == 4
-        layouts = spy_layouts(box)
+        refreshes = spy_refreshes(box)
         box.show(Content("one\ntwo\nthree"))                  # still within the floor: no layout
-        assert layouts == [False]
+        assert refreshes.layouts == [False]
         box.show(Content("1\n2\n3\n4\n5"))                    # taller than the floor: laid out, grows
-        assert layouts[-1] is True
+        assert refreshes.layouts[-1] is True
         await pilot.pause()
         assert box.size.height == 5
         box.show(Content("short"))
-        assert layouts[-1] is True
+        assert refreshes.layouts[-1] is True
         await pilot.pause()
         assert box.size.height == 4
 
@@ -116,9 +114,7 @@ async def test_moving_between_rows_of_one_status_does_not_repaint_the_footer(mak
     services.repository.insert_orders(many_orders(12))
     app = make_app(services)
     async with app.run_test(size=(100, 30)) as pilot:
-        await pilot.press("u")
-        screen = app.screen
-        assert isinstance(screen, UnissuedScreen)
+        screen = await open_unissued(pilot)
         assert [services.workflow.order(key).status for key in screen.table.keys] == [OrderStatus.UNDER_REVIEW] * 3
         await pilot.pause()
         footer = screen.query_one(KeysFooter)
