@@ -2,8 +2,8 @@
 
 `Static.update` asks for a layout pass and a repaint of every line. A layout pass on a screen with a scrolling
 table repaints the table's scrollbar and the border around the text too, and each repainted line is about
-150 bytes over SSH. `show` lays out again only when the number of lines changes (or the width did), repaints
-only the lines whose text or styles changed, and nothing at all when none did.
+150 bytes over SSH. `show` lays out again only when the number of lines changes (a resize lays the screen out
+anyway), repaints only the lines whose text or styles changed, and nothing at all when none did.
 
 `min_lines` keeps the text at least that tall, so a shorter message does not move what is below it.
 """
@@ -58,6 +58,7 @@ class DetailsText(Widget):
         if len(shown) != len(lines):
             self.refresh(layout=True)
             return
-        changed = [Region(0, y, width, 1) for y, (old, new) in enumerate(zip(shown, lines, strict=True)) if old != new]
+        changed = [Region(0, y, width, 1)
+                   for y, (old, new) in enumerate(zip(shown, lines, strict=True)) if old != new]
         if changed:
             self.refresh(*changed)
