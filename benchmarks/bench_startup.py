@@ -47,7 +47,7 @@ def run(datasets: Datasets, sizes: list[int], runs: int, budget_s: float) -> lis
     for size in sizes:
         source = datasets.get(size)
 
-        def certwizard_once() -> float:
+        def certwizard_once(source=source, size=size) -> float:
             copy = datasets.fresh_copy(source)
             try:
                 return time_to_first_screen([str(CERTWIZARD)], home_markers(size), copy)

@@ -75,7 +75,7 @@ class Result:
         if not self.samples or not self.yardstick:
             return None
         if self.paired and len(self.samples) == len(self.yardstick):
-            ratios = [a / b for a, b in zip(self.samples, self.yardstick) if b]
+            ratios = [a / b for a, b in zip(self.samples, self.yardstick, strict=True) if b]
             return median(ratios)
         base = self.yardstick_median
         return self.median / base if base else None

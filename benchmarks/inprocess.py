@@ -286,12 +286,11 @@ async def _home(pilot, recorder) -> None:
 
 
 async def responsiveness(keygens: int, documents: int) -> dict:
+    from benchmarks.datasets import APPLICANT, COMPANY
     from certwizard.domain.models import ApplicationDraft
     from certwizard.services import open_services
     from certwizard.ui.app import CertWizardApp
     from certwizard.ui.widgets import debounce
-
-    from benchmarks.datasets import APPLICANT, COMPANY
 
     _quiet_cursors()
     os.environ["CERTWIZARD_SANDBOX_SPEED"] = "realistic"

@@ -25,11 +25,21 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from certwizard.crypto.certinfo import CertificateError, key_matches_certificate, load_certificate, \
-    load_certificates, primary_name
+from certwizard.crypto.certinfo import (
+    CertificateError,
+    key_matches_certificate,
+    load_certificate,
+    load_certificates,
+    primary_name,
+)
 from certwizard.domain.text import printable
-from certwizard.securefs import PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, PUBLIC_FILE_MODE, create_new_file, \
-    read_regular_file
+from certwizard.securefs import (
+    PRIVATE_DIR_MODE,
+    PRIVATE_FILE_MODE,
+    PUBLIC_FILE_MODE,
+    create_new_file,
+    read_regular_file,
+)
 
 # 600 000 PBKDF2-SHA256 rounds (OWASP 2023, as smallstep uses) for the key and certificate bags: measured
 # ~0.2 s per export on the project's 2-core machine, ~0.15 s for `openssl pkcs12` to read it. cryptography

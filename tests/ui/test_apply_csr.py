@@ -13,7 +13,6 @@ from cryptography.x509.oid import NameOID
 from textual.widgets import Input
 
 from certwizard import isolation
-from certwizard.crypto import keys
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog
 from certwizard.ui.screens.apply import ApplyScreen

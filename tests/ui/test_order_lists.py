@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from conftest import _application, valid_dv_draft
 from textual.app import App, ComposeResult
 
 from certwizard.domain.models import Application, Order
@@ -13,8 +14,6 @@ from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable, fit
-
-from conftest import _application, valid_dv_draft
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 

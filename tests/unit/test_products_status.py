@@ -4,8 +4,8 @@ import pytest
 
 from certwizard.domain.products import (
     CATALOG,
-    InvalidProductError,
     DomainType,
+    InvalidProductError,
     KeyAlgorithm,
     Product,
     UnknownProductError,

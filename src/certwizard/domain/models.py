@@ -8,8 +8,7 @@ Two shapes of the application exist on purpose:
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Literal
 

@@ -219,7 +219,7 @@ class LazyTable(Mapping[str, Document]):
             decoded = json.loads(b"{" + b",".join(member for _, member in members) + b"}")
         except (ValueError, RecursionError):
             decoded = {}
-            for doc_id, member in members:
+            for _doc_id, member in members:
                 try:
                     decoded.update(json.loads(b"{" + member + b"}"))
                 except (ValueError, RecursionError):

@@ -53,15 +53,15 @@ from certwizard.storage.repository import ConflictError
 from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, ProfilePickerDialog, TextPromptDialog
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.quiet_focus import QuietFocus
-from certwizard.ui.safe import literal, template
+from certwizard.ui.safe import template
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
-from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
 from certwizard.ui.widgets.field_row import FieldRow
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_session import OrderSession
 from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
+from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
 from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_row
 from certwizard.ui.workers import ReportsWorkerFailures
