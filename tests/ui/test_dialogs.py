@@ -75,3 +75,15 @@ async def test_the_passphrase_must_be_typed_twice_the_same_and_is_never_shown(ma
         app.screen.query_one("#passphrase-again", Input).value = "s3cret"
         await pilot.press("enter")
     assert host.answers == [b"s3cret"]
+
+
+async def test_a_passphrase_typed_ahead_with_a_backspace_is_the_one_meant(make_app):
+    """The key is encrypted with what the fields hold: a Backspace must not be overtaken by the keys after it."""
+    host = DialogHost(make_app, PassphraseDialog())
+    app = host.app
+    async with host as pilot:
+        for _ in ("passphrase", "passphrase-again"):              # both entries typed the same way
+            for key, char in [*[(c, c) for c in "s3crex"], ("backspace", None), ("t", "t"), ("enter", None)]:
+                app.post_message(events.Key(key, char))     # all queued before the first is handled
+            await pilot.pause()
+    assert host.answers == [b"s3cret"]

@@ -25,6 +25,7 @@ from certwizard.ui.screens.certificates import table_cell
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.labelled_lines import LabelledLines, Row
+from certwizard.ui.widgets.safe_input import SecretInput
 
 TextLike = str | Content
 
@@ -152,9 +153,9 @@ class PassphraseDialog(_Dialog):
     def compose_box(self) -> ComposeResult:
         yield Static(_shown(self._explanation), classes="dialog-text")
         yield Label("Passphrase")
-        yield Input(password=True, id="passphrase")
+        yield SecretInput(id="passphrase")
         yield Label("Type it again")
-        yield Input(password=True, id="passphrase-again")
+        yield SecretInput(id="passphrase-again")
         yield Label("", classes="-error", id="passphrase-error")
         yield Static("Enter: OK   Escape: cancel", classes="dialog-hint")
 

@@ -32,6 +32,7 @@ from certwizard.ui.widgets.field_row import ControlCharactersRemoved
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 from certwizard.ui.widgets.progress_step import ProgressStep
+from certwizard.ui.widgets.safe_input import SecretInput
 
 EXPORT_ROOT = "~/certwizard-export"
 
@@ -283,9 +284,9 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
                 yield Label("", id="folder-error", classes="field-error")
                 yield Static(id="export-error")
                 with Vertical(id="pfx-fields"):
-                    yield FormRow(".pfx password", Input(password=True, compact=True, id="pfx-password"))
+                    yield FormRow(".pfx password", SecretInput(compact=True, id="pfx-password"))
                     yield FormRow("Type it again",
-                                  Input(password=True, compact=True, id="pfx-password-again"))
+                                  SecretInput(compact=True, id="pfx-password-again"))
                     yield Label("", id="pfx-password-again-error", classes="field-error")
                     yield FormRow("Encryption", RadioSet(RadioButton("modern (recommended)", value=True,
                                                                      id="profile-modern"),
@@ -294,7 +295,7 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
                     yield Static(PROFILE_HELP, classes="field-note")
                 if self.key_encrypted:
                     with Vertical(id="passphrase-fields"):
-                        yield FormRow("Key passphrase", Input(password=True, compact=True, id="passphrase"))
+                        yield FormRow("Key passphrase", SecretInput(compact=True, id="passphrase"))
                         yield Label("", id="passphrase-error", classes="field-error")
                         yield Static("The stored key is encrypted: its passphrase opens it for the export.",
                                      classes="field-note")

@@ -73,3 +73,12 @@ class SafeInput(KeysInOrder, Input):
         if removed:
             self.post_message(ControlCharactersRemoved(self, removed))
         return clean
+
+
+class SecretInput(KeysInOrder, Input):
+    """A password or passphrase field: masked, its keys in order like every text field's. Control characters are
+    not removed and reported here (the report would describe part of the secret): the dialog refuses them."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("password", True)
+        super().__init__(*args, **kwargs)
