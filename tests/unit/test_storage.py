@@ -254,7 +254,8 @@ def test_the_database_file_is_created_only_by_the_first_write(layout):
     repo = Repository.open(layout)
     assert repo.list_orders() == [] and not layout.database.exists()
     repo.set_setting("x", 1)
-    assert stored(layout)["meta"] == {"schema": {"version": CURRENT_SCHEMA_VERSION}}
+    meta = stored(layout)["meta"]
+    assert meta == {"schema": {"version": CURRENT_SCHEMA_VERSION}, "generation": {"id": meta["generation"]["id"]}}
 
 
 def test_a_loose_lock_file_is_tightened(layout):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
+import subprocess
 
 import pytest
 from tinydb import TinyDB
@@ -72,7 +74,8 @@ def test_a_change_goes_to_the_journal_and_leaves_the_file_as_it_was(layout, jour
     journal = journal_of(layout)
     assert stat.S_IMODE(os.lstat(journal).st_mode) == 0o600
     lines = journal.read_bytes().splitlines()
-    assert lines[0].startswith(b"certwizard-journal 1 ")
+    generation = json.loads(file_before)["meta"]["generation"]["id"]
+    assert lines[0] == b"certwizard-journal 2 " + generation.encode()      # names the file's content
     assert sorted(line.split(b":", 1)[0] for line in lines[1:]) == sorted(   # the newest change of each
         f'"{table}" "{order.id}"'.encode() for table in (ORDERS, ORDER_INDEX) for order in (first, second))
     other = Repository.open(layout)                         # another session
@@ -124,6 +127,8 @@ def test_every_kind_of_change_gives_the_same_database_with_or_without_the_journa
     plain_view = as_read(tmp_path / "plain" / "certwizard.json")
     journaled_view = as_read(tmp_path / "journaled" / "certwizard.json")
     for view in (plain_view, journaled_view):
+        for kept_apart in ("generation", "journal"):        # a random id, and which journal was folded in
+            view["meta"].pop(kept_apart, None)
         for table in ("profiles", "settings"):
             for document in view[table].values():
                 document.pop("saved_at", None)
@@ -145,8 +150,9 @@ def test_past_its_limit_the_journal_is_folded_into_the_file(layout, journal_on, 
     monkeypatch.setattr(SnapshotStore, "JOURNAL_LIMIT", 1500)      # ~1 KB a change here
     repo = Repository.open(layout)
     orders = repo.add_orders("dv-single", 3)
-    sizes = []
+    sizes, generations = [], []
     for order in orders:
+        generations.append(json.loads(layout.database.read_bytes())["meta"]["generation"]["id"])
         repo.update_order(order.id, to_draft)
         sizes.append(journal_of(layout).stat().st_size if journal_of(layout).exists() else 0)
 
@@ -154,7 +160,8 @@ def test_past_its_limit_the_journal_is_folded_into_the_file(layout, journal_on, 
     data = json.loads(layout.database.read_bytes())
     folded = [o.id for o in orders[:sizes.index(0) + 1]]
     assert all(data[ORDERS][i]["status"] == "draft" for i in folded)
-    assert data["meta"]["journal"]["folded"][2] > 0         # which journal it folded in (its file's size...)
+    assert data["meta"]["journal"]["folded"] == generations[sizes.index(0)]      # which journal it folded in
+    assert data["meta"]["generation"]["id"] not in generations[:sizes.index(0) + 1]    # a content of its own
     stock = TinyDB(layout.database)                         # stock TinyDB reads a folded file
     assert len(stock.table(ORDERS)) == 3
     stock.close()
@@ -162,9 +169,15 @@ def test_past_its_limit_the_journal_is_folded_into_the_file(layout, journal_on, 
 
 
 def test_a_journal_for_a_file_replaced_by_another_program_is_kept_aside(layout, monkeypatch):
-    repo, [order] = written_whole(layout, monkeypatch)
+    older = Repository.open(layout)
+    [order] = older.add_orders("dv-single")
+    backup = layout.database.read_bytes()                   # an older content of the file
+    older.set_setting("whole", "write")                     # small database: written whole, a new generation
+    monkeypatch.setattr(SnapshotStore, "JOURNAL_FROM", 0)
+    repo = Repository.open(layout)
     repo.update_order(order.id, to_draft)
-    atomic_replace(layout.database, layout.database.read_bytes())     # e.g. restored from a backup
+    assert journal_of(layout).exists()
+    atomic_replace(layout.database, backup)                  # the older backup restored over the file
 
     reopened = Repository.open(layout)
 
@@ -240,3 +253,70 @@ def test_a_schema_upgrade_keeps_the_file_and_its_journal_as_one_backup(layout, j
     assert data["meta"]["schema"]["version"] == 1 and data[ORDERS][order.id]["status"] == "draft"
     assert upgraded.get_order(order.id).status is OrderStatus.DRAFT
     assert not journal_of(layout).exists()                   # the upgrade wrote the whole file
+
+
+COPIES = {
+    "cp -a": lambda src, dst: ["cp", "-a", str(src), str(dst)],
+    "cp -r": lambda src, dst: ["cp", "-r", str(src), str(dst)],         # new times as well as new inodes
+    "tar": lambda src, dst: ["sh", "-c", 'mkdir "$2" && tar -C "$1" -cf - . | tar -C "$2" -xf -', "sh",
+                             str(src), str(dst)],
+    "rsync -a": lambda src, dst: ["rsync", "-a", f"{src}/", str(dst)],
+}
+
+
+@pytest.mark.parametrize("tool", COPIES)
+def test_a_journaled_folder_copied_by_an_ordinary_tool_keeps_every_order(layout, journal_on, tmp_path, tool):
+    command = COPIES[tool](layout.root, tmp_path / "restored")
+    if shutil.which(command[0]) is None:
+        pytest.skip(f"SKIPPED LOUDLY: {command[0]} is not installed here, so the {tool} copy is not tried")
+    repo = Repository.open(layout)
+    orders = repo.add_orders("dv-single", 30)
+    for order in orders[::3]:
+        repo.update_order(order.id, to_draft)
+    assert journal_of(layout).exists()
+    expected = {o.id: o.status for o in Repository.open(layout).list_orders()}
+
+    subprocess.run(command, check=True, timeout=60)
+    restored = Repository.open(DataLayout(tmp_path / "restored"))
+
+    assert {o.id: o.status for o in restored.list_orders()} == expected
+    assert sum(status is OrderStatus.DRAFT for status in expected.values()) == 10
+    assert restored.notices == []
+    assert journal_path(tmp_path / "restored" / "certwizard.json").exists()      # applied, not set aside
+    restored.update_order(orders[1].id, to_draft)                                # and the copy goes on alone
+    assert Repository.open(DataLayout(tmp_path / "restored")).get_order(orders[1].id).status is OrderStatus.DRAFT
+    assert Repository.open(layout).get_order(orders[1].id).status is OrderStatus.PENDING_APPLICATION
+
+
+def test_a_version_1_journal_still_applies_to_its_file(layout, journal_on):
+    repo = Repository.open(layout)
+    order = repo.add_orders("dv-single")[0]
+    repo.update_order(order.id, to_draft)
+    journal = journal_of(layout)
+    st = os.stat(layout.database)
+    _, changes = journal.read_bytes().split(b"\n", 1)
+    header = f"certwizard-journal 1 {st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns}\n".encode()
+    journal.write_bytes(header + changes)           # as certwizard wrote it before generations
+
+    reopened = Repository.open(layout)
+
+    assert reopened.get_order(order.id).status is OrderStatus.DRAFT and reopened.notices == []
+    reopened.set_setting("next", "change")          # the file had no v1-only state: the journal goes on as v2
+    assert journal.read_bytes().startswith(b"certwizard-journal 2 ")
+    assert Repository.open(layout).get_order(order.id).status is OrderStatus.DRAFT
+
+
+def test_a_big_database_copied_with_cp_a_keeps_the_orders_its_journal_holds(layout, tmp_path):
+    # At the real threshold (JOURNAL_FROM untouched): the case where a copy lost a third of the orders.
+    repo = Repository.open(layout)
+    while not layout.database.exists() or layout.database.stat().st_size < SnapshotStore.JOURNAL_FROM:
+        repo.add_orders("dv-single", 500)
+    added = repo.add_orders("dv-single", 100)                 # these live only in the journal
+    assert journal_of(layout).exists()
+    expected = {o.id for o in Repository.open(layout).list_orders()}
+
+    subprocess.run(["cp", "-a", str(layout.root), str(tmp_path / "copy")], check=True, timeout=60)
+    copy = Repository.open(DataLayout(tmp_path / "copy"))
+
+    assert {o.id for o in copy.list_orders()} == expected and {o.id for o in added} <= expected
+    assert copy.notices == []

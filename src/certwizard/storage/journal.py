@@ -7,21 +7,28 @@ It is replaced like the database file (temp file, fsync, rename, fsync of the fo
 same cross-process lock. Past its size limit, the next change writes the whole database file with the
 journal folded in, then removes the journal (compaction).
 
-    certwizard-journal 1 <device> <inode> <size> <mtime_ns>    the database file it applies to
-    "orders" "ord-3f9a1c2b":{...}                              a document inserted or replaced
-    "profiles" "prof-0a1b2c3d":null                            a document removed
+    certwizard-journal 2 <generation>          the database file it applies to
+    "orders" "ord-3f9a1c2b":{...}              a document inserted or replaced
+    "profiles" "prof-0a1b2c3d":null            a document removed
 
-A journal applies only to the very file its first line names. The database file is only ever replaced by a
-new file renamed over it, so a journal left behind (certwizard was killed between writing the database file
-and removing the journal) names a file that is gone and is not applied. A compaction records in the file which
-journal it folded in (meta document "journal"), so the next writer removes such a left-over; a journal naming
-a file that another program replaced is kept aside instead, with a notice (`Repository`).
+A journal applies only to the database file its first line names. Every whole write of the database file
+gives it a new random generation (meta document "generation"), and the file is never changed otherwise, so
+a generation names one content: a copy of the folder made by `cp -a`, `tar` or `rsync` (new inodes, maybe
+new times) keeps file and journal together. A journal left behind (certwizard was killed between writing the
+database file and removing the journal) names a generation that is gone and is not applied. A compaction
+records in the file which journal it folded in (meta document "journal"), so the next writer removes such a
+left-over; a journal naming another content (say, an older backup restored over the file) is kept aside
+instead, with a notice (`Repository`).
+
+Version 1 journals named the file by (device, inode, size, mtime), which a copy changes; they are still read,
+and a database file without a generation takes its next change whole, which gives it one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+import secrets
 from pathlib import Path
 
 from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError
@@ -36,14 +43,18 @@ from certwizard.storage.lazy_table import (
 from certwizard.storage.source import Source
 
 Signature = tuple[int, int, int, int]          # (device, inode, size, mtime_ns) of a file
+Base = str                                     # the generation a journal applies to ("v1 ..." for old ones)
 Key = tuple[str, str]                          # (table, document id)
 Changes = dict[Key, _Entry | None]             # the newest change of each document; None: removed
 Tables = dict[str, LazyTable]
 
 JOURNAL_SUFFIX = ".journal"
 FOLDED: Key = ("meta", "journal")              # in the file: which journal the last compaction folded in
+GENERATION: Key = ("meta", "generation")       # in the file: a random id, new at every whole write
 MAX_JOURNAL_BYTES = 64 * 1024 * 1024           # compaction keeps it near 1 MiB; more means damage
-_MAGIC = b"certwizard-journal 1 "
+_MAGIC = b"certwizard-journal 2 "
+_MAGIC_V1 = b"certwizard-journal 1 "
+_LEGACY = "v1 "
 _REMOVED = b":null"
 
 
@@ -53,7 +64,7 @@ def journal_path(database: Path) -> Path:
 
 @dataclass(frozen=True)
 class Journal:
-    base: Signature                  # the database file these changes apply to
+    base: Base                       # the database file these changes apply to
     changes: Changes
     source: Source | None = field(default=None, compare=False)   # the journal file, held open (see source.py)
 
@@ -68,7 +79,8 @@ class Journal:
         return merged
 
     def encode(self) -> bytes:
-        lines = [_MAGIC + b" ".join(str(n).encode("ascii") for n in self.base)]
+        assert not self.base.startswith(_LEGACY), "journals are written for a file with a generation"
+        lines = [_MAGIC + self.base.encode("ascii")]
         for (name, doc_id), entry in self.changes.items():
             if entry is None:
                 lines.append(encode_key(name) + b" " + encode_key(doc_id) + _REMOVED)
@@ -101,14 +113,49 @@ def decode_journal(source: Source) -> Journal:
     return Journal(base, changes, source)
 
 
-def _header(line: bytes) -> Signature | None:
-    if not line.startswith(_MAGIC):
+def _header(line: bytes) -> Base | None:
+    if line.startswith(_MAGIC):
+        generation = line[len(_MAGIC):]
+        return generation.decode("ascii") if _is_generation(generation) else None
+    if line.startswith(_MAGIC_V1):
+        numbers = line[len(_MAGIC_V1):].split(b" ")
+        if len(numbers) != 4 or not all(n.isdigit() for n in numbers):
+            return None
+        return legacy_base(tuple(int(n) for n in numbers))       # type: ignore[arg-type]
+    return None
+
+
+def _is_generation(text: bytes) -> bool:
+    return len(text) == 32 and all(c in b"0123456789abcdef" for c in text)
+
+
+def legacy_base(signature: Signature) -> Base:
+    """How a version 1 journal named the file with this (device, inode, size, mtime_ns)."""
+    return _LEGACY + " ".join(str(n) for n in signature)
+
+
+def generation_record() -> tuple[Key, _Entry]:
+    """The change that gives a database file being written whole its new generation."""
+    return GENERATION, member_entry(GENERATION[1], {"id": secrets.token_hex(16)})
+
+
+def generation_of(tables: Mapping[str, LazyTable]) -> Base | None:
+    """The generation of a database file's tables; None for a file written by an older certwizard."""
+    meta = tables.get(GENERATION[0])
+    if meta is None or GENERATION[1] not in meta:
         return None
-    numbers = line[len(_MAGIC):].split(b" ")
-    if len(numbers) != 4 or not all(n.isdigit() for n in numbers):
+    try:
+        generation = meta[GENERATION[1]].get("id")
+    except CorruptDocumentError:
         return None
-    device, inode, size, mtime = (int(n) for n in numbers)
-    return device, inode, size, mtime
+    return generation if isinstance(generation, str) and _is_generation(generation.encode()) else None
+
+
+def applies_to(journal: Journal, tables: Mapping[str, LazyTable], signature: Signature) -> bool:
+    """Whether `journal` holds changes to the database file with these tables and (device, inode...)."""
+    if journal.base.startswith(_LEGACY):
+        return journal.base == legacy_base(signature)
+    return journal.base == generation_of(tables)
 
 
 def _change(line: bytes) -> tuple[Key, _Entry | None] | None:
@@ -131,7 +178,7 @@ def _change(line: bytes) -> tuple[Key, _Entry | None] | None:
 
 def folding_record(journal: Journal) -> tuple[Key, _Entry]:
     """The change that records, in the file a compaction writes, which journal it folded in."""
-    return FOLDED, member_entry(FOLDED[1], {"folded": list(journal.base)})
+    return FOLDED, member_entry(FOLDED[1], {"folded": journal.base})
 
 
 def was_folded(journal: Journal, tables: Mapping[str, LazyTable]) -> bool:
@@ -140,6 +187,9 @@ def was_folded(journal: Journal, tables: Mapping[str, LazyTable]) -> bool:
     if meta is None or FOLDED[1] not in meta:
         return False
     try:
-        return meta[FOLDED[1]].get("folded") == list(journal.base)
+        folded = meta[FOLDED[1]].get("folded")
     except CorruptDocumentError:
         return False
+    if journal.base.startswith(_LEGACY) and isinstance(folded, list):       # as version 1 recorded it
+        return legacy_base(tuple(folded)) == journal.base                      # type: ignore[arg-type]
+    return bool(folded == journal.base)

@@ -38,8 +38,11 @@ from certwizard.storage.file_layout import Layout, Tables, decode_file, plan_fil
 from certwizard.storage.journal import (
     Changes,
     Journal,
+    applies_to,
     decode_journal,
     folding_record,
+    generation_of,
+    generation_record,
     journal_path,
     was_folded,
 )
@@ -164,23 +167,24 @@ class SnapshotStore:
                 for doc_id in doc_ids:
                     changes[(name, str(doc_id))] = None
             if snapshot is None:
-                self._write_file(Journal((0, 0, 0, 0), changes).applied_to({}))
+                self._write_file(Journal("", changes).applied_to({}))
                 return
-            journal = Journal(snapshot.signature, changes)
+            generation = generation_of(snapshot.file_tables)
+            journal = Journal(generation or "", changes)
             data = journal.encode()
-            if (snapshot.layout is not Layout.LINES or snapshot.source.size < self.journal_from
-                    or len(data) > self.journal_limit):
+            if (generation is None or snapshot.layout is not Layout.LINES
+                    or snapshot.source.size < self.journal_from or len(data) > self.journal_limit):
                 if snapshot.journal is not None:          # a left-over journal then shows it was folded in
                     key, entry = folding_record(snapshot.journal)
                     changes[key] = entry
-                self._write_file(Journal(snapshot.signature, changes).applied_to(snapshot.file_tables))
+                self._write_file(Journal("", changes).applied_to(snapshot.file_tables))
                 return
             atomic_replace(self.journal_path, data)
             fd, st = _open_pinned(self.journal_path)
             if st.st_size != len(data):
                 os.close(fd)
                 raise _changed_while_writing(self.journal_path)
-            journal = Journal(snapshot.signature, changes, Source(fd, st.st_size, self.journal_path))
+            journal = Journal(journal.base, changes, Source(fd, st.st_size, self.journal_path))
             self._snapshot = replace(snapshot, tables=journal.applied_to(snapshot.file_tables),
                                      journal=journal, journal_signature=_signature(st), left_over=None)
 
@@ -193,6 +197,8 @@ class SnapshotStore:
         self.forget()
 
     def _write_file(self, lazy: Tables) -> None:
+        key, entry = generation_record()          # a new content, so a new generation (see journal.py)
+        lazy = Journal("", {key: entry}).applied_to(lazy)
         plan = plan_file(lazy, self.file_backed)
         atomic_replace_with(self.path, plan.write_to)
         # Under the repository's lock nobody else replaces the file between the rename and this open.
@@ -226,7 +232,7 @@ class SnapshotStore:
                 signature, file_tables, layout, source = self._read_file()
             journal, journal_signature = self._read_journal()
             left_over = None
-            if journal is not None and journal.base != signature:
+            if journal is not None and not applies_to(journal, file_tables, signature):
                 left_over, journal = journal, None
             if journal is None and _signature_of(self.path) != signature:
                 continue

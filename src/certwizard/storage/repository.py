@@ -542,7 +542,8 @@ class Repository:
         os.rename(self._store.journal_path, target)
         fsync_dir(self.db_path.parent)
         self._notify(f"{self._store.journal_path} holds {len(journal.changes)} change(s) made to another "
-                     f"version of {self.db_path} (it was replaced by another program), so they were not applied. "
+                     f"content of {self.db_path} (another file was put in its place, such as an older backup), so "
+                     "they were not applied. "
                      f"They were kept in {target}.")
 
     def _upgrade(self, exc: OutdatedSchemaError) -> None:
