@@ -6,9 +6,10 @@ overwrite each other silently, and status changes always follow `domain.status`.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from certwizard.domain.ids import utcnow
@@ -19,7 +20,15 @@ from certwizard.paths import DataLayout
 if TYPE_CHECKING:
     from certwizard.ca.base import AuthorityState, CertificateAuthority
     from certwizard.domain.application import DraftValidation
-    from certwizard.domain.models import ApplicationDraft, Document, KeyRecord, Order, Profile, ProfileKind
+    from certwizard.domain.models import (
+        ApplicationDraft,
+        Document,
+        KeyRecord,
+        Order,
+        Profile,
+        ProfileKind,
+        SubmissionAttempt,
+    )
     from certwizard.storage.repository import Repository
 
 # The models (pydantic) and the application rules are imported where used: the first screen only lists
@@ -28,6 +37,9 @@ if TYPE_CHECKING:
 Progress = Callable[[str], None]
 PHONE_REGION_SETTING = "phone_region"
 RESUME_SETTING = "open_application"       # the application open when the app last ended
+IN_FLIGHT_SETTING = "submissions_in_flight"   # orders with a SubmissionAttempt, so refresh finds them cheaply
+STALE_ATTEMPT = timedelta(hours=1)          # a session this old on another host (or a reused pid) is gone
+_ACTIVE_ATTEMPTS: set[str] = set()         # the attempts this process is working on right now
 
 
 class ApplicationInvalidError(ValueError):
@@ -36,6 +48,35 @@ class ApplicationInvalidError(ValueError):
     def __init__(self, errors: dict[str, str]) -> None:
         self.errors = errors
         super().__init__("the application has errors: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+class SubmissionInProgressError(ValueError):
+    """Another live session is submitting this order right now."""
+
+    def __init__(self, attempt: "SubmissionAttempt") -> None:
+        self.attempt = attempt
+        where = "this session" if attempt.id in _ACTIVE_ATTEMPTS else f"process {attempt.pid} on {attempt.host}"
+        super().__init__(f"this order is being submitted right now (by {where}, since "
+                         f"{attempt.started_at:%H:%M:%S} UTC); wait for it to finish, then refresh")
+
+
+def _attempt_is_live(attempt: "SubmissionAttempt") -> bool:
+    """Whether the session that made `attempt` may still be working on it."""
+    import socket
+
+    if attempt.id in _ACTIVE_ATTEMPTS:
+        return True
+    if attempt.pid == os.getpid() or utcnow() - attempt.started_at > STALE_ATTEMPT:
+        return False          # this process is not working on it; or it is older than any submission
+    if attempt.host != socket.gethostname():
+        return True
+    try:
+        os.kill(attempt.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class NotEditableError(ValueError):
@@ -210,9 +251,20 @@ class Workflow:
                isolate: bool = False) -> Order:
         """Validate, make the key and CSR if automatic, send to the authority and record what it said.
 
+        Resumable: the attempt is recorded on the order before each step (`SubmissionAttempt`), so a
+        submission killed midway is undone (nothing was sent: its key file is removed) or finished (it may
+        have been sent: it is sent again as the same attempt, which the authority applies once) by the next
+        `submit` or `refresh`, and an application is never made twice.
+
         `isolate`: generate RSA keys in a helper process (see certwizard.isolation); the TUI asks for it so
         that key generation cannot slow its screen down."""
         order = self.repository.get_order(order_id)
+        if order.submission is not None:
+            progress("Finishing a submission that was interrupted")
+            finished = self._settle_attempt(order)
+            if finished is not None:
+                return finished
+            order = self.repository.get_order(order_id)
         if order.status is not OrderStatus.DRAFT:
             next_status(order.status, Action.SUBMIT_FOR_REVIEW)  # raises with the reason
         progress("Checking the application")
@@ -221,38 +273,154 @@ class Workflow:
             raise ApplicationInvalidError(validation.errors)
         application = validation.application
         assert application is not None
-        key_record = order.key
         from certwizard.domain.models import AutomaticCsr
 
-        if isinstance(application.csr, AutomaticCsr):
-            if application.csr.encrypt_key and not passphrase:
-                raise ApplicationInvalidError({"passphrase": "Type the passphrase that will protect the key"})
-            csr_pem, key_record = self._generate_key_and_csr(order, application, passphrase, progress, isolate)
-        else:
-            csr_pem, key_record = application.csr.csr_pem, None
+        automatic = isinstance(application.csr, AutomaticCsr)
+        if isinstance(application.csr, AutomaticCsr) and application.csr.encrypt_key and not passphrase:
+            raise ApplicationInvalidError({"passphrase": "Type the passphrase that will protect the key"})
+        attempt = self._begin_attempt(order, automatic)
+        try:
+            if isinstance(application.csr, AutomaticCsr):
+                csr_pem, key_record = self._generate_key_and_csr(order, application, passphrase, progress,
+                                                                 isolate, attempt.key_path)
+            else:
+                csr_pem, key_record = application.csr.csr_pem, None
 
-        from certwizard.ca.base import SubmissionRequest
-
+            def sending(current: Order) -> Order:
+                assert current.submission is not None and current.submission.id == attempt.id
+                current.submission = current.submission.model_copy(update={
+                    "sending": True, "application": application, "csr_pem": csr_pem, "key": key_record})
+                return current
+            order = self.repository.update_order(order.id, sending)
+        except BaseException:
+            self._undo_attempt(order.id, attempt.id)
+            raise
         progress("Sending the application to the certificate authority")
-        authority = self._authority_for(order.authority)
-        state = authority.submit(SubmissionRequest(order.id, order.product, application, csr_pem))
+        return self._send(order)
 
-        def record(current: Order) -> Order:
+    def resume_interrupted(self) -> RefreshReport:
+        """Finish or undo every submission a killed session left (see `submit`); returns the status changes."""
+        from certwizard.ca.base import AuthorityError
+        from certwizard.storage.repository import OrderNotFoundError
+
+        report = RefreshReport()
+        for order_id in list(self.repository.get_setting(IN_FLIGHT_SETTING, None) or []):
+            try:
+                order = self.repository.get_order(order_id)
+            except OrderNotFoundError:
+                order = None
+            if order is None or order.submission is None:
+                self._forget_in_flight(order_id)
+                continue
+            if _attempt_is_live(order.submission):
+                continue
+            before = order.status
+            try:
+                finished = self._settle_attempt(order)
+            except AuthorityError:
+                continue                 # still unknown: kept for the next try, never sent as a new one
+            if finished is not None and finished.status is not before:
+                report.append(StatusChange(order_id, before, finished.status, finished.status_reason))
+        return report
+
+    def _begin_attempt(self, order: Order, automatic: bool) -> "SubmissionAttempt":
+        import socket
+
+        from certwizard.crypto.keys import free_key_path
+        from certwizard.domain.models import SubmissionAttempt
+
+        key_path = str(free_key_path(self.layout.keys_dir, order.id)) if automatic else ""
+        attempt = SubmissionAttempt(host=socket.gethostname(), pid=os.getpid(), key_path=key_path)
+        self.repository.update_setting(IN_FLIGHT_SETTING, lambda ids: [*(ids or []), order.id]
+                                       if order.id not in (ids or []) else ids, default=[])
+
+        def begin(current: Order) -> Order:
             if current.status is not OrderStatus.DRAFT:
                 raise IllegalTransitionError(current.status, Action.SUBMIT_FOR_REVIEW,
                                              "another session submitted or changed this order meanwhile")
-            current.application = application
-            current.csr_pem = csr_pem
-            current.key = key_record
+            if current.submission is not None:
+                raise SubmissionInProgressError(current.submission)
+            current.submission = attempt
+            return current
+        self.repository.update_order(order.id, begin)
+        _ACTIVE_ATTEMPTS.add(attempt.id)
+        return attempt
+
+    def _settle_attempt(self, order: Order) -> Order | None:
+        """Finish (returns the submitted order) or undo (returns None) the attempt a killed session left."""
+        attempt = order.submission
+        assert attempt is not None
+        if _attempt_is_live(attempt):
+            raise SubmissionInProgressError(attempt)
+        if not attempt.sending:
+            self._undo_attempt(order.id, attempt.id)
+            return None
+        _ACTIVE_ATTEMPTS.add(attempt.id)
+        return self._send(order, resumed=True)
+
+    def _send(self, order: Order, resumed: bool = False) -> Order:
+        from certwizard.ca.base import AuthorityError, SubmissionRequest
+
+        attempt = order.submission
+        assert attempt is not None and attempt.sending and attempt.application is not None
+        authority = self._authority_for(order.authority)
+        request = SubmissionRequest(order.id, order.product, attempt.application, attempt.csr_pem, attempt.id)
+        try:
+            state = authority.submit(request)
+        except AuthorityError as exc:
+            if exc.outcome_unknown:
+                _ACTIVE_ATTEMPTS.discard(attempt.id)       # the next submit or refresh sends it again
+            else:
+                self._undo_attempt(order.id, attempt.id)   # refused: nothing was applied
+            raise
+        except BaseException:
+            _ACTIVE_ATTEMPTS.discard(attempt.id)
+            raise
+
+        def record(current: Order) -> Order:
+            if current.submission is None or current.submission.id != attempt.id:
+                raise IllegalTransitionError(current.status, Action.SUBMIT_FOR_REVIEW,
+                                             "another session submitted or changed this order meanwhile")
+            current.application = attempt.application
+            current.csr_pem = attempt.csr_pem
+            current.key = attempt.key
+            current.submission = None
             current.submitted_at = self._now()
             current.draft = current.draft.model_copy(update={"step": "verify"})
-            _record(current, "submitted", f"to {authority.title}")
+            _record(current, "submitted", f"to {authority.title}"
+                    + (" (finishing a submission that was interrupted)" if resumed else ""))
             self._apply_state(current, state)
             return current
-        return self.repository.update_order(order.id, record)
+        submitted = self.repository.update_order(order.id, record)
+        _ACTIVE_ATTEMPTS.discard(attempt.id)
+        self._forget_in_flight(order.id)
+        return submitted
+
+    def _undo_attempt(self, order_id: str, attempt_id: str) -> None:
+        """Drop an attempt that sent nothing, and the key file it may have written."""
+        found: list["SubmissionAttempt"] = []
+
+        def undo(current: Order) -> Order:
+            if current.submission is not None and current.submission.id == attempt_id:
+                found.append(current.submission)
+                current.submission = None
+            return current
+        order = self.repository.update_order(order_id, undo)
+        _ACTIVE_ATTEMPTS.discard(attempt_id)
+        if found and found[0].key_path and (order.key is None or order.key.path != found[0].key_path):
+            try:
+                os.unlink(found[0].key_path)
+            except FileNotFoundError:
+                pass
+        self._forget_in_flight(order_id)
+
+    def _forget_in_flight(self, order_id: str) -> None:
+        if order_id in (self.repository.get_setting(IN_FLIGHT_SETTING, None) or []):
+            self.repository.update_setting(IN_FLIGHT_SETTING,
+                                           lambda ids: [i for i in (ids or []) if i != order_id], default=[])
 
     def _generate_key_and_csr(self, order: Order, application, passphrase: bytes | None,
-                              progress: Progress, isolate: bool = False) -> tuple[str, KeyRecord]:
+                              progress: Progress, isolate: bool, key_path: str) -> tuple[str, KeyRecord]:
         from certwizard.crypto.keys import generate_key_and_csr
         from certwizard.isolation import run_isolated
 
@@ -263,7 +431,7 @@ class Workflow:
         generated = run(
             generate_key_and_csr, product=order.product, domains=application.domains,
             company=application.company, algorithm=algorithm, keys_dir=self.layout.keys_dir, order_id=order.id,
-            passphrase=passphrase if application.csr.encrypt_key else None)
+            passphrase=passphrase if application.csr.encrypt_key else None, key_path=key_path)
         progress("Key saved (0600); CSR built and checked")
         from certwizard.domain.models import KeyRecord
 
@@ -329,12 +497,13 @@ class Workflow:
         Works from the order index and asks each authority once for all its orders, so a refresh of thousands
         of submitted orders reads and writes only the orders the authority has news about."""
         wanted = set(order_ids) if order_ids is not None else None
+        resumed = self.resume_interrupted()
         submitted = [s for s in self.summaries()
                      if s.status.is_submitted and (wanted is None or s.id in wanted)]
         by_authority: dict[str, list["OrderSummary"]] = {}
         for summary in submitted:
             by_authority.setdefault(summary.authority, []).append(summary)
-        report = RefreshReport()
+        report = RefreshReport(resumed)
         for name, summaries in by_authority.items():
             states = self._authority_for(name).statuses([s.authority_ref for s in summaries])
             for summary in summaries:

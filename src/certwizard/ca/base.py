@@ -19,7 +19,14 @@ if TYPE_CHECKING:
 
 
 class AuthorityError(Exception):
-    """The authority refused a request or could not be reached; str() is shown to the user as is."""
+    """The authority refused a request or could not be reached; str() is shown to the user as is.
+
+    `outcome_unknown`: the request may have reached the authority (e.g. the connection dropped while waiting
+    for the answer), so a submission is kept to be sent again with the same attempt id, never as a new one."""
+
+    def __init__(self, message: str, *, outcome_unknown: bool = False) -> None:
+        super().__init__(message)
+        self.outcome_unknown = outcome_unknown
 
 
 @dataclass(frozen=True)
@@ -28,6 +35,7 @@ class SubmissionRequest:
     product: Product
     application: Application
     csr_pem: str
+    attempt_id: str = ""      # the same for every send of one submission: an authority applies it once
 
 
 @dataclass
@@ -47,7 +55,10 @@ class CertificateAuthority(Protocol):
     title: str         # shown to the user, e.g. "Sandbox CA (built in, not publicly trusted)"
 
     def submit(self, request: SubmissionRequest) -> AuthorityState:
-        """Send an application; the state says whether domain validation or review comes next."""
+        """Send an application; the state says whether domain validation or review comes next.
+
+        Idempotent by `request.attempt_id`: a second send of the same attempt (certwizard was killed before
+        it recorded the answer) returns the state of the application the first send made."""
         ...
 
     def status(self, authority_ref: str) -> AuthorityState:

@@ -117,7 +117,13 @@ class SandboxAuthority:
         else:
             entry.update(status=OrderStatus.UNDER_REVIEW.value, reason="", review_due=_iso(now + review))
         entry["expected_issuance_at"] = _iso(now + review) if not problems else None
+        entry["attempt"] = request.attempt_id
         with self._ledger.transaction() as ledger:
+            if request.attempt_id:
+                for earlier_ref, earlier in ledger.items():      # sent before: the same application
+                    if isinstance(earlier, dict) and earlier.get("attempt") == request.attempt_id:
+                        self._advance(earlier)
+                        return self._state(earlier_ref, earlier)
             ledger[ref] = entry
         return self._state(ref, entry)
 

@@ -45,7 +45,7 @@ def _run(args: argparse.Namespace, action) -> int:
     from certwizard.paths import DataLayout
     from certwizard.services import open_services
     from certwizard.storage import StorageError
-    from certwizard.workflow import ApplicationInvalidError, NotEditableError
+    from certwizard.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 
     services = None
     try:
@@ -73,7 +73,7 @@ def _run(args: argparse.Namespace, action) -> int:
         return _refused(args, f"the order is for the product {printable(str(exc.product_id))!r}, which this "
                               "certwizard does not know; upgrade certwizard (see `certwizard products`)")
     except (NotEditableError, AuthorityError, StorageError, KeyFileError, SandboxCAError, IssuanceError,
-            DocumentError) as exc:
+            DocumentError, SubmissionInProgressError) as exc:
         return _refused(args, str(exc))
     except BrokenPipeError:
         return stdout_closed()

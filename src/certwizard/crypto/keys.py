@@ -209,6 +209,16 @@ def key_path_for(keys_dir: str | os.PathLike[str], order_id: str, generation: in
     return Path(keys_dir) / f"{order_id}{suffix}.key.pem"
 
 
+def free_key_path(keys_dir: str | os.PathLike[str], order_id: str) -> Path:
+    """The first `key_path_for` name no file takes yet (the name the next key of the order will get)."""
+    for generation in range(1, MAX_KEY_GENERATIONS + 1):
+        path = key_path_for(keys_dir, order_id, generation)
+        if not os.path.lexists(path):
+            return path
+    raise KeyFileExistsError(f"order {order_id} already has {MAX_KEY_GENERATIONS} key files in {keys_dir}; "
+                             "remove the ones no longer needed and try again")
+
+
 def _write_under_free_name(key: PrivateKeyTypes, keys_dir: str | os.PathLike[str], order_id: str,
                            passphrase: bytes | None) -> Path:
     """Write to the first unused key_path_for name (O_EXCL keeps that true against a racing session)."""
@@ -285,8 +295,12 @@ class GeneratedKey:
 
 def generate_key_and_csr(keys_dir: str | os.PathLike[str], order_id: str, algorithm: KeyAlgorithm,
                          product: Product, domains: list[str], subject: CsrSubject | None = None,
-                         passphrase: bytes | None = None, company: Company | None = None) -> GeneratedKey:
+                         passphrase: bytes | None = None, company: Company | None = None,
+                         key_path: str | os.PathLike[str] | None = None) -> GeneratedKey:
     """Generate a key and its CSR, self-check the CSR with the manual-CSR linter, then write the key file.
+
+    `key_path`: write exactly there (never over an existing file), e.g. the path a submission recorded
+    before it began (`free_key_path`), so that a killed submission's key can be found and removed.
 
     The CSR is checked *before* the key is written, so a failed check never leaves a key behind; if writing
     fails the CSR is simply not returned. The key goes to the first free `key_path_for` name, so an earlier
@@ -310,7 +324,10 @@ def generate_key_and_csr(keys_dir: str | os.PathLike[str], order_id: str, algori
     report = lint_csr(csr_pem, product, domains)
     if not report.ok:
         raise CsrSelfCheckError([p.message for p in report.problems])
-    key_path = _write_under_free_name(key, keys_dir, order_id, passphrase)
+    if key_path is None:
+        key_path = _write_under_free_name(key, keys_dir, order_id, passphrase)
+    else:
+        key_path = _create_key_file(Path(key_path), private_key_pem(key, passphrase))
     return GeneratedKey(csr_pem=csr_pem.decode("ascii"), key_path=key_path,
                         spki_sha256=spki_sha256(key.public_key()), algorithm=algorithm,
                         encrypted=passphrase is not None)
@@ -319,6 +336,6 @@ def generate_key_and_csr(keys_dir: str | os.PathLike[str], order_id: str, algori
 __all__ = [
     "CURVE_LABELS", "CsrSelfCheckError", "GeneratedKey", "KeyFileError", "KeyFileExistsError",
     "KeyFileMissingError", "NotAKeyError", "PBKDF2_ITERATIONS", "PassphraseError", "encrypt_pkcs8",
-    "generate_key_and_csr", "generate_private_key", "key_algorithm_of", "key_description", "key_path_for",
+    "free_key_path", "generate_key_and_csr", "generate_private_key", "key_algorithm_of", "key_description", "key_path_for",
     "load_private_key", "private_key_pem", "spki_sha256", "write_private_key",
 ]

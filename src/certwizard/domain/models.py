@@ -189,6 +189,24 @@ class HistoryEntry(Record):
     detail: str = ""
 
 
+class SubmissionAttempt(Record):
+    """A submission under way, recorded before each step so a killed one is finished or undone, never repeated.
+
+    Until `sending`, nothing has left this server: a killed attempt is undone (its key file removed). From
+    `sending` on the authority may have the application: it is sent again with the same id, which an
+    authority applies only once, and what it answers is recorded."""
+
+    id: str = Field(default_factory=lambda: new_id("sub"))
+    started_at: datetime = Field(default_factory=utcnow)
+    host: str = ""
+    pid: int = 0
+    key_path: str = ""                 # where this attempt writes its key (automatic CSR), decided beforehand
+    sending: bool = False
+    application: Application | None = None
+    csr_pem: str = ""
+    key: KeyRecord | None = None
+
+
 class Order(Record):
     """A purchased certificate and everything that happened to it."""
 
@@ -208,6 +226,7 @@ class Order(Record):
     domain_validations: list[DomainValidation] = Field(default_factory=list)
     certificate: IssuedCertificate | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
+    submission: SubmissionAttempt | None = None   # a submission under way (or killed midway)
     updated_at: datetime = Field(default_factory=utcnow)
     revision: int = 0                 # bumped on every save; stale writers are refused
 

@@ -26,9 +26,9 @@ and a database file without a generation takes its next change whole, which give
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-import secrets
 from pathlib import Path
 
 from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError

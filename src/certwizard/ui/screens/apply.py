@@ -65,7 +65,7 @@ from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
 from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_row
 from certwizard.ui.workers import ReportsWorkerFailures
-from certwizard.workflow import ApplicationInvalidError, NotEditableError
+from certwizard.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 
 ENTER, VERIFY = "enter", "verify"
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
@@ -717,4 +717,5 @@ UPLOAD_EXPLANATION = ("The photographed or scanned letter (or another document t
                       "or JPEG of at most 500 KB. The file is checked, then a copy is kept in certwizard's data "
                       "folder.")
 VERIFY_ERRORS = ("documents", "passphrase")
-SUBMISSION_FAILURES = (AuthorityError, IllegalTransitionError, KeyFileError, CsrSelfCheckError, StorageError, OSError)
+SUBMISSION_FAILURES = (AuthorityError, IllegalTransitionError, KeyFileError, CsrSelfCheckError, StorageError, OSError,
+                       SubmissionInProgressError)
