@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 from textual.widgets import Input
 
+from certwizard.domain.status import OrderStatus
 from certwizard.services import open_services
 from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.widgets import debounce
@@ -166,3 +167,45 @@ async def test_closing_apply_on_purpose_means_the_next_start_opens_the_home_scre
         await pilot.pause()
         assert type(second.screen).__name__ == "CertificatesScreen"
         assert second.screen.selected.id == order.id
+
+
+async def test_a_domain_list_from_an_application_file_stays_a_list_from_form_to_certificate(
+        tmp_path, make_app, services, apply_driver, no_debounce):
+    from certwizard.cli import main
+    from tests.unit.cli_flow import toml_file
+
+    [order] = services.workflow.add_purchased("dv-multi")
+    names = ["a.example.net", "b.example.net", "c.example.net"]
+    application = toml_file(tmp_path / "app.toml", names)
+    assert main(["--data-dir", str(services.layout.root), "apply", order.id, "--from", str(application)]) == 0
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        assert driver.control("domains").value == "a.example.net, b.example.net, c.example.net"
+        await driver.press("f8", "f9", "enter")                 # check, submit, confirm
+    submitted = services.workflow.order(order.id)
+    assert submitted.status is OrderStatus.DOMAIN_VERIFICATION
+    assert submitted.application.domains == names
+    assert [v.domain for v in submitted.domain_validations] == names
+
+
+async def test_a_pasted_one_name_per_line_list_keeps_every_name(make_app, services, apply_driver, no_debounce):
+    from textual import events
+
+    [order] = services.workflow.add_purchased("dv-multi")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        field = driver.control("domains")
+        field.focus()
+        await pilot.pause()
+        field.post_message(events.Paste("www.example.com\r\napi.example.com\nshop.example.com\n"))
+        await driver.settle()
+        assert field.value == "www.example.com, api.example.com, shop.example.com"
+        field.post_message(events.Paste(", mail.example.com"))      # a one-line paste goes where the cursor is
+        await driver.settle()
+        assert field.value == "www.example.com, api.example.com, shop.example.com, mail.example.com"
+        assert "Will be bound" in driver.text()
+    assert services.workflow.order(order.id).draft.domains == field.value

@@ -488,3 +488,15 @@ def test_any_generated_name_gives_an_entry_or_a_problem_and_accepted_names_are_s
         for again in (result.ascii, result.unicode):
             assert check_domain_name(again, allow_ip=True).ascii == result.ascii
     assert accepted > 300, "the generator should produce plenty of valid names too"
+
+
+@pytest.mark.parametrize("text, line", [
+    ("a.example.net\nb.example.net\nc.example.net", "a.example.net, b.example.net, c.example.net"),
+    ("a.example.net,\r\n b.example.net;\r\r\nc.example.net\n", "a.example.net, b.example.net, c.example.net"),
+    ("www.example.com, api.example.com", "www.example.com, api.example.com"),      # one line: as typed
+])
+def test_a_list_one_name_per_line_becomes_one_line_of_the_same_names(text, line):
+    from certwizard.domain.domains import one_line_domain_list, split_domain_list
+
+    assert one_line_domain_list(text) == line
+    assert split_domain_list(one_line_domain_list(text)) == split_domain_list(text)

@@ -193,6 +193,16 @@ def split_domain_list(text: str) -> list[str]:
     return [part for part in text.translate(_TO_SPACE).split(" ") if part]
 
 
+def one_line_domain_list(text: str) -> str:
+    """A list written one name per line (pasted, or loaded from an application file) as one line of names
+    joined by ", ", which means the same list. A one-line field cannot hold new lines: dropped, they glued the
+    names into one ('a.example.netb.example.net')."""
+    if "\n" not in text and "\r" not in text:
+        return text
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return ", ".join(name for line in lines if (name := line.strip(" \t,;")))
+
+
 def _flatten(domains: str | Iterable[str]) -> list[str]:
     if isinstance(domains, str):
         return split_domain_list(domains)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input
 
-from certwizard.domain.domains import DomainCheck, check_domains
+from certwizard.domain.domains import DomainCheck, check_domains, one_line_domain_list
 from certwizard.domain.products import DomainType, Product
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.debounce import Debouncer
@@ -42,6 +42,25 @@ def describe_check(check: DomainCheck) -> Content:
     for note in check.notes:
         lines.append(Content("Note: ").append(literal(note)))
     return Content("\n").join(lines)
+
+
+class DomainsInput(SafeInput):
+    """The Domains to Bind input: a list pasted or loaded one name per line keeps every name, shown as
+    'a, b, c' (Input keeps only a paste's first line, and drops new lines from values set by code)."""
+
+    def validate_value(self, value: str) -> str:
+        return super().validate_value(one_line_domain_list(value))
+
+    def _on_paste(self, event: events.Paste) -> None:
+        if "\n" not in event.text and "\r" not in event.text:
+            return                              # Input's own handler (called next) pastes it
+        event.prevent_default()
+        event.stop()
+        text = one_line_domain_list(event.text)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(text)
+        else:
+            self.replace(text, *self.selection)
 
 
 class DomainsRow(FieldRow):
@@ -100,7 +119,7 @@ class DomainsField(ReportsWorkerFailures, Vertical):
 
     def compose(self) -> ComposeResult:
         placeholder = _PLACEHOLDERS[self.product.domain_type]
-        yield DomainsRow("Domains to Bind", SafeInput(placeholder=placeholder, id="f-domains"),
+        yield DomainsRow("Domains to Bind", DomainsInput(placeholder=placeholder, id="f-domains"),
                          field_name="domains", live=True)
         yield DetailsText(literal(self.product.domain_rule_tip()), min_lines=4, id="domains-result")
 
