@@ -40,5 +40,6 @@ def _open_and_run(args: argparse.Namespace | SimpleNamespace) -> int:
 
     from certwizard.ui.app import CertWizardApp
 
-    CertWizardApp(services).run()
-    return EXIT_OK
+    app = CertWizardApp(services)
+    app.run()
+    return app.return_code or EXIT_OK       # 128 + the signal after a hang-up or SIGTERM (ui/hangup.py)

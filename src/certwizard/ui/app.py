@@ -91,6 +91,10 @@ class CertWizardApp(App):
         return CertificatesScreen()
 
     def on_mount(self) -> None:
+        if not self.is_headless:                 # tests drive a headless app in their own event loop
+            from certwizard.ui import hangup
+
+            hangup.install(self)
         for notice in self.services.notices:
             self.notify(printable(notice), title="Database", severity="warning", timeout=20, markup=False)
 

@@ -377,6 +377,17 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         # From here on, Changed events come from widgets being removed (the province Select reports blank).
         self._fields_removed = True
 
+    def save_before_exit(self) -> None:
+        """The app is ending (hang-up, SIGTERM): store what is typed now (see ui/hangup.py)."""
+        if self.session is None or self._leaving or not self._loaded:
+            return
+        try:
+            if self.current_tab == ENTER and not self._fields_removed:
+                self.session.offer(self.form.values())
+            self.session.save_pending()
+        except Exception:  # noqa: BLE001 - the app is ending: nobody is left to tell; the stored draft is intact
+            pass
+
     def on_unmount(self) -> None:
         if self.session is None or self._leaving:
             return
