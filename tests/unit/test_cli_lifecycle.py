@@ -469,3 +469,12 @@ def test_a_ledger_that_is_a_symlink_is_refused_and_not_read(cli, tmp_path):
         result = cli(*argv)
         assert result.code == 1 and "symbolic link" in result.err and "Traceback" not in result.err, result
     assert ledger.is_symlink() and elsewhere.read_bytes() == before
+
+
+def test_show_offers_a_wildcard_the_dns_record_only(cli, tmp_path):
+    order_id = cli.add("dv-wildcard")
+    cli.ok("apply", order_id, "--from", str(toml_file(tmp_path / "w.toml", ["*.example.com"])))
+    (validation,) = cli.ok("submit", order_id, "--json").json["order"]["domain_validations"]
+    assert validation["domain"] == "example.com" and validation["file_url"] == ""
+    shown = cli.ok("show", order_id).out
+    assert validation["dns_value"] in shown and "serve" not in shown and "with the content" not in shown

@@ -67,7 +67,7 @@ def test_dv_automatic_application_is_verified_issued_and_matches_its_key(service
     assert "PRIVATE KEY" not in raw
 
 
-def test_ov_needs_documents_then_goes_straight_to_review(services, stamped_letter):
+def test_ov_needs_documents_and_domain_validation_then_review(services, stamped_letter):
     workflow = services.workflow
     order = _draft_order(services, "ov-single", valid_draft("shop.example.com", professional=True))
     with pytest.raises(ApplicationInvalidError) as info:
@@ -75,6 +75,9 @@ def test_ov_needs_documents_then_goes_straight_to_review(services, stamped_lette
     assert set(info.value.errors) == {"documents"}
     order = workflow.attach_document(workflow.order(order.id), inspect_document(stamped_letter), "letter.jpg")
     order = workflow.submit(order.id)
+    assert order.status is OrderStatus.DOMAIN_VERIFICATION
+    assert [v.domain for v in order.domain_validations] == ["shop.example.com"]
+    order = workflow.confirm_domain_validation(order.id)
     assert order.status is OrderStatus.ISSUED or order.status is OrderStatus.UNDER_REVIEW
     workflow.refresh()
     order = workflow.order(order.id)
@@ -139,6 +142,7 @@ def test_review_fail_trigger_gives_a_reason_and_withdraw_returns_to_draft(servic
     order = _draft_order(services, "ov-single", valid_draft("review-fail.example.com", professional=True))
     order = workflow.attach_document(order, inspect_document(stamped_letter), "letter.jpg")
     workflow.submit(order.id)
+    workflow.confirm_domain_validation(order.id)
     workflow.refresh()
     order = workflow.order(order.id)
     assert order.status is OrderStatus.REVIEW_FAILED and "company phone" in order.status_reason

@@ -199,6 +199,15 @@ def _entry_problem(entry: object) -> str | None:
     return None
 
 
+def _province_name(province: str) -> str:
+    """The subject's ST: the province's name (X.520 stateOrProvinceName), not its ISO 3166-2 code (CN-ZJ)."""
+    if not province or "-" not in province:
+        return province
+    from certwizard.domain.fields import subdivision_name
+
+    return subdivision_name(province)
+
+
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
@@ -246,8 +255,8 @@ class SandboxAuthority:
             entry.update(status=OrderStatus.REVIEW_FAILED.value, reason=" ".join(problems))
         elif product.requires_domain_verification:
             entry.update(status=OrderStatus.DOMAIN_VERIFICATION.value, reason="",
-                         validations=[self._validation(d).model_dump(mode="json")
-                                      for d in self._validation_domains(request.application.domains)])
+                         validations=[v.model_dump(mode="json")
+                                      for v in self._validations(request.application.domains)])
         else:
             entry.update(status=OrderStatus.UNDER_REVIEW.value, reason="", review_due=_iso(now + review))
         entry["expected_issuance_at"] = _iso(now + review) if not problems else None
@@ -337,8 +346,11 @@ class SandboxAuthority:
     def _issue(self, entry: dict[str, Any]) -> None:
         product = get_product(entry["product_id"])
         now = self._now()
+        organization = entry.get("organization")
+        if organization is not None:       # ledgers written before ST held the name kept the ISO code
+            organization = {**organization, "state": _province_name(organization.get("state", ""))}
         bundle = self.pki.issue(entry["csr_pem"].encode(), entry["domains"], product.validity_on(now.date()),
-                                organization=entry.get("organization"))
+                                organization=organization)
         entry["certificate"] = IssuedCertificate(
             certificate_pem=bundle.certificate_pem, chain_pem=bundle.chain_pem, serial=bundle.serial_hex,
             not_before=bundle.not_before, not_after=bundle.not_after, fetched_at=now).model_dump(mode="json")
@@ -352,23 +364,30 @@ class SandboxAuthority:
         if company is None:
             return None
         return {"organization": company.name, "locality": company.location.city,
-                "state": company.location.province, "country": company.location.country}
+                "state": _province_name(company.location.province), "country": company.location.country}
 
     @staticmethod
-    def _validation_domains(domains: list[str]) -> list[str]:
-        """One proof per registered name: a wildcard is proven on its base domain."""
+    def _validations(domains: list[str]) -> list[DomainValidation]:
+        """One proof per registered name: a wildcard is proven on its base domain, and by DNS only.
+
+        Baseline Requirements 3.2.2.4.18/.19: a file on a web server proves control of that host only, never
+        of every name below it, so a base domain that also stands for a wildcard gets no file option.
+        """
+        wildcard_bases = {domain[2:] for domain in domains if domain.startswith("*.")}
         seen: dict[str, None] = {}
         for domain in domains:
             seen.setdefault(domain[2:] if domain.startswith("*.") else domain, None)
-        return list(seen)
+        return [SandboxAuthority._validation(domain, file_allowed=domain not in wildcard_bases)
+                for domain in seen]
 
     @staticmethod
-    def _validation(domain: str) -> DomainValidation:
+    def _validation(domain: str, file_allowed: bool = True) -> DomainValidation:
         token = secrets.token_urlsafe(24)
+        file_path = "/.well-known/pki-validation/fileauth.txt"
         return DomainValidation(
             domain=domain, dns_name=f"_dnsauth.{domain}", dns_type="TXT", dns_value=token,
-            file_url=f"http://{domain}/.well-known/pki-validation/fileauth.txt",
-            file_path="/.well-known/pki-validation/fileauth.txt", file_content=token)
+            file_url=f"http://{domain}{file_path}" if file_allowed else "",
+            file_path=file_path if file_allowed else "", file_content=token if file_allowed else "")
 
     def _entry(self, ledger: dict[str, Any], ref: str) -> dict[str, Any]:
         try:

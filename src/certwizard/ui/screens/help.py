@@ -24,8 +24,9 @@ HELP_TEXT = """\
    also need the company details and a signed, stamped verification document.
 3. **Verify the information.** Check the summary; attach the documents for OV/EV.
 4. **Submit.** certwizard creates the private key and the CSR on this machine (or sends the CSR you pasted).
-5. **Domain verification or review.** DV: publish the DNS record or file shown in *Unissued Certificates*,
-   then press `v`. OV/EV: the CA checks the company by phone and e-mail.
+5. **Domain verification, then review.** Every certificate: publish the DNS record or file shown in
+   *Unissued Certificates*, then press `v` (a wildcard: the DNS record only). OV/EV: the CA then also
+   checks the company by phone and e-mail.
 6. **Issued.** The certificate appears in the list; export it with the chain and key for your server.
 
 To change a submitted application, withdraw it first (Unissued Certificates, `w`): it goes back to draft with
@@ -51,8 +52,10 @@ or quit at any time and continue later from the same place.
 
 - **Keep your phone on.** The CA may call the applicant or company number you gave.
 - **Watch your mailbox** (and its spam folder) for mail from the CA, and answer it.
-- **DV:** publish the record exactly as shown. A DNS TXT record: name, type `TXT`, value. Or a file: put the
-  content at the URL path shown, served over plain HTTP. Then press `v` (Published, verify now).
+- **Every certificate (DV, OV and EV):** publish the record exactly as shown. A DNS TXT record: name, type
+  `TXT`, value. Or a file: put the content at the URL path shown, served over plain HTTP; a file cannot
+  prove a wildcard (`*.example.com`), so for those only the DNS record is offered. Then press `v`
+  (Published, verify now).
 
 # When the review takes long
 
