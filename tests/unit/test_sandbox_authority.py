@@ -145,7 +145,8 @@ def test_an_application_recorded_with_the_iso_code_is_issued_with_the_name(tmp_p
     clock.advance(minutes=1)
     cert = x509.load_pem_x509_certificate(
         authority.status(state.authority_ref).certificate.certificate_pem.encode())
-    assert cert.subject.get_attributes_for_oid(x509.NameOID.STATE_OR_PROVINCE_NAME)[0].value == "Zhejiang Sheng"
+    (state,) = cert.subject.get_attributes_for_oid(x509.NameOID.STATE_OR_PROVINCE_NAME)
+    assert state.value == "Zhejiang Sheng"
 
 
 def test_professional_application_without_documents_fails_at_once_with_the_reason(authority):
@@ -194,3 +195,18 @@ def test_ledger_survives_a_new_authority_object(tmp_path, clock):
     assert second.status(state.authority_ref).status is OrderStatus.DOMAIN_VERIFICATION
     with pytest.raises(AuthorityError, match="no application"):
         second.status("sbx-missing")
+
+
+@pytest.mark.parametrize("product_id, oid", [("dv-single", "2.23.140.1.2.1"), ("ov-single", "2.23.140.1.2.2"),
+                                             ("ev-single", "2.23.140.1.1")])
+def test_certificates_carry_the_policy_oid_of_their_product(authority, clock, product_id, oid):
+    company, documents = (COMPANY, [DOCUMENT]) if product_id != "dv-single" else (None, [])
+    state = authority.submit(_request(product_id, ["shop.example.com"], company, documents))
+    authority.confirm_domain_validation(state.authority_ref)
+    clock.advance(minutes=1)
+    cert = x509.load_pem_x509_certificate(
+        authority.status(state.authority_ref).certificate.certificate_pem.encode())
+    policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    assert [p.policy_identifier.dotted_string for p in policies] == [oid]
+    assert cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+    assert authority.pki.crl_path.is_file()      # published in the sandbox's data folder

@@ -350,7 +350,7 @@ class SandboxAuthority:
         if organization is not None:       # ledgers written before ST held the name kept the ISO code
             organization = {**organization, "state": _province_name(organization.get("state", ""))}
         bundle = self.pki.issue(entry["csr_pem"].encode(), entry["domains"], product.validity_on(now.date()),
-                                organization=organization)
+                                organization=organization, level=product.level)
         entry["certificate"] = IssuedCertificate(
             certificate_pem=bundle.certificate_pem, chain_pem=bundle.chain_pem, serial=bundle.serial_hex,
             not_before=bundle.not_before, not_after=bundle.not_after, fetched_at=now).model_dump(mode="json")
