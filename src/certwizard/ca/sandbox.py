@@ -24,7 +24,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from certwizard.ca.base import AuthorityError, AuthorityState, CsrNameRule, SubmissionRequest
 from certwizard.domain.models import DomainValidation, IssuedCertificate, utcnow
 from certwizard.domain.products import CATALOG, Product, get_product
 from certwizard.domain.status import OrderStatus
@@ -219,6 +219,8 @@ def _dt(value: str | None) -> datetime | None:
 class SandboxAuthority:
     name = "sandbox"
     title = "the sandbox CA (built in, not publicly trusted)"
+    # Like Alibaba Cloud's: the certificate gets the order's names and only the CSR's key.
+    csr_name_rule = CsrNameRule.FROM_ORDER
 
     def __init__(self, ca_dir: Path, speed: ReviewSpeed | Callable[[], ReviewSpeed] = ReviewSpeed.FAST,
                  now: Callable[[], datetime] = utcnow) -> None:
@@ -312,7 +314,7 @@ class SandboxAuthority:
 
         product, application = request.product, request.application
         problems = [p.message for p in check_domains(product, application.domains).problems]
-        report = lint_csr(request.csr_pem, product, application.domains)
+        report = lint_csr(request.csr_pem, product, application.domains, name_rule=self.csr_name_rule)
         problems += [f"CSR: {p.message}" for p in report.problems]
         if product.is_professional:
             if application.company is None:
