@@ -663,8 +663,14 @@ class OpensslCommands:
 
     key_file: str
     csr_file: str
-    addext: str      # OpenSSL 1.1.1 and later: one command, the names in -addext
-    config: str      # every version, OpenSSL 1.0.2 included: a config file, then -config and -reqexts
+    addext: str          # OpenSSL 1.1.1 and later: one command, the names in -addext
+    config_file: str     # every version: writes the config file naming the domains (a here-document)...
+    config_request: str  # ...and the commands that make the key and the CSR with -config and -reqexts
+
+    @property
+    def config(self) -> str:
+        """The form for every version, OpenSSL 1.0.2 included: the config file, then -config and -reqexts."""
+        return f"{self.config_file}\n{self.config_request}"
 
     def text(self) -> str:
         """Both forms, each under a comment saying which OpenSSL it is for (pastes whole into a shell)."""
@@ -729,9 +735,11 @@ def openssl_commands(domains: Sequence[str] | None, algorithm: KeyAlgorithm | st
         entries.append(f"{kind}.{numbered[kind]} = {name}")
     config_text = "\n".join(["[req]", "prompt = no", "distinguished_name = dn", "[dn]", dn, "[san]",
                              "subjectAltName = @names", "[names]", *entries])
-    config = (f"cat > {_word(config_file)} <<'EOF'\n{config_text}\nEOF\n{make_key}"
-              f"openssl req -new {config_key} \\\n  -config {_word(config_file)} -reqexts san")
-    return OpensslCommands(key_file=key_file, csr_file=csr_file, addext=addext, config=config)
+    return OpensslCommands(
+        key_file=key_file, csr_file=csr_file, addext=addext,
+        config_file=f"cat > {_word(config_file)} <<'EOF'\n{config_text}\nEOF",
+        config_request=(f"{make_key}openssl req -new {config_key} \\\n"
+                        f"  -config {_word(config_file)} -reqexts san"))
 
 
 def _one_line_command(domains: Sequence[str] | None) -> str:
