@@ -228,7 +228,8 @@ ORGANIZATION = SubjectOrganization(name="Example Networks Ltd", country="CN", st
 
 @pytest.mark.parametrize("level, organization, oid", [
     ("DV", None, "2.23.140.1.2.1"), ("OV", ORGANIZATION, "2.23.140.1.2.2"),
-    ("EV", ORGANIZATION, "2.23.140.1.1"), (None, None, "2.23.140.1.2.1"), (None, ORGANIZATION, "2.23.140.1.2.2")])
+    ("EV", ORGANIZATION, "2.23.140.1.1"), (None, None, "2.23.140.1.2.1"),
+    (None, ORGANIZATION, "2.23.140.1.2.2")])
 def test_the_policy_oid_is_the_ca_browser_forum_one_of_the_level(pki, ec_key, level, organization, oid):
     cert = load_pem(pki.issue(make_csr(ec_key), DOMAINS, 30, organization=organization, level=level)
                     .certificate_pem)
