@@ -18,7 +18,7 @@ from certwizard.domain.summary import OrderSummary
 from certwizard.paths import DataLayout
 
 if TYPE_CHECKING:
-    from certwizard.ca.base import AuthorityState, CertificateAuthority
+    from certwizard.ca.base import AuthorityState, CertificateAuthority, CsrNameRule
     from certwizard.domain.application import DraftValidation
     from certwizard.domain.models import (
         ApplicationDraft,
@@ -182,7 +182,17 @@ class Workflow:
         from certwizard.domain.application import validate_draft
 
         return validate_draft(order.product, draft or order.draft, self.default_phone_region,
-                              for_submission=for_submission)
+                              for_submission=for_submission, name_rule=self.csr_name_rule(order))
+
+    def csr_name_rule(self, order: Order) -> CsrNameRule:
+        """How the order's authority relates a manual CSR's names to the bound domains (the strictest rule
+        when the authority is not configured: its own refusal then says why)."""
+        from certwizard.ca.base import AuthorityError, CsrNameRule
+
+        try:
+            return CsrNameRule(self._authority_for(order.authority).csr_name_rule)
+        except AuthorityError:
+            return CsrNameRule.EXACT
 
     # --- documents -------------------------------------------------------------------------------------------
 

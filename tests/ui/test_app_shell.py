@@ -49,9 +49,79 @@ def test_help_covers_the_flow_csrs_by_hand_data_paths_and_the_sandbox(services: 
     text = help_markdown(services.layout)
     for expected in ("Keep your phone on", "Watch your mailbox", "3 to 7 business days", "about 2 days",
                      "openssl req -new -newkey rsa:2048", "prime256v1", "-addext \"subjectAltName=DNS:",
+                     "-config example.cnf -reqexts san", "DNS.2 = example.com",
                      "certwizard never sees it", str(services.layout.keys_dir), str(services.layout.database),
                      "CERTWIZARD_SANDBOX_SPEED", "`instant`", "`realistic`", "review-fail.example.com"):
         assert expected in text, expected
+
+
+async def test_the_csr_commands_in_help_are_whole_at_80_columns(make_app, services, screen_text):
+    """Every command line is on screen in full at 80 columns: nothing is cut off."""
+    from textual.widgets._markdown import MarkdownFence
+
+    app = make_app()
+    async with app.run_test(size=(80, 60)) as pilot:      # 80 columns; tall enough for the longest block
+        await pilot.press("f1")
+        fences = [f for f in app.screen.query(MarkdownFence) if "openssl req" in f.code]
+        assert len(fences) >= 2
+        for fence in fences:
+            app.screen.query_one("#help-scroll").scroll_to_widget(fence, animate=False, top=True)
+            await pilot.pause()
+            shown = screen_text(app)
+            for line in fence.code.splitlines():
+                assert line.strip() and line in shown, f"cut off at 80 columns: {line!r}"
+
+
+async def test_on_a_narrower_screen_a_command_block_scrolls_sideways_instead_of_cutting(make_app, services,
+                                                                                        screen_text):
+    from certwizard.ui.screens.help import CommandBlock
+
+    app = make_app()
+    async with app.run_test(size=(56, 30)) as pilot:
+        await pilot.press("f1", "tab")
+        block = app.focused
+        assert isinstance(block, CommandBlock) and "-addext" in block.code
+        last = block.code.splitlines()[-1].strip()
+        assert last not in screen_text(app)                     # too wide for 56 columns...
+        assert block.max_scroll_x > 0 and block.show_horizontal_scrollbar
+        await pilot.press("end")
+        assert block.scroll_x == block.max_scroll_x
+        assert last[-30:] in screen_text(app)                   # ...and its end is reached with the keyboard
+        scroll = app.screen.query_one("#help-scroll")
+        before = scroll.scroll_y
+        await pilot.press("home", "down")                       # ↓ still scrolls the help itself
+        assert block.scroll_x == 0 and scroll.scroll_y > before
+
+
+def test_each_csr_command_block_in_help_pastes_into_a_shell(services, tmp_path):
+    import re
+    import subprocess
+
+    blocks = re.findall(r"```\n(.*?)```", help_markdown(services.layout), re.S)
+    commands = [block for block in blocks if "openssl req" in block]
+    assert len(commands) == 4     # RSA and ECDSA, each with -addext and with the config file (1.0.2)
+    (config_file,) = {m.group(0) for block in commands for m in re.finditer(r"cat > .*?\nEOF\n", block, re.S)}
+    for block in commands:
+        if "-config example.cnf" in block and "<<'EOF'" not in block:   # "with the same example.cnf"
+            block = config_file + block
+        subprocess.run(["sh", "-e", "-c", block], cwd=tmp_path, check=True, capture_output=True, timeout=120)
+        assert (tmp_path / "example.csr").exists()
+        (tmp_path / "example.csr").unlink()
+
+
+async def test_c_in_help_copies_the_commands_whole(make_app, services, notes, screen_text):
+    from certwizard.ui.screens.help import csr_commands
+
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook, notifications=True) as pilot:
+        await pilot.press("f1", "c")
+        await pilot.pause()
+        copied = app.clipboard
+        footer = screen_text(app).splitlines()[-1]
+    assert copied == csr_commands().config + "\n"
+    assert "-config example.cnf -reqexts san" in copied and "DNS.2 = example.com" in copied
+    assert "c Copy CSR commands" in footer
+    assert any("Copied the CSR commands" in text for text in notes.texts)
 
 
 async def test_help_screen_shows_the_real_data_folder(make_app, services, screen_text):

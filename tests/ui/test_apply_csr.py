@@ -268,3 +268,62 @@ async def test_a_csr_pasted_from_a_terminal_keeps_its_lines(make_app, services, 
         assert area.text == pem
         assert driver.error("csr_pem") == ""                       # nothing to report: no character dropped
         assert driver.screen.form.csr.lint_panel.report.ok
+
+
+def how_to_csr(tmp_path, common_name: str) -> str:
+    """The CSR of the standard openssl how-to: a subject with only a common name, no subjectAltName."""
+    import subprocess
+
+    subprocess.run(["openssl", "req", "-new", "-nodes", "-sha256", "-newkey", "rsa:2048", "-keyout",
+                    str(tmp_path / "server.key"), "-out", str(tmp_path / "server.csr"), "-subj",
+                    f"/C=CN/ST=Zhejiang/L=Hangzhou/O=Example Ltd/CN={common_name}"],
+                   check=True, capture_output=True)
+    return (tmp_path / "server.csr").read_text()
+
+
+async def test_the_how_to_csr_with_only_a_common_name_is_accepted_with_a_note(
+        tmp_path, make_app, services, draft_for, apply_driver):
+    [order] = services.workflow.add_purchased("dv-multi")
+    services.workflow.save_draft(order, draft_for("dv-multi", "www.example.com, example.com"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver, csr_pem=how_to_csr(tmp_path, "www.example.com"))
+        panel = driver.screen.form.csr.lint_panel
+        assert panel.report.ok, panel.report.problems           # the sandbox takes the names from the order
+        shown = panel.render().plain
+        assert "common name only" in shown and "does not name example.com" in shown
+        await driver.press("f8")
+        assert driver.screen.tabs.active == "verify"
+
+
+async def test_the_commands_shown_name_every_bound_domain_and_fit_80_columns(
+        tmp_path, make_app, services, draft_for, apply_driver):
+    from certwizard.ca.base import CsrNameRule
+    from certwizard.crypto.csr_lint import lint_csr
+
+    [order] = services.workflow.add_purchased("dv-multi")
+    services.workflow.save_draft(order, draft_for("dv-multi", "www.example.com, example.com"))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await _manual(driver)
+        await driver.fill(domains="www.example.com, example.com, mail.example.com")
+        commands = driver.screen.query_one("#csr-commands")
+        text = commands.render().plain
+        assert "DNS.3 = mail.example.com" in text and "-reqexts san" in text and "-addext" not in text
+        commands.scroll_visible(animate=False)
+        await pilot.pause()
+        screen = driver.text()
+        lines = [line for line in text.splitlines() if line.strip()]
+        assert all(line in screen for line in lines), "a command line is cut or wrapped at 80 columns"
+
+    import subprocess
+
+    subprocess.run(["sh", "-e", "-c", text], cwd=tmp_path, check=True, capture_output=True, timeout=120)
+    made = (tmp_path / "www.example.com.csr").read_bytes()
+    report = lint_csr(made, order.product, ["www.example.com", "example.com", "mail.example.com"],
+                      name_rule=CsrNameRule.EXACT)
+    assert report.ok and report.dns_names == ["www.example.com", "example.com", "mail.example.com"]

@@ -89,7 +89,10 @@ async def test_the_confirmation_lists_the_documents_of_a_professional_applicatio
         assert isinstance(app.screen, SubmittedDialog)
         text = driver.text()
         assert "+86 10 6552 9988 / +86 138 0013 8000" in text      # the company's phone, then the applicant's
-        assert "DNS" not in text
+        # OV proves the domain as DV does, so the dialog says what to publish as well.
+        everything = app.screen.query_one("#what-next").render().plain
+        (validation,) = services.workflow.order(order.id).domain_validations
+        assert f"TXT record {validation.dns_name} = {validation.dns_value}" in everything
 
 
 async def test_the_confirmation_of_a_dv_application_has_no_documents_line(make_app, services, valid_draft,

@@ -130,3 +130,21 @@ async def test_showing_the_screen_while_it_is_built_ahead_is_safe(make_app, serv
         await pilot.pause()
         assert isinstance(app.screen, UnissuedScreen) and app.screen.table.selected_id is not None
         assert "Withdraw" in screen_text(app).splitlines()[-1]
+
+
+def test_a_wildcard_is_offered_the_dns_record_only(submit_valid) -> None:
+    """Baseline Requirements 3.2.2.4.18/.19: no file check for a wildcard, on every screen that says what
+    to publish (Unissued details, the Submitted dialog)."""
+    from certwizard.ui.screens.unissued import _domain_validation_steps
+    from certwizard.ui.widgets.submitted_dialog import what_next
+
+    wildcard = submit_valid("dv-wildcard", "*.example.com")
+    (validation,) = wildcard.domain_validations
+    for shown in (_domain_validation_steps(wildcard).plain, what_next(wildcard).plain):
+        assert validation.dns_name in shown and validation.dns_value in shown
+        assert "well-known" not in shown and "http://" not in shown
+    assert "not possible for a wildcard" in _domain_validation_steps(wildcard).plain
+
+    plain = submit_valid("dv-single", "www.example.com")
+    for shown in (_domain_validation_steps(plain).plain, what_next(plain).plain):
+        assert plain.domain_validations[0].file_url in shown

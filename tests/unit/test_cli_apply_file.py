@@ -55,12 +55,18 @@ def test_ov_with_company_and_a_document_is_issued_with_the_organization(cli, tmp
     assert len(list((cli.data_dir / "documents").iterdir())) == 2
 
     submitted = cli.ok("submit", order_id, "--json").json["order"]
-    assert submitted["status"] in ("under-review", "issued") and submitted["domain_validations"] == []
+    # OV proves control of the domain as DV does; the company check comes on top of it.
+    assert submitted["status"] == "domain-verification"
+    assert [v["domain"] for v in submitted["domain_validations"]] == ["shop.example.com"]
+    cli.ok("verify", order_id)
     cli.ok("refresh")
     order = cli.ok("show", order_id, "--json").json["order"]
     assert order["status"] == "issued"
     assert "O=Example Networks Ltd" in order["certificate"]["subject"]
     assert "C=CN" in order["certificate"]["subject"]
+    # The province typed as "Zhejiang" is kept as CN-ZJ; the certificate names it, not its ISO code.
+    subject = order["certificate"]["subject"]
+    assert "ST=Zhejiang Sheng" in subject and "CN-ZJ" not in subject
 
 
 def test_letter_writes_the_filled_verification_letter_and_never_overwrites(cli, tmp_path):

@@ -79,6 +79,19 @@ def test_domains_are_normalised_before_the_comparison(tmp_path: Path, ec_key, ca
     assert code == 0, capsys.readouterr().out
 
 
+def test_the_how_to_csr_without_san_is_acceptable_with_notes(tmp_path: Path, capsys) -> None:
+    subprocess.run(["openssl", "req", "-new", "-nodes", "-sha256", "-newkey", "rsa:2048",
+                    "-keyout", "server.key", "-out", "server.csr",
+                    "-subj", f"/C=CN/ST=Zhejiang/L=Hangzhou/O=Example Ltd/CN={WWW}"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    code = run_cli(["check", "csr", str(tmp_path / "server.csr"), "--product", "dv-multi",
+                    "--domains", f"{WWW},{APEX}"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "Notes:" in out and "common name only" in out and f"does not name {APEX}" in out
+    assert out.rstrip().endswith("Acceptable.")
+
+
 def test_a_sha1_csr_is_rejected_with_exit_1(sha1_csr: Path, capsys) -> None:
     code = run_cli(["check", "csr", str(sha1_csr), "--product", "dv-single", "--domains", WWW])
     out = capsys.readouterr().out

@@ -414,3 +414,67 @@ def test_a_reader_that_went_away_ends_the_command_quietly(tmp_path, argv):
     finally:
         os.close(write_end)
     assert result.returncode == 1 and result.stderr == ""
+
+
+# --- a damaged sandbox ledger -------------------------------------------------------------------------------
+
+def _submitted_dv_order(cli, tmp_path) -> tuple[str, Path]:
+    order_id = cli.add("dv-single")
+    cli.ok("apply", order_id, "--from", str(toml_file(tmp_path / "a.toml", ["www.example.com"])))
+    cli.ok("submit", order_id)
+    return order_id, cli.data_dir / "sandbox-ca" / "ledger" / "ledger.json"
+
+
+@pytest.mark.parametrize("damage", [b"", b"{\"sbx-", b"\xff\xfe garbage", b"[]", b"null",
+                                    b"1e999999", b"[" * 100_000])
+def test_refresh_and_verify_explain_a_damaged_ledger_without_a_traceback(cli, tmp_path, damage):
+    order_id, ledger = _submitted_dv_order(cli, tmp_path)
+    ledger.write_bytes(damage)
+    for argv in (("refresh",), ("verify", order_id), ("refresh", "--json")):
+        result = cli(*argv)
+        assert result.code == 1, (argv, result)
+        said = result.err if "--json" not in argv else result.json["error"]
+        assert "Traceback" not in said and "ledger" in said and str(ledger) in said, said
+        assert "backup" in said
+    assert ledger.read_bytes() == damage      # nothing was "repaired" behind the user's back
+
+
+@pytest.mark.parametrize("field, value", [("status", "no-such-status"), ("status", None),
+                                          ("review_seconds", "soon"), ("validations", {"a": 1}),
+                                          ("domains", "www.example.com"), ("product_id", "no-such-product"),
+                                          ("expected_issuance_at", "yesterday"), (None, 3)])
+def test_a_wrong_shaped_application_in_the_ledger_is_named(cli, tmp_path, field, value):
+    order_id, ledger = _submitted_dv_order(cli, tmp_path)
+    data = json.loads(ledger.read_text())
+    (ref,) = data
+    if field is None:
+        data[ref] = value
+    else:
+        data[ref][field] = value
+    ledger.write_text(json.dumps(data))
+    for argv in (("refresh",), ("verify", order_id)):
+        result = cli(*argv)
+        assert result.code == 1 and "Traceback" not in result.err, (argv, result)
+        assert ref in result.err and "damaged" in result.err, result.err
+
+
+def test_a_ledger_that_is_a_symlink_is_refused_and_not_read(cli, tmp_path):
+    order_id, ledger = _submitted_dv_order(cli, tmp_path)
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_bytes(ledger.read_bytes())
+    ledger.unlink()
+    ledger.symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    for argv in (("refresh",), ("verify", order_id)):
+        result = cli(*argv)
+        assert result.code == 1 and "symbolic link" in result.err and "Traceback" not in result.err, result
+    assert ledger.is_symlink() and elsewhere.read_bytes() == before
+
+
+def test_show_offers_a_wildcard_the_dns_record_only(cli, tmp_path):
+    order_id = cli.add("dv-wildcard")
+    cli.ok("apply", order_id, "--from", str(toml_file(tmp_path / "w.toml", ["*.example.com"])))
+    (validation,) = cli.ok("submit", order_id, "--json").json["order"]["domain_validations"]
+    assert validation["domain"] == "example.com" and validation["file_url"] == ""
+    shown = cli.ok("show", order_id).out
+    assert validation["dns_value"] in shown and "serve" not in shown and "with the content" not in shown

@@ -19,7 +19,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AttributeOID, NameOID
 
-from certwizard.crypto.csr_lint import MAX_CSR_BYTES, CsrReport, lint_csr
+from certwizard.ca.base import CsrNameRule
+from certwizard.crypto.csr_lint import MAX_CSR_BYTES, CsrReport, lint_csr, openssl_commands
 from certwizard.crypto.keys import encrypt_pkcs8
 from certwizard.domain.products import DomainType, KeyAlgorithm, Product, ValidationLevel, get_product
 
@@ -399,10 +400,120 @@ def test_a_cn_missing_from_the_san_is_refused(ec_key) -> None:
     assert codes(report) == ["cn-not-in-san"]
 
 
-def test_a_cn_without_any_san_is_refused(openssl_csrs) -> None:
-    report = lint_csr(openssl_csrs["cn_only"], DV_SINGLE, [WWW])
-    assert codes(report) == ["no-san"]
-    assert "browsers ignore the common name" in report.problems[0].message
+# --- the authority's name rule (CsrNameRule) ----------------------------------------------------------
+
+HOW_TO_SUBJECT = "/C=CN/ST=Zhejiang/L=Hangzhou/O=Example Ltd/CN=www.example.com"
+
+
+@pytest.fixture(scope="module")
+def how_to_csr(tmp_path_factory) -> bytes:
+    """The CSR of the standard how-to, made by its very command: a subject, and no subjectAltName at all."""
+    folder = tmp_path_factory.mktemp("how-to")
+    _run_openssl("req", "-new", "-nodes", "-sha256", "-newkey", "rsa:2048", "-keyout", "server.key",
+                 "-out", "server.csr", "-subj", HOW_TO_SUBJECT, cwd=folder)
+    return (folder / "server.csr").read_bytes()
+
+
+@pytest.mark.parametrize("rule", list(CsrNameRule))
+def test_the_how_to_csr_with_only_a_common_name_is_accepted_with_a_note(how_to_csr, rule) -> None:
+    report = lint_csr(how_to_csr, DV_SINGLE, [WWW], name_rule=rule)
+    assert report.ok, report.problems
+    assert report.dns_names == [] and report.common_name == WWW
+    (note,) = report.notes
+    assert note.code == "cn-only" and "puts the domains to bind into the certificate" in note.message
+
+
+def test_names_the_csr_lacks_are_a_note_for_an_authority_that_takes_names_from_the_order(how_to_csr) -> None:
+    report = lint_csr(how_to_csr, DV_MULTI, [WWW, APEX, "mail.example.com"], name_rule=CsrNameRule.FROM_ORDER)
+    assert report.ok, report.problems
+    assert [n.code for n in report.notes] == ["cn-only", "names-added"]
+    assert "example.com, mail.example.com" in report.notes[1].message
+
+
+def test_acme_needs_exactly_the_bound_domains_and_says_how_with_all_of_them(how_to_csr) -> None:
+    bound = [WWW, APEX, "mail.example.com"]
+    report = lint_csr(how_to_csr, DV_MULTI, bound, name_rule=CsrNameRule.EXACT)
+    assert codes(report) == ["names-missing"]
+    message = report.problems[0].message
+    assert "exactly the domains to bind" in message
+    assert 'subjectAltName=DNS:www.example.com,DNS:example.com,DNS:mail.example.com"' in message
+    assert lint_csr(how_to_csr, DV_MULTI, bound).problems == report.problems     # EXACT is the default
+
+
+@pytest.mark.parametrize("rule", list(CsrNameRule))
+def test_a_name_that_is_not_bound_is_refused_by_every_rule(ec_key, how_to_csr, rule) -> None:
+    assert codes(lint_csr(how_to_csr, DV_SINGLE, ["shop.example.com"], name_rule=rule))[-1] == "names-extra"
+    extra_san = make_csr(ec_key, sans=[x509.DNSName(WWW), x509.DNSName("shop.example.com")])
+    assert codes(lint_csr(extra_san, DV_MULTI, [WWW, APEX], name_rule=rule))[-1] == "names-extra"
+
+
+def test_a_csr_without_any_name_is_refused_with_a_command_naming_the_bound_domains(ec_key) -> None:
+    report = lint_csr(make_csr(ec_key, cn=None, with_san=False), DV_MULTI, [WWW, APEX, "api.example.com"],
+                      name_rule=CsrNameRule.FROM_ORDER)
+    assert codes(report) == ["no-names"]
+    san = '"subjectAltName=DNS:www.example.com,DNS:example.com,DNS:api.example.com"'
+    assert san in report.problems[0].message
+
+
+def test_the_weak_hash_advice_names_the_bound_domains(openssl_csrs) -> None:
+    report = lint_csr(openssl_csrs["sha1"], DV_MULTI, [WWW, APEX])
+    (message,) = [p.message for p in report.problems if p.code == "weak-signature-hash"]
+    assert '-addext "subjectAltName=DNS:www.example.com,DNS:example.com"' in message and "-sha256" in message
+
+
+# --- the openssl commands certwizard suggests --------------------------------------------------------
+
+COMMAND_CASES = [
+    ([WWW], KeyAlgorithm.RSA_2048, DV_SINGLE),
+    ([WWW, APEX, "mail.example.com", "xn--fsq.example.com"], KeyAlgorithm.RSA_3072, DV_MULTI),
+    (["*.example.com"], KeyAlgorithm.EC_P256, get_product("dv-wildcard")),
+    (["www.example.com", "*.example.org", "example.org"], KeyAlgorithm.EC_P384,
+     get_product("ov-multi-wildcard")),
+    (["192.0.2.7"], KeyAlgorithm.RSA_2048, DV_SINGLE),
+]
+
+
+def _run_shell(script: str, cwd: Path) -> None:
+    result = subprocess.run(["sh", "-e", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("domains, algorithm, product", COMMAND_CASES)
+@pytest.mark.parametrize("form", ["addext", "config"])
+def test_each_suggested_command_makes_a_csr_naming_exactly_the_bound_domains(
+        tmp_path, domains, algorithm, product, form) -> None:
+    commands = openssl_commands(domains, algorithm)
+    script = getattr(commands, form)
+    _run_shell(script, tmp_path)
+    made = (tmp_path / commands.csr_file).read_bytes()
+    report = lint_csr(made, product, domains, name_rule=CsrNameRule.EXACT)
+    assert report.ok, (script, report.problems)
+    assert sorted(report.dns_names + report.ip_addresses) == sorted(domains)
+    assert report.notes == []
+    assert (tmp_path / commands.key_file).exists()
+
+
+@pytest.mark.parametrize("domains, algorithm, product", COMMAND_CASES)
+def test_the_config_form_uses_only_what_openssl_1_0_2_has(domains, algorithm, product) -> None:
+    """OpenSSL 1.0.2 has no -addext, and its req cannot make an EC key with -pkeyopt."""
+    config = openssl_commands(domains, algorithm).config
+    assert "-addext" not in config and "-pkeyopt" not in config and "-noenc" not in config
+    assert "-config " in config and "-reqexts san" in config
+    assert all(name in config for name in domains)
+
+
+def test_the_example_commands_fit_an_80_column_screen() -> None:
+    for algorithm in (KeyAlgorithm.RSA_2048, KeyAlgorithm.EC_P256):
+        text = openssl_commands(None, algorithm).text()
+        assert "www.example.com" in text and "DNS:example.com" in text
+        assert max(len(line) for line in text.splitlines()) <= 70
+
+
+def test_whole_text_pastes_into_a_shell_as_it_is(tmp_path) -> None:
+    commands = openssl_commands([WWW, APEX])
+    _run_shell(commands.text().replace(commands.csr_file, "first.csr", 1), tmp_path)
+    assert (tmp_path / "first.csr").exists() and (tmp_path / commands.csr_file).exists()
 
 
 def test_a_csr_without_names(ec_key) -> None:

@@ -66,8 +66,9 @@ def test_dv_asks_for_domain_validation_then_issues_after_the_review_time(authori
     assert state.status is OrderStatus.DOMAIN_VERIFICATION
     assert [v.domain for v in state.domain_validations] == ["example.com"]
     validation = state.domain_validations[0]
-    assert validation.dns_name == "_dnsauth.example.com" and validation.dns_value == validation.file_content
-    assert validation.file_url.endswith("/.well-known/pki-validation/fileauth.txt")
+    assert validation.dns_name == "_dnsauth.example.com" and validation.dns_type == "TXT"
+    # Baseline Requirements 3.2.2.4.18/.19: a file on a web server cannot prove control of a wildcard.
+    assert (validation.file_url, validation.file_path, validation.file_content) == ("", "", "")
     assert state.expected_issuance_at == clock.now + timedelta(seconds=5)
 
     assert authority.status(state.authority_ref).status is OrderStatus.DOMAIN_VERIFICATION
@@ -84,14 +85,68 @@ def test_dv_asks_for_domain_validation_then_issues_after_the_review_time(authori
     assert (issued.certificate.not_after - issued.certificate.not_before).days < 200
 
 
-def test_ov_goes_to_review_at_once_and_takes_longer(authority, clock):
-    state = authority.submit(_request("ov-single", ["shop.example.com"], COMPANY, [DOCUMENT]))
-    assert state.status is OrderStatus.UNDER_REVIEW and not state.domain_validations
-    assert state.expected_issuance_at == clock.now + timedelta(seconds=20)
-    clock.advance(seconds=21)
+def test_a_plain_name_may_be_proven_by_dns_or_by_a_file(authority):
+    state = authority.submit(_request("dv-single", ["www.example.com"]))
+    (validation,) = state.domain_validations
+    assert validation.file_url == "http://www.example.com/.well-known/pki-validation/fileauth.txt"
+    assert validation.file_content == validation.dns_value
+
+
+def test_wildcards_are_proven_by_dns_only_and_plain_names_beside_them_by_either(authority):
+    state = authority.submit(_request("ov-multi-wildcard", ["*.example.com", "www.example.org", "example.net",
+                                                            "*.example.net"], COMPANY, [DOCUMENT]))
+    by_domain = {v.domain: v for v in state.domain_validations}
+    assert list(by_domain) == ["example.com", "www.example.org", "example.net"]
+    assert by_domain["example.com"].file_url == "" and by_domain["example.com"].dns_value
+    # example.net is bound itself, but its proof also covers *.example.net, so it must be the DNS record.
+    assert by_domain["example.net"].file_url == "" and by_domain["example.net"].dns_value
+    assert by_domain["www.example.org"].file_url.startswith("http://www.example.org/")
+
+
+@pytest.mark.parametrize("product_id", ["ov-single", "ev-single"])
+def test_ov_and_ev_prove_the_domain_like_dv_then_review_longer(authority, clock, product_id):
+    state = authority.submit(_request(product_id, ["shop.example.com"], COMPANY, [DOCUMENT]))
+    assert state.status is OrderStatus.DOMAIN_VERIFICATION
+    assert [v.domain for v in state.domain_validations] == ["shop.example.com"]
+    clock.advance(hours=1)      # no review clock runs before the domain is proven
+    assert authority.status(state.authority_ref).status is OrderStatus.DOMAIN_VERIFICATION
+    state = authority.confirm_domain_validation(state.authority_ref)
+    review = {"ov-single": 20, "ev-single": 30}[product_id]
+    assert state.status is OrderStatus.UNDER_REVIEW
+    assert state.expected_issuance_at == clock.now + timedelta(seconds=review)
+    clock.advance(seconds=review + 1)
     issued = authority.status(state.authority_ref)
     cert = x509.load_pem_x509_certificate(issued.certificate.certificate_pem.encode())
     assert cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)[0].value == "Example Ltd"
+
+
+def test_the_ov_subject_names_the_province_not_its_iso_code(authority, clock):
+    state = authority.submit(_request("ov-single", ["shop.example.com"], COMPANY, [DOCUMENT]))
+    authority.confirm_domain_validation(state.authority_ref)
+    clock.advance(minutes=1)
+    cert = x509.load_pem_x509_certificate(
+        authority.status(state.authority_ref).certificate.certificate_pem.encode())
+    subject = {a.oid: a.value for a in cert.subject}
+    assert subject[x509.NameOID.STATE_OR_PROVINCE_NAME] == "Zhejiang Sheng"    # ISO 3166-2 name of CN-ZJ
+    assert subject[x509.NameOID.COUNTRY_NAME] == "CN" and subject[x509.NameOID.LOCALITY_NAME] == "Hangzhou"
+
+
+def test_an_application_recorded_with_the_iso_code_is_issued_with_the_name(tmp_path, clock):
+    """Ledgers written before the fix hold ST as 'CN-ZJ'; the certificate still gets the province's name."""
+    import json
+
+    authority = SandboxAuthority(tmp_path / "ca", speed=ReviewSpeed.FAST, now=clock)
+    state = authority.submit(_request("ov-single", ["shop.example.com"], COMPANY, [DOCUMENT]))
+    ledger_path = tmp_path / "ca" / "ledger" / "ledger.json"
+    ledger = json.loads(ledger_path.read_text())
+    ledger[state.authority_ref]["organization"]["state"] = "CN-ZJ"
+    ledger_path.write_text(json.dumps(ledger))
+    authority.confirm_domain_validation(state.authority_ref)
+    clock.advance(minutes=1)
+    cert = x509.load_pem_x509_certificate(
+        authority.status(state.authority_ref).certificate.certificate_pem.encode())
+    (state,) = cert.subject.get_attributes_for_oid(x509.NameOID.STATE_OR_PROVINCE_NAME)
+    assert state.value == "Zhejiang Sheng"
 
 
 def test_professional_application_without_documents_fails_at_once_with_the_reason(authority):
@@ -111,6 +166,7 @@ def test_csr_not_matching_the_domains_fails_review_with_the_linter_reason(author
 
 def test_review_fail_trigger(authority, clock):
     state = authority.submit(_request("ov-single", ["review-fail.example.com"], COMPANY, [DOCUMENT]))
+    authority.confirm_domain_validation(state.authority_ref)
     clock.advance(minutes=1)
     failed = authority.status(state.authority_ref)
     assert failed.status is OrderStatus.REVIEW_FAILED and "phone" in failed.reason
@@ -120,6 +176,7 @@ def test_withdraw_before_issuance_only(authority, clock):
     state = authority.submit(_request("ov-single", ["shop.example.com"], COMPANY, [DOCUMENT]))
     assert authority.withdraw(state.authority_ref).status is OrderStatus.DRAFT
     state = authority.submit(_request("ov-single", ["shop.example.com"], COMPANY, [DOCUMENT]))
+    authority.confirm_domain_validation(state.authority_ref)
     clock.advance(minutes=1)
     with pytest.raises(AuthorityError, match="already been issued"):
         authority.withdraw(state.authority_ref)
@@ -138,3 +195,18 @@ def test_ledger_survives_a_new_authority_object(tmp_path, clock):
     assert second.status(state.authority_ref).status is OrderStatus.DOMAIN_VERIFICATION
     with pytest.raises(AuthorityError, match="no application"):
         second.status("sbx-missing")
+
+
+@pytest.mark.parametrize("product_id, oid", [("dv-single", "2.23.140.1.2.1"), ("ov-single", "2.23.140.1.2.2"),
+                                             ("ev-single", "2.23.140.1.1")])
+def test_certificates_carry_the_policy_oid_of_their_product(authority, clock, product_id, oid):
+    company, documents = (COMPANY, [DOCUMENT]) if product_id != "dv-single" else (None, [])
+    state = authority.submit(_request(product_id, ["shop.example.com"], company, documents))
+    authority.confirm_domain_validation(state.authority_ref)
+    clock.advance(minutes=1)
+    cert = x509.load_pem_x509_certificate(
+        authority.status(state.authority_ref).certificate.certificate_pem.encode())
+    policies = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    assert [p.policy_identifier.dotted_string for p in policies] == [oid]
+    assert cert.extensions.get_extension_for_class(x509.CRLDistributionPoints)
+    assert authority.pki.crl_path.is_file()      # published in the sandbox's data folder

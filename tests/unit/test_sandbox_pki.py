@@ -87,8 +87,10 @@ def test_creation_under_umask_zero_gives_private_folders_and_keys(tmp_path, umas
     assert mode_of(pki.pki_dir / "root-ca.key") == 0o600
     assert mode_of(pki.pki_dir / "intermediate-ca.key") == 0o600
     assert mode_of(pki.root_pem_path) == 0o644
+    assert mode_of(pki.crl_path) == 0o644 and mode_of(pki.ca_issuers_path) == 0o644
     assert sorted(p.name for p in pki.pki_dir.iterdir()) == [
-        "intermediate-ca.key", "intermediate-ca.pem", "root-ca.key", "root-ca.pem"]
+        "intermediate-ca.cer", "intermediate-ca.crl", "intermediate-ca.key", "intermediate-ca.pem",
+        "root-ca.key", "root-ca.pem"]
     lock = pki.ca_dir / ".create.lock"
     assert not lock.exists() or mode_of(lock) & 0o077 == 0
 
@@ -186,6 +188,9 @@ def test_issued_certificate_has_exactly_the_server_profile(pki, key_name, reques
         ExtensionOID.SUBJECT_ALTERNATIVE_NAME: False,
         ExtensionOID.SUBJECT_KEY_IDENTIFIER: False,
         ExtensionOID.AUTHORITY_KEY_IDENTIFIER: False,
+        ExtensionOID.CERTIFICATE_POLICIES: False,
+        ExtensionOID.AUTHORITY_INFORMATION_ACCESS: False,
+        ExtensionOID.CRL_DISTRIBUTION_POINTS: False,
     }
     assert cert.extensions.get_extension_for_class(x509.BasicConstraints).value == x509.BasicConstraints(
         ca=False, path_length=None)
@@ -208,6 +213,130 @@ def test_issued_certificate_has_exactly_the_server_profile(pki, key_name, reques
     assert before - timedelta(minutes=2) < cert.not_valid_before_utc <= before - timedelta(seconds=59)
     assert cert.not_valid_after_utc - cert.not_valid_before_utc == timedelta(days=90) - timedelta(seconds=1)
     assert bundle.not_before == cert.not_valid_before_utc and bundle.not_after == cert.not_valid_after_utc
+
+
+# --- policies, caIssuers and the CRL (Baseline Requirements 7.1.2.7) -----------------------------------
+
+def _policies(cert: x509.Certificate) -> list[str]:
+    value = cert.extensions.get_extension_for_class(x509.CertificatePolicies).value
+    return [policy.policy_identifier.dotted_string for policy in value]
+
+
+ORGANIZATION = SubjectOrganization(name="Example Networks Ltd", country="CN", state="Zhejiang Sheng",
+                                   locality="Hangzhou")
+
+
+@pytest.mark.parametrize("level, organization, oid", [
+    ("DV", None, "2.23.140.1.2.1"), ("OV", ORGANIZATION, "2.23.140.1.2.2"),
+    ("EV", ORGANIZATION, "2.23.140.1.1"), (None, None, "2.23.140.1.2.1"),
+    (None, ORGANIZATION, "2.23.140.1.2.2")])
+def test_the_policy_oid_is_the_ca_browser_forum_one_of_the_level(pki, ec_key, level, organization, oid):
+    cert = load_pem(pki.issue(make_csr(ec_key), DOMAINS, 30, organization=organization, level=level)
+                    .certificate_pem)
+    assert _policies(cert) == [oid]
+
+
+def test_an_ov_or_ev_level_needs_the_organization_and_an_unknown_level_is_refused(pki, ec_key):
+    with pytest.raises(IssuanceError, match="organization"):
+        pki.issue(make_csr(ec_key), DOMAINS, 30, level="EV")
+    with pytest.raises(IssuanceError, match="DV, OV or EV"):
+        pki.issue(make_csr(ec_key), DOMAINS, 30, level="QV")
+
+
+def _uri_path(uri: str) -> Path:
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(uri)
+    assert parts.scheme == "file" and parts.netloc == ""
+    return Path(unquote(parts.path))
+
+
+def test_ca_issuers_names_the_published_intermediate_in_der(pki, ec_key):
+    cert = load_pem(pki.issue(make_csr(ec_key), DOMAINS, 30).certificate_pem)
+    access = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    (description,) = access
+    assert description.access_method == x509.oid.AuthorityInformationAccessOID.CA_ISSUERS
+    published = _uri_path(description.access_location.value)
+    assert published == pki.ca_issuers_path.absolute()
+    assert x509.load_der_x509_certificate(published.read_bytes()) == pki.intermediate_certificate
+
+
+def test_the_crl_distribution_point_names_a_crl_signed_by_the_intermediate(pki, ec_key):
+    cert = load_pem(pki.issue(make_csr(ec_key), DOMAINS, 30).certificate_pem)
+    (point,) = cert.extensions.get_extension_for_class(x509.CRLDistributionPoints).value
+    (name,) = point.full_name
+    published = _uri_path(name.value)
+    assert published == pki.crl_path.absolute()
+    crl = x509.load_der_x509_crl(published.read_bytes())        # DER, as RFC 5280 4.2.1.13 asks
+    intermediate = pki.intermediate_certificate
+    assert crl.issuer == intermediate.subject and crl.is_signature_valid(intermediate.public_key())
+    assert timedelta(days=6) < crl.next_update_utc - datetime.now(UTC) <= timedelta(days=10)   # BR 4.9.7
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number >= 1
+    assert crl.get_revoked_certificate_by_serial_number(cert.serial_number) is None
+
+
+def _openssl_crl_check(tmp_path: Path, pki: SandboxPKI, bundle) -> subprocess.CompletedProcess:
+    crl_pem = tmp_path / "crl.pem"
+    converted = subprocess.run(
+        ["openssl", "crl", "-inform", "DER", "-in", str(pki.crl_path), "-out", str(crl_pem)],
+        capture_output=True, text=True, timeout=30)
+    assert converted.returncode == 0, converted.stderr
+    return openssl_verify(tmp_path, pki, bundle, "-crl_check", "-CRLfile", str(crl_pem))
+
+
+def test_openssl_checks_the_leaf_against_the_crl_and_sees_a_revocation(tmp_path, ec_key):
+    pki = SandboxPKI(tmp_path / "sandbox-ca").ensure()
+    bundle = pki.issue(make_csr(ec_key), DOMAINS, 30)
+    other = pki.issue(make_csr(ec_key), DOMAINS, 30)
+    checked = _openssl_crl_check(tmp_path, pki, bundle)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.strip().endswith(": OK")
+
+    number = x509.load_der_x509_crl(pki.crl_path.read_bytes()).extensions.get_extension_for_class(
+        x509.CRLNumber).value.crl_number
+    pki.publish_crl([(bundle.serial_hex, datetime.now(UTC))])
+    revoked = _openssl_crl_check(tmp_path, pki, bundle)
+    assert revoked.returncode != 0 and "revoked" in (revoked.stdout + revoked.stderr).lower()
+    assert _openssl_crl_check(tmp_path, pki, other).returncode == 0
+    crl = x509.load_der_x509_crl(pki.crl_path.read_bytes())
+    assert crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number == number + 1
+
+
+def test_a_crl_past_half_its_life_is_signed_again_keeping_its_entries(tmp_path, ec_key):
+    pki = SandboxPKI(tmp_path / "sandbox-ca").ensure()
+    serial = load_pem(pki.issue(make_csr(ec_key), DOMAINS, 30).certificate_pem).serial_number
+    long_ago = datetime.now(UTC) - timedelta(days=5)
+    pki.publish_crl([(serial, long_ago)], now=long_ago)       # 2 days left: past half of its 7
+    SandboxPKI(pki.ca_dir).ensure()
+    crl = x509.load_der_x509_crl(pki.crl_path.read_bytes())
+    assert crl.next_update_utc - datetime.now(UTC) > timedelta(days=6)
+    assert crl.get_revoked_certificate_by_serial_number(serial) is not None
+    unchanged = pki.crl_path.read_bytes()
+    SandboxPKI(pki.ca_dir).ensure()                          # still fresh: not signed again
+    assert pki.crl_path.read_bytes() == unchanged
+
+
+def test_a_ca_made_before_the_crl_existed_publishes_it_on_load(tmp_path, ec_key):
+    pki = SandboxPKI(tmp_path / "sandbox-ca").ensure()
+    pki.crl_path.unlink()
+    pki.ca_issuers_path.unlink()
+    again = SandboxPKI(pki.ca_dir).ensure()
+    assert x509.load_der_x509_crl(again.crl_path.read_bytes()).is_signature_valid(
+        again.intermediate_certificate.public_key())
+    published = x509.load_der_x509_certificate(again.ca_issuers_path.read_bytes())
+    assert published == again.intermediate_certificate
+    assert mode_of(again.crl_path) == 0o644
+
+
+def test_a_damaged_or_foreign_crl_is_refused_rather_than_emptied(tmp_path):
+    mine, other = SandboxPKI(tmp_path / "a").ensure(), SandboxPKI(tmp_path / "b").ensure()
+    replace_file(mine.crl_path, other.crl_path)
+    with pytest.raises(SandboxCAError, match="intermediate-ca.crl is not a CRL signed by"):
+        SandboxPKI(mine.ca_dir).ensure()
+    mine.crl_path.write_bytes(b"garbage")
+    with pytest.raises(SandboxCAError, match="intermediate-ca.crl"):
+        SandboxPKI(mine.ca_dir).ensure()
+    assert mine.crl_path.read_bytes() == b"garbage"
 
 
 def test_bundle_holds_chain_root_and_serial(pki, ec_key):

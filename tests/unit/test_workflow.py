@@ -67,7 +67,7 @@ def test_dv_automatic_application_is_verified_issued_and_matches_its_key(service
     assert "PRIVATE KEY" not in raw
 
 
-def test_ov_needs_documents_then_goes_straight_to_review(services, stamped_letter):
+def test_ov_needs_documents_and_domain_validation_then_review(services, stamped_letter):
     workflow = services.workflow
     order = _draft_order(services, "ov-single", valid_draft("shop.example.com", professional=True))
     with pytest.raises(ApplicationInvalidError) as info:
@@ -75,6 +75,9 @@ def test_ov_needs_documents_then_goes_straight_to_review(services, stamped_lette
     assert set(info.value.errors) == {"documents"}
     order = workflow.attach_document(workflow.order(order.id), inspect_document(stamped_letter), "letter.jpg")
     order = workflow.submit(order.id)
+    assert order.status is OrderStatus.DOMAIN_VERIFICATION
+    assert [v.domain for v in order.domain_validations] == ["shop.example.com"]
+    order = workflow.confirm_domain_validation(order.id)
     assert order.status is OrderStatus.ISSUED or order.status is OrderStatus.UNDER_REVIEW
     workflow.refresh()
     order = workflow.order(order.id)
@@ -95,6 +98,46 @@ def test_manual_csr_is_checked_then_issued_for_that_key(services):
     workflow.refresh()
     cert = x509.load_pem_x509_certificate(workflow.order(order.id).certificate.certificate_pem.encode())
     assert cert.public_key().public_numbers() == key.public_key().public_numbers()
+
+
+def _how_to_csr(tmp_path, common_name):
+    """The standard how-to's CSR, by its own command: subject only, no subjectAltName."""
+    subprocess.run(["openssl", "req", "-new", "-nodes", "-sha256", "-newkey", "rsa:2048", "-keyout",
+                    str(tmp_path / "server.key"), "-out", str(tmp_path / "server.csr"), "-subj",
+                    f"/C=CN/ST=Zhejiang/L=Hangzhou/O=Example Ltd/CN={common_name}"], check=True,
+                   capture_output=True)
+    return (tmp_path / "server.csr").read_text()
+
+
+def test_a_cn_only_csr_is_accepted_and_the_certificate_names_every_bound_domain(services, tmp_path):
+    workflow = services.workflow
+    domains = "www.example.com, example.com, mail.example.com"
+    order = _draft_order(services, "dv-multi", valid_draft(domains, csr_mode=CsrMode.MANUAL.value,
+                                                           csr_pem=_how_to_csr(tmp_path, "www.example.com")))
+    validation = workflow.validate(order)          # what F8 and Submit decide with: the sandbox's rule
+    assert validation.ok, validation.errors
+    assert [n.code for n in validation.csr_report.notes] == ["cn-only", "names-added"]
+    order = workflow.submit(order.id)
+    assert order.status is OrderStatus.DOMAIN_VERIFICATION    # the sandbox's own re-check accepts it too
+    workflow.confirm_domain_validation(order.id)
+    workflow.refresh()
+    cert = x509.load_pem_x509_certificate(workflow.order(order.id).certificate.certificate_pem.encode())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert names.get_values_for_type(x509.DNSName) == ["www.example.com", "example.com", "mail.example.com"]
+
+
+def test_the_name_rule_is_the_authoritys(services, tmp_path, monkeypatch):
+    """An authority that wants exactly the bound names (ACME) refuses the same CSR at the field."""
+    from certwizard.ca.base import CsrNameRule
+    from certwizard.ca.sandbox import SandboxAuthority
+
+    workflow = services.workflow
+    order = _draft_order(services, "dv-multi", valid_draft("www.example.com, example.com", csr_mode="manual",
+                                                           csr_pem=_how_to_csr(tmp_path, "www.example.com")))
+    assert workflow.csr_name_rule(order) is CsrNameRule.FROM_ORDER and workflow.validate(order).ok
+    monkeypatch.setattr(SandboxAuthority, "csr_name_rule", CsrNameRule.EXACT)
+    errors = workflow.validate(order).errors
+    assert set(errors) == {"csr_pem"} and "does not contain example.com" in errors["csr_pem"]
 
 
 def test_manual_csr_for_other_domains_is_refused_at_the_field(services):
@@ -139,6 +182,7 @@ def test_review_fail_trigger_gives_a_reason_and_withdraw_returns_to_draft(servic
     order = _draft_order(services, "ov-single", valid_draft("review-fail.example.com", professional=True))
     order = workflow.attach_document(order, inspect_document(stamped_letter), "letter.jpg")
     workflow.submit(order.id)
+    workflow.confirm_domain_validation(order.id)
     workflow.refresh()
     order = workflow.order(order.id)
     assert order.status is OrderStatus.REVIEW_FAILED and "company phone" in order.status_reason

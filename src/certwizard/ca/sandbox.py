@@ -10,7 +10,10 @@ Sandbox-only trigger, for trying the failure path: a bound domain whose first la
 
 from __future__ import annotations
 
+import errno
 import json
+import math
+import os
 import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,11 +22,20 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from pydantic import ValidationError
+
+from certwizard.ca.base import AuthorityError, AuthorityState, CsrNameRule, SubmissionRequest
 from certwizard.domain.models import DomainValidation, IssuedCertificate, utcnow
-from certwizard.domain.products import Product, get_product
+from certwizard.domain.products import CATALOG, Product, get_product
 from certwizard.domain.status import OrderStatus
-from certwizard.securefs import atomic_replace, ensure_private_dir
+from certwizard.domain.text import printable
+from certwizard.securefs import (
+    FileTooLargeError,
+    UnsafePathError,
+    atomic_replace,
+    ensure_private_dir,
+    read_regular_file,
+)
 
 FAIL_TRIGGER_LABEL = "review-fail"
 SPEED_SETTING = "sandbox_speed"
@@ -44,25 +56,156 @@ class ReviewSpeed(StrEnum):
         return timedelta(hours=high) if product.is_professional else timedelta(minutes=15)
 
 
+class LedgerError(AuthorityError):
+    """The sandbox CA's ledger cannot be used: damaged, the wrong shape, or not a regular file."""
+
+
+MAX_LEDGER_BYTES = 256 * 1024 * 1024      # ~50,000 applications with their certificates
+_RESTORE_ADVICE = ("restore it from a backup, or move it aside to start an empty ledger (the applications it "
+                   "held must then be withdrawn and submitted again); certwizard left it as it is")
+_TIMES = ("submitted_at", "verified_at", "review_due", "expected_issuance_at", "issued_at")
+
+
 class _Ledger:
-    """The authority's own records: a small JSON file replaced atomically under a kernel lock."""
+    """The authority's own records: a small JSON file replaced atomically under a kernel lock.
+
+    It is read like any private file (`securefs.read_regular_file`: never through a symlink, bounded), and a
+    ledger that is not a JSON object of application records is refused with a `LedgerError`, never repaired.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / "ledger.json"
 
+    def damaged(self, problem: str, advice: str = _RESTORE_ADVICE) -> LedgerError:
+        return LedgerError(f"the sandbox CA's ledger {printable(str(self.path))} {problem}; {advice}")
+
     @contextmanager
     def transaction(self) -> Iterator[dict[str, Any]]:
         from filelock import FileLock
 
-        ensure_private_dir(self.folder)
-        with FileLock(str(self.folder / "ledger.lock"), mode=0o600):
-            data = json.loads(self.path.read_text()) if self.path.exists() else {}
+        lock_path = self.folder / "ledger.lock"
+        try:
+            ensure_private_dir(self.folder)
+        except UnsafePathError as exc:
+            raise LedgerError(f"the sandbox CA's ledger folder {printable(str(self.folder))} {exc.strerror}; "
+                              "replace it with a real folder") from None
+        if os.path.islink(lock_path):
+            raise self.damaged(f"cannot be locked: {lock_path.name} is a symbolic link",
+                               f"remove the link {printable(str(lock_path))} and try again")
+        with FileLock(str(lock_path), mode=0o600):
+            data = self._read()
             before = json.dumps(data, sort_keys=True)
             yield data
             after = json.dumps(data, sort_keys=True)
             if after != before:
                 atomic_replace(self.path, after.encode())
+
+    def _read(self) -> dict[str, Any]:
+        try:
+            raw = read_regular_file(self.path, MAX_LEDGER_BYTES)
+        except FileNotFoundError:
+            return {}
+        except FileTooLargeError:
+            raise self.damaged(f"is larger than {MAX_LEDGER_BYTES // (1024 * 1024)} MiB, far more than any "
+                               "ledger") from None
+        except UnsafePathError as exc:
+            if exc.errno == errno.ELOOP:
+                raise self.damaged("is a symbolic link, and the ledger is read only from a real file",
+                                   "replace the link with the file itself (or a copy of it)") from None
+            raise self.damaged("is not a regular file", "move it aside") from None
+        except OSError as exc:
+            raise self.damaged(f"cannot be read ({exc.strerror or exc})",
+                               "check its permissions and try again") from None
+        if not raw.strip():
+            raise self.damaged("is empty (it was cut short or overwritten)")
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):     # bad UTF-8, bad JSON, absurd nesting or numbers
+            raise self.damaged("is not valid JSON (it was cut short or edited)") from None
+        if not isinstance(data, dict):
+            raise self.damaged(f"holds {_json_kind(data)} where a JSON object of applications belongs")
+        return data
+
+    def checked(self, ref: str, entry: object) -> dict[str, Any]:
+        """`entry` if it is a record of the shape the authority writes, else a LedgerError naming `ref`."""
+        problem = _entry_problem(entry)
+        if problem is not None:
+            raise self.damaged(f"is damaged: its record of the application {printable(ref)!r} {problem}")
+        assert isinstance(entry, dict)
+        return entry
+
+
+def _json_kind(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+def _entry_problem(entry: object) -> str | None:
+    """What is wrong with one ledger record (None: nothing), in words that fit after 'its record ...'."""
+    if not isinstance(entry, dict):
+        return f"is {_json_kind(entry)}, not an object"
+    status = entry.get("status")
+    if status not in {s.value for s in OrderStatus}:
+        return f"has the status {printable(repr(status))}, which is not one certwizard knows"
+    if entry.get("product_id") not in CATALOG:
+        return f"names the product {printable(repr(entry.get('product_id')))}, which certwizard does not know"
+    domains = entry.get("domains")
+    if not isinstance(domains, list) or not domains or not all(isinstance(d, str) for d in domains):
+        return "has no list of domains"
+    if not isinstance(entry.get("csr_pem"), str):
+        return "has no CSR"
+    seconds = entry.get("review_seconds")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not math.isfinite(seconds) \
+            or seconds < 0:
+        return "has no valid review time"
+    if not isinstance(entry.get("reason", ""), str):
+        return "has a reason that is not text"
+    for name in _TIMES:
+        value = entry.get(name)
+        if value is None:
+            continue
+        try:
+            moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        except ValueError:
+            moment = None
+        if moment is None or moment.tzinfo is None:
+            return f"has {name} {printable(repr(value))[:60]}, which is not a date and time with a time zone"
+    organization = entry.get("organization")
+    if organization is not None and not (isinstance(organization, dict)
+                                         and all(isinstance(v, str) for v in organization.values())):
+        return "has damaged organization details"
+    validations = entry.get("validations", [])
+    if not isinstance(validations, list):
+        return "has damaged domain validations"
+    try:
+        for validation in validations:
+            DomainValidation.model_validate(validation)
+    except ValidationError:
+        return "has damaged domain validations"
+    certificate = entry.get("certificate")
+    if certificate is not None:
+        try:
+            IssuedCertificate.model_validate(certificate)
+        except ValidationError:
+            return "has a damaged certificate"
+    return None
+
+
+def _province_name(province: str) -> str:
+    """The subject's ST: the province's name (X.520 stateOrProvinceName), not its ISO 3166-2 code (CN-ZJ)."""
+    if not province or "-" not in province:
+        return province
+    from certwizard.domain.fields import subdivision_name
+
+    return subdivision_name(province)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -76,6 +219,8 @@ def _dt(value: str | None) -> datetime | None:
 class SandboxAuthority:
     name = "sandbox"
     title = "the sandbox CA (built in, not publicly trusted)"
+    # Like Alibaba Cloud's: the certificate gets the order's names and only the CSR's key.
+    csr_name_rule = CsrNameRule.FROM_ORDER
 
     def __init__(self, ca_dir: Path, speed: ReviewSpeed | Callable[[], ReviewSpeed] = ReviewSpeed.FAST,
                  now: Callable[[], datetime] = utcnow) -> None:
@@ -112,8 +257,8 @@ class SandboxAuthority:
             entry.update(status=OrderStatus.REVIEW_FAILED.value, reason=" ".join(problems))
         elif product.requires_domain_verification:
             entry.update(status=OrderStatus.DOMAIN_VERIFICATION.value, reason="",
-                         validations=[self._validation(d).model_dump(mode="json")
-                                      for d in self._validation_domains(request.application.domains)])
+                         validations=[v.model_dump(mode="json")
+                                      for v in self._validations(request.application.domains)])
         else:
             entry.update(status=OrderStatus.UNDER_REVIEW.value, reason="", review_due=_iso(now + review))
         entry["expected_issuance_at"] = _iso(now + review) if not problems else None
@@ -138,8 +283,8 @@ class SandboxAuthority:
         with self._ledger.transaction() as ledger:
             states = {}
             for ref in dict.fromkeys(authority_refs):
-                entry = ledger.get(ref)
-                if entry is not None:
+                if ref in ledger:
+                    entry = self._ledger.checked(ref, ledger[ref])
                     self._advance(entry)
                     states[ref] = self._state(ref, entry)
             return states
@@ -175,7 +320,7 @@ class SandboxAuthority:
 
         product, application = request.product, request.application
         problems = [p.message for p in check_domains(product, application.domains).problems]
-        report = lint_csr(request.csr_pem, product, application.domains)
+        report = lint_csr(request.csr_pem, product, application.domains, name_rule=self.csr_name_rule)
         problems += [f"CSR: {p.message}" for p in report.problems]
         if product.is_professional:
             if application.company is None:
@@ -209,8 +354,11 @@ class SandboxAuthority:
     def _issue(self, entry: dict[str, Any]) -> None:
         product = get_product(entry["product_id"])
         now = self._now()
+        organization = entry.get("organization")
+        if organization is not None:       # ledgers written before ST held the name kept the ISO code
+            organization = {**organization, "state": _province_name(organization.get("state", ""))}
         bundle = self.pki.issue(entry["csr_pem"].encode(), entry["domains"], product.validity_on(now.date()),
-                                organization=entry.get("organization"))
+                                organization=organization, level=product.level)
         entry["certificate"] = IssuedCertificate(
             certificate_pem=bundle.certificate_pem, chain_pem=bundle.chain_pem, serial=bundle.serial_hex,
             not_before=bundle.not_before, not_after=bundle.not_after, fetched_at=now).model_dump(mode="json")
@@ -224,30 +372,37 @@ class SandboxAuthority:
         if company is None:
             return None
         return {"organization": company.name, "locality": company.location.city,
-                "state": company.location.province, "country": company.location.country}
+                "state": _province_name(company.location.province), "country": company.location.country}
 
     @staticmethod
-    def _validation_domains(domains: list[str]) -> list[str]:
-        """One proof per registered name: a wildcard is proven on its base domain."""
+    def _validations(domains: list[str]) -> list[DomainValidation]:
+        """One proof per registered name: a wildcard is proven on its base domain, and by DNS only.
+
+        Baseline Requirements 3.2.2.4.18/.19: a file on a web server proves control of that host only, never
+        of every name below it, so a base domain that also stands for a wildcard gets no file option.
+        """
+        wildcard_bases = {domain[2:] for domain in domains if domain.startswith("*.")}
         seen: dict[str, None] = {}
         for domain in domains:
             seen.setdefault(domain[2:] if domain.startswith("*.") else domain, None)
-        return list(seen)
+        return [SandboxAuthority._validation(domain, file_allowed=domain not in wildcard_bases)
+                for domain in seen]
 
     @staticmethod
-    def _validation(domain: str) -> DomainValidation:
+    def _validation(domain: str, file_allowed: bool = True) -> DomainValidation:
         token = secrets.token_urlsafe(24)
+        file_path = "/.well-known/pki-validation/fileauth.txt"
         return DomainValidation(
             domain=domain, dns_name=f"_dnsauth.{domain}", dns_type="TXT", dns_value=token,
-            file_url=f"http://{domain}/.well-known/pki-validation/fileauth.txt",
-            file_path="/.well-known/pki-validation/fileauth.txt", file_content=token)
+            file_url=f"http://{domain}{file_path}" if file_allowed else "",
+            file_path=file_path if file_allowed else "", file_content=token if file_allowed else "")
 
-    @staticmethod
-    def _entry(ledger: dict[str, Any], ref: str) -> dict[str, Any]:
+    def _entry(self, ledger: dict[str, Any], ref: str) -> dict[str, Any]:
         try:
-            return ledger[ref]
+            entry = ledger[ref]
         except KeyError:
             raise AuthorityError(f"the sandbox CA has no application {ref!r}") from None
+        return self._ledger.checked(ref, entry)
 
     @staticmethod
     def _state(ref: str, entry: dict[str, Any]) -> AuthorityState:

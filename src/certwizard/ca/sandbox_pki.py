@@ -4,7 +4,16 @@ Nothing it issues is publicly trusted; a user trusts `root_pem_path` on purpose 
 
 Layout under the caller's folder (0700):
     .create.lock                 filelock that serialises first-time creation between processes
+    .publish.lock                filelock that serialises re-signing the CRL
     pki/root-ca.pem, root-ca.key, intermediate-ca.pem, intermediate-ca.key   (keys 0600)
+    pki/intermediate-ca.cer      the intermediate in DER: what the leaves' caIssuers (AIA) names
+    pki/intermediate-ca.crl      the intermediate's CRL in DER: what the leaves' CRL distribution point names
+
+Leaves carry what the Baseline Requirements (7.1.2.7) ask of a subscriber certificate: the CA/Browser Forum
+policy OID of their validation level (certificatePolicies), caIssuers, and a CRL distribution point. Both
+point at the files above by `file://` URL, since the sandbox has no web server. The CRL lasts 7 days (BR 4.9.7
+allows 10) and is re-signed, keeping its entries, whenever the CA is loaded with less than half of that left;
+`publish_crl(revoked)` adds revoked certificates to it.
 
 The CA is generated in a private staging folder and published with one `rename` of that folder, so a crash or
 a second process can never observe (or leave behind) half a CA: `pki/` holds a complete CA or does not exist.
@@ -23,8 +32,8 @@ import re
 import secrets
 import shutil
 import stat
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +42,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID, NameOID
 from filelock import FileLock, Timeout
 
 from certwizard.domain.text import printable, require_printable
@@ -41,6 +50,9 @@ from certwizard.securefs import (
     PRIVATE_DIR_MODE,
     PUBLIC_FILE_MODE,
     TEMP_PREFIX,
+    FileTooLargeError,
+    UnsafePathError,
+    atomic_replace,
     create_new_file,
     create_private_file,
     ensure_private_dir,
@@ -69,6 +81,15 @@ ROOT_CERT_NAME = "root-ca.pem"
 ROOT_KEY_NAME = "root-ca.key"
 INTERMEDIATE_CERT_NAME = "intermediate-ca.pem"
 INTERMEDIATE_KEY_NAME = "intermediate-ca.key"
+CA_ISSUERS_NAME = "intermediate-ca.cer"
+CRL_NAME = "intermediate-ca.crl"
+PUBLISH_LOCK_NAME = ".publish.lock"
+CRL_VALIDITY = timedelta(days=7)               # BR 4.9.7: nextUpdate at most 10 days after thisUpdate
+MAX_CRL_BYTES = 16 * 1024 * 1024
+# CA/Browser Forum reserved policy identifiers (BR 7.1.6.1): domain-, organization-, extended-validated.
+POLICY_OIDS = {"DV": "2.23.140.1.2.1", "OV": "2.23.140.1.2.2", "EV": "2.23.140.1.1"}
+
+RevokedEntry = tuple[int | str, datetime]      # (serial, as an int or in hex as shown; revocation time)
 
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DNS_NAME = re.compile(rf"(\*\.)?({_LABEL}\.)+{_LABEL}", re.IGNORECASE)
@@ -145,27 +166,85 @@ class SandboxPKI:
         return self._loaded().intermediate
 
     def ensure(self) -> "SandboxPKI":
-        """Create the CA if this folder has none yet, then load it and check its files belong together."""
+        """Create the CA if this folder has none yet, then load it and check its files belong together.
+
+        A CA made before the CRL and caIssuers files existed gets them now; a CRL past half its life is
+        re-signed (entries kept)."""
         ensure_private_dir(self.ca_dir)
         if not os.path.lexists(self.pki_dir):
             with self._creation_lock():
                 # Another process may have created it while we waited for the lock.
                 if not os.path.lexists(self.pki_dir):
                     _create_authority(self.ca_dir, self.pki_dir)
-        self._authority = _load_authority(self.pki_dir)
+        authority = _load_authority(self.pki_dir)
+        self._authority = authority
+        if self._needs_publishing(authority, datetime.now(UTC)):
+            self.publish_crl()
         return self
+
+    def publish_crl(self, revoked: Iterable[RevokedEntry] = (), now: datetime | None = None) -> Path:
+        """Sign and publish the CRL again: the entries it holds plus `revoked` (serial, revocation time).
+
+        The CRL number goes up by one each time; the caIssuers copy of the intermediate is rewritten too if it
+        is missing or wrong. Refuses (SandboxCAError) a CRL that is there but damaged, rather than drop its
+        entries."""
+        authority = self._loaded()
+        moment = now or datetime.now(UTC)
+        wanted = [(int(serial, 16) if isinstance(serial, str) else int(serial), when)
+                  for serial, when in revoked]
+        with self._lock(PUBLISH_LOCK_NAME, "publishing the sandbox CA's CRL"):
+            current = _read_crl(self.pki_dir, authority.intermediate)
+            entries: dict[int, datetime] = {}
+            number = 0
+            if current is not None:
+                entries = {e.serial_number: e.revocation_date_utc for e in current}
+                number = _crl_number(current)
+            for serial, when in wanted:
+                entries.setdefault(serial, when.astimezone(UTC))
+            der = _crl_der(authority.intermediate, authority.intermediate_key, entries, number + 1, moment)
+            atomic_replace(self.crl_path, der, PUBLIC_FILE_MODE)
+            issuer_der = authority.intermediate.public_bytes(serialization.Encoding.DER)
+            if _read_optional(self.ca_issuers_path, MAX_CA_FILE_BYTES) != issuer_der:
+                atomic_replace(self.ca_issuers_path, issuer_der, PUBLIC_FILE_MODE)
+        return self.crl_path
+
+    def _needs_publishing(self, authority: _Authority, now: datetime) -> bool:
+        issuer_der = authority.intermediate.public_bytes(serialization.Encoding.DER)
+        if _read_optional(self.ca_issuers_path, MAX_CA_FILE_BYTES) != issuer_der:
+            return True
+        current = _read_crl(self.pki_dir, authority.intermediate)
+        if current is None or current.next_update_utc is None:
+            return True
+        return current.next_update_utc - now < CRL_VALIDITY / 2
+
+    @property
+    def crl_path(self) -> Path:
+        """The intermediate's CRL (DER), named by every leaf's CRL distribution point."""
+        return self.pki_dir / CRL_NAME
+
+    @property
+    def ca_issuers_path(self) -> Path:
+        """The intermediate certificate (DER), named by every leaf's caIssuers."""
+        return self.pki_dir / CA_ISSUERS_NAME
 
     def issue(self, csr_pem: bytes | str, domains: list[str], validity_days: int,
               not_before: datetime | None = None,
-              organization: SubjectOrganization | Mapping[str, str] | None = None) -> IssuedBundle:
+              organization: SubjectOrganization | Mapping[str, str] | None = None,
+              level: str | None = None) -> IssuedBundle:
         """Sign a server certificate for exactly `domains` with the public key of `csr_pem`.
 
         Only the CSR's public key is used (after its signature is checked); the subject and SANs come from
         the arguments, never from what the CSR asks for. `organization` (OV/EV) may also be a stored dict,
-        see `SubjectOrganization.from_mapping`.
+        see `SubjectOrganization.from_mapping`. `level` ("DV", "OV" or "EV", e.g. a product's
+        ValidationLevel) picks the policy OID; without it, OV when there is an organization, else DV.
         """
         if isinstance(organization, Mapping):
             organization = SubjectOrganization.from_mapping(organization)
+        level = str(level) if level is not None else ("OV" if organization is not None else "DV")
+        if level not in POLICY_OIDS:
+            raise IssuanceError(f"validation level {printable(level)!r} is not one of DV, OV or EV")
+        if level != "DV" and organization is None:
+            raise IssuanceError(f"an {level} certificate names the organization; give its details")
         authority = self._loaded()
         public_key = _verified_public_key(_load_csr(csr_pem))
         names = _general_names(domains)
@@ -181,7 +260,9 @@ class SandboxPKI:
             .not_valid_before(start)
             .not_valid_after(end)
         )
-        for extension, critical in _leaf_extensions(public_key, names, authority.intermediate,
+        published = _Published(ca_issuers=_file_uri(self.ca_issuers_path), crl=_file_uri(self.crl_path),
+                               policy=POLICY_OIDS[level])
+        for extension, critical in _leaf_extensions(public_key, names, authority.intermediate, published,
                                                     subject_is_empty=len(subject) == 0):
             builder = builder.add_extension(extension, critical=critical)
         certificate = builder.sign(authority.intermediate_key, hashes.SHA384())
@@ -200,14 +281,17 @@ class SandboxPKI:
         assert self._authority is not None
         return self._authority
 
+    def _creation_lock(self) -> AbstractContextManager[None]:
+        return self._lock(LOCK_NAME, "creating the sandbox CA")
+
     @contextmanager
-    def _creation_lock(self) -> Iterator[None]:
-        lock = FileLock(self.ca_dir / LOCK_NAME, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
+    def _lock(self, name: str, doing: str) -> Iterator[None]:
+        lock = FileLock(self.ca_dir / name, timeout=LOCK_TIMEOUT_SECONDS, mode=0o600)
         try:
             lock.acquire()
         except Timeout:
             raise SandboxCAError(
-                f"another certwizard process has been creating the sandbox CA in {self.ca_dir} for over "
+                f"another certwizard process has been {doing} in {self.ca_dir} for over "
                 f"{LOCK_TIMEOUT_SECONDS:.0f} s; wait for it to finish and try again") from None
         try:
             yield
@@ -240,6 +324,10 @@ def _create_authority(ca_dir: Path, pki_dir: Path) -> None:
         create_new_file(staging / ROOT_CERT_NAME, _pem(root).encode(), PUBLIC_FILE_MODE)
         create_private_file(staging / INTERMEDIATE_KEY_NAME, _key_pem(intermediate_key))
         create_new_file(staging / INTERMEDIATE_CERT_NAME, _pem(intermediate).encode(), PUBLIC_FILE_MODE)
+        create_new_file(staging / CA_ISSUERS_NAME, intermediate.public_bytes(serialization.Encoding.DER),
+                        PUBLIC_FILE_MODE)
+        create_new_file(staging / CRL_NAME, _crl_der(intermediate, intermediate_key, {}, 1, now),
+                        PUBLIC_FILE_MODE)
         os.rename(staging, pki_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -522,8 +610,22 @@ def _organization_attributes(organization: SubjectOrganization) -> list[x509.Nam
     return attributes
 
 
+@dataclass(frozen=True)
+class _Published:
+    """Where a leaf says its issuer and the issuer's CRL are published, and the policy it was issued under."""
+
+    ca_issuers: str
+    crl: str
+    policy: str
+
+
+def _file_uri(path: Path) -> str:
+    """An absolute file:// URL (percent-encoded, so always ASCII as an IA5String must be)."""
+    return Path(os.path.abspath(path)).as_uri()
+
+
 def _leaf_extensions(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey, names: list[x509.GeneralName],
-                     intermediate: x509.Certificate,
+                     intermediate: x509.Certificate, published: _Published,
                      subject_is_empty: bool) -> list[tuple[x509.ExtensionType, bool]]:
     intermediate_ski = intermediate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     key_usage = x509.KeyUsage(
@@ -540,7 +642,68 @@ def _leaf_extensions(public_key: rsa.RSAPublicKey | ec.EllipticCurvePublicKey, n
         (x509.SubjectAlternativeName(names), subject_is_empty),
         (x509.SubjectKeyIdentifier.from_public_key(public_key), False),
         (x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(intermediate_ski), False),
+        (x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(published.policy), None)]),
+         False),
+        (x509.AuthorityInformationAccess([x509.AccessDescription(
+            AuthorityInformationAccessOID.CA_ISSUERS, x509.UniformResourceIdentifier(published.ca_issuers))]),
+         False),
+        (x509.CRLDistributionPoints([x509.DistributionPoint(
+            full_name=[x509.UniformResourceIdentifier(published.crl)], relative_name=None, reasons=None,
+            crl_issuer=None)]), False),
     ]
+
+
+# --- the CRL ------------------------------------------------------------------------------------------------
+
+def _crl_der(intermediate: x509.Certificate, key: ec.EllipticCurvePrivateKey, entries: Mapping[int, datetime],
+             number: int, now: datetime) -> bytes:
+    ski = intermediate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(intermediate.subject)
+        .last_update(now - CLOCK_SKEW)
+        .next_update(now + CRL_VALIDITY)
+        .add_extension(x509.CRLNumber(number), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski), critical=False)
+    )
+    for serial, when in sorted(entries.items()):
+        builder = builder.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(when).build())
+    return builder.sign(key, hashes.SHA384()).public_bytes(serialization.Encoding.DER)
+
+
+def _read_optional(path: Path, limit: int) -> bytes | None:
+    """The file's bytes, or None when it is missing, not a regular file or too big (it is then rewritten)."""
+    try:
+        return read_regular_file(path, limit)
+    except (FileNotFoundError, UnsafePathError, FileTooLargeError):
+        return None
+
+
+def _read_crl(pki_dir: Path, intermediate: x509.Certificate) -> x509.CertificateRevocationList | None:
+    """The published CRL; None when there is none yet; SandboxCAError when it is there but not ours."""
+    try:
+        data = read_regular_file(pki_dir / CRL_NAME, MAX_CRL_BYTES)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _damaged(pki_dir, f"{CRL_NAME} cannot be read ({exc.strerror or exc})") from None
+    try:
+        crl = x509.load_der_x509_crl(data)
+        genuine = crl.issuer == intermediate.subject and crl.is_signature_valid(intermediate.public_key())
+        list(crl)      # entries are parsed lazily; a damaged one must fail here
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        genuine = False
+    if not genuine:
+        raise _damaged(pki_dir, f"{CRL_NAME} is not a CRL signed by {INTERMEDIATE_CERT_NAME}")
+    return crl
+
+
+def _crl_number(crl: x509.CertificateRevocationList) -> int:
+    try:
+        return crl.extensions.get_extension_for_class(x509.CRLNumber).value.crl_number
+    except x509.ExtensionNotFound:
+        return 0
 
 
 def _pem(certificate: x509.Certificate) -> str:
@@ -554,4 +717,5 @@ def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
 
 
 __all__ = ["SandboxPKI", "IssuedBundle", "SubjectOrganization", "SandboxCAError", "IssuanceError",
-           "format_serial", "ROOT_COMMON_NAME", "INTERMEDIATE_COMMON_NAME", "SANDBOX_ORGANIZATION"]
+           "format_serial", "ROOT_COMMON_NAME", "INTERMEDIATE_COMMON_NAME", "SANDBOX_ORGANIZATION",
+           "POLICY_OIDS", "RevokedEntry"]

@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--product", required=True, metavar="PRODUCT",
                         help=f"the purchased product: {', '.join(CATALOG)}")
     parser.add_argument("--domains", required=True, metavar="D1,D2,...",
-                        help="the domains to bind, separated by commas; the CSR must name exactly these")
+                        help="the domains to bind, separated by commas; the CSR may name only these (the "
+                             "sandbox CA adds any it lacks)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
     parser.set_defaults(handler=run)
 
@@ -43,7 +44,10 @@ def run(args: argparse.Namespace) -> int:
     data = _read_input(args.file)
     if isinstance(data, str):
         return usage_error(data)
-    report: CsrReport = too_large_report() if data is None else lint_csr(data, product, domains)
+    from certwizard.ca.sandbox import SandboxAuthority  # the authority every order goes to (its name rule)
+
+    report: CsrReport = too_large_report() if data is None else lint_csr(
+        data, product, domains, name_rule=SandboxAuthority.csr_name_rule)
     if args.json:
         print_json({"product": product.id, "domains": domains, **report.to_dict()})
     else:

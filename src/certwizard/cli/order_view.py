@@ -95,8 +95,9 @@ def print_order(order: Order) -> None:
         for v in order.domain_validations:
             say(f"  verify {v.domain}: publish a DNS {v.dns_type} record")
             say(f"      {v.dns_name}  {v.dns_type}  \"{v.dns_value}\"")
-            say(f"    or serve {v.file_url}")
-            say(f"      with the content: {v.file_content}")
+            if v.file_url:      # none for a wildcard: DNS only
+                say(f"    or serve {v.file_url}")
+                say(f"      with the content: {v.file_content}")
     if order.key:
         encrypted = ", encrypted" if order.key.encrypted else ""
         say(f"  key: {order.key.path} ({order.key.algorithm.label}{encrypted}; "

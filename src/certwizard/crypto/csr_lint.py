@@ -6,6 +6,14 @@ check list in the safety rules (§3): CA/Browser Forum Baseline Requirements and
 
 Nothing of a pasted private key reaches the report: key blocks are recognised by their PEM label only, never
 decoded, and every message about them is fixed text.
+
+How the CSR's names must relate to the bound domains is the authority's rule (`ca.base.CsrNameRule`): an
+authority that takes the names from the order needs only that the CSR names nothing else; ACME needs exactly
+the bound domains. Either way a CSR with only a common name (the common openssl how-to) is fine.
+
+`openssl_commands` writes the commands that make a CSR for the bound domains, every one of them named, in two
+forms: one for OpenSSL 1.1.1 and later (`-addext`), and one with a config file (`-config`, `-reqexts`) that
+works with every version, OpenSSL 1.0.2 included. The wizard, the Help screen and these messages all use it.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ import binascii
 import ipaddress
 import math
 import re
+import shlex
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +36,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import AttributeOID, ExtensionOID, NameOID
 
+from certwizard.ca.base import CsrNameRule
 from certwizard.crypto.keys import CURVE_LABELS, key_algorithm_of, key_description, spki_sha256
-from certwizard.domain.products import Product
+from certwizard.domain.products import KeyAlgorithm, Product
 from certwizard.domain.text import describe_characters, printable, unprintable_characters
 
 MAX_CSR_BYTES = 16 * 1024           # a CSR is 1-4 KB; anything bigger is not one
@@ -127,15 +138,20 @@ def too_large_report(size: int | None = None) -> CsrReport:
 
 # --- entry point --------------------------------------------------------------------------------------------
 
-def lint_csr(text: str | bytes, product: Product, domains: list[str] | None = None) -> CsrReport:
-    """Check `text` (the pasted CSR) for `product` and, when given, the normalised bound `domains`."""
+def lint_csr(text: str | bytes, product: Product, domains: list[str] | None = None, *,
+             name_rule: CsrNameRule = CsrNameRule.EXACT) -> CsrReport:
+    """Check `text` (the pasted CSR) for `product` and, when given, the normalised bound `domains`.
+
+    `name_rule` is the rule of the authority the CSR goes to (`CertificateAuthority.csr_name_rule`); without
+    one, the strictest (EXACT), which every authority accepts.
+    """
     if isinstance(text, (bytes, bytearray, memoryview)) and len(text) > MAX_CSR_BYTES:
         return too_large_report(len(text))
     if isinstance(text, str) and len(text) > MAX_CSR_BYTES:
         return too_large_report(len(text))
     report = CsrReport()
     try:
-        _lint_into(report, text, product, domains)
+        _lint_into(report, text, product, domains, CsrNameRule(name_rule))
     except Exception as exc:  # noqa: BLE001 - last resort: a paste must never crash the wizard
         report.parsed = False
         report.add("unreadable", f"the CSR could not be checked ({type(exc).__name__}); {_REDO_HINT} "
@@ -143,7 +159,8 @@ def lint_csr(text: str | bytes, product: Product, domains: list[str] | None = No
     return report
 
 
-def _lint_into(report: CsrReport, text: str | bytes, product: Product, domains: list[str] | None) -> None:
+def _lint_into(report: CsrReport, text: str | bytes, product: Product, domains: list[str] | None,
+               name_rule: CsrNameRule) -> None:
     decoded = _as_text(text)
     if not decoded.strip():
         report.add("empty", "nothing was pasted; paste the CSR, from -----BEGIN CERTIFICATE REQUEST----- "
@@ -160,9 +177,9 @@ def _lint_into(report: CsrReport, text: str | bytes, product: Product, domains: 
     if parsed is None:
         return
     _record_facts(report, parsed)
-    _check_signature(report, parsed)
+    _check_signature(report, parsed, domains)
     _check_key(report, parsed.public_key, product)
-    _check_names(report, parsed, product, domains)
+    _check_names(report, parsed, product, domains, name_rule)
     _check_extensions(report, parsed.extensions)
     _check_attributes(report, parsed.attributes)
 
@@ -378,7 +395,7 @@ def _record_facts(report: CsrReport, parsed: _ParsedCsr) -> None:
 
 # --- signature and key ------------------------------------------------------------------------------------
 
-def _check_signature(report: CsrReport, parsed: _ParsedCsr) -> None:
+def _check_signature(report: CsrReport, parsed: _ParsedCsr, domains: list[str] | None) -> None:
     """Judge the hash first: is_signature_valid returns False for SHA-1, which reads as 'bad signature'."""
     name = parsed.hash_name
     if name is None and isinstance(parsed.public_key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
@@ -387,7 +404,7 @@ def _check_signature(report: CsrReport, parsed: _ParsedCsr) -> None:
         label = HASH_LABELS.get(name or "", f"the algorithm {parsed.signature_oid}")
         report.add("weak-signature-hash",
                    f"the CSR is signed with {label}; {label} is not accepted (only SHA-256, SHA-384 and "
-                   f"SHA-512 are); {_REDO_HINT} with SHA-256, e.g. openssl req -new -sha256 ...")
+                   f"SHA-512 are); {_REDO_HINT} with SHA-256, e.g. {_one_line_command(domains)}")
         return
     if not _signature_is_valid(parsed.csr):
         report.add("bad-signature", "the CSR's signature does not match its public key (it was altered or "
@@ -524,11 +541,12 @@ def _is_ip(name: str) -> bool:
     return True
 
 
-def _check_names(report: CsrReport, parsed: _ParsedCsr, product: Product, domains: list[str] | None) -> None:
+def _check_names(report: CsrReport, parsed: _ParsedCsr, product: Product, domains: list[str] | None,
+                 name_rule: CsrNameRule) -> None:
     dns, ips, others = _split_san(parsed.extensions)
     common_name = parsed.common_names[0] if parsed.common_names else None
     _check_characters(report, parsed.subject_values, dns)
-    _check_common_name(report, parsed, dns + ips)
+    _check_common_name(report, parsed, dns + ips, domains)
     if others:
         allowed = "DNS names and IP addresses" if product.allows_ip else "DNS names"
         report.add("san-type",
@@ -544,7 +562,7 @@ def _check_names(report: CsrReport, parsed: _ParsedCsr, product: Product, domain
     if domains is None:
         _check_product_names(report, csr_names, product)
     else:
-        _compare_with_domains(report, csr_names, domains)
+        _compare_with_domains(report, csr_names, domains, name_rule)
 
 
 def _check_characters(report: CsrReport, subject_values: list[tuple[str, str]], dns: list[str]) -> None:
@@ -562,7 +580,8 @@ def _check_characters(report: CsrReport, subject_values: list[tuple[str, str]], 
                                          "internationalised names as punycode (xn--...) in the CSR")
 
 
-def _check_common_name(report: CsrReport, parsed: _ParsedCsr, san_names: list[str]) -> None:
+def _check_common_name(report: CsrReport, parsed: _ParsedCsr, san_names: list[str],
+                       domains: list[str] | None) -> None:
     if len(parsed.common_names) > 1:
         report.add("multiple-common-names", f"the subject has {len(parsed.common_names)} common names; "
                                             f"{_REDO_HINT} with one (or none)")
@@ -571,8 +590,8 @@ def _check_common_name(report: CsrReport, parsed: _ParsedCsr, san_names: list[st
     if common_name is None:
         if not san_names:
             report.add("no-names",
-                       f"the CSR names no domain (no common name, no subjectAltName); {_REDO_HINT} with "
-                       "-addext \"subjectAltName=DNS:www.example.com\"")
+                       f"the CSR names no domain (no common name, no subjectAltName); {_REDO_HINT} naming "
+                       f"the domains, e.g. {_one_line_command(domains)}")
         return
     shown = printable(common_name)
     if len(common_name) > MAX_COMMON_NAME:
@@ -584,8 +603,11 @@ def _check_common_name(report: CsrReport, parsed: _ParsedCsr, san_names: list[st
         report.add("cn-is-ip", f"the common name {shown} is an IP address; put IP addresses only in "
                                "subjectAltName (IP:...) and use a DNS name, or nothing, as the common name")
     if not has_san:
-        report.add("no-san", "the CSR has a common name but no subjectAltName extension, and browsers ignore "
-                             f"the common name; {_REDO_HINT} with -addext \"subjectAltName=DNS:{shown}\"")
+        # What `openssl req -subj "/.../CN=www.example.com"` makes. The authority puts the names into the
+        # certificate's subjectAltName itself (the only names browsers read), so the CSR is fine as it is.
+        report.note("cn-only", f"the CSR names {shown} in its common name only (no subjectAltName); that is "
+                               "fine: the certificate authority puts the domains to bind into the "
+                               "certificate's subjectAltName")
     elif _normalise_name(common_name) not in {_normalise_name(n) for n in san_names}:
         report.add("cn-not-in-san", f"the common name {shown} is not one of the subjectAltName names; "
                                     f"{_REDO_HINT} with the common name also listed in subjectAltName")
@@ -601,14 +623,22 @@ def _check_product_names(report: CsrReport, names: set[str], product: Product) -
                                            "cover wildcards; remove it or use a wildcard product")
 
 
-def _compare_with_domains(report: CsrReport, csr_names: set[str], domains: list[str]) -> None:
+def _compare_with_domains(report: CsrReport, csr_names: set[str], domains: list[str],
+                          name_rule: CsrNameRule) -> None:
     bound = {_normalise_name(d) for d in domains if d.strip()}
     missing = sorted(bound - csr_names)
     extra = sorted(csr_names - bound)
-    if missing:
+    if missing and name_rule is CsrNameRule.FROM_ORDER:
+        it, verb = ("them", "are") if len(missing) > 1 else ("it", "is")
+        report.note("names-added", f"the CSR does not name {_name_list(missing)}; the certificate authority "
+                                   "takes the names from Domains to Bind, so the certificate covers "
+                                   f"{it} all the same ({_name_list(missing)} {verb} added)")
+    elif missing:
         it = "them" if len(missing) > 1 else "it"
         report.add("names-missing", f"the CSR does not contain {_name_list(missing)}, which you entered in "
-                                    f"Domains to Bind; {_REDO_HINT} including {it}, or change the domains")
+                                    f"Domains to Bind, and this certificate authority needs the CSR to name "
+                                    f"exactly the domains to bind; {_REDO_HINT} including {it}, e.g. "
+                                    f"{_one_line_command(domains)}, or change the domains")
     if extra:
         it, verb = ("them", "are") if len(extra) > 1 else ("it", "is")
         report.add("names-extra",
@@ -618,6 +648,103 @@ def _compare_with_domains(report: CsrReport, csr_names: set[str], domains: list[
 
 def _name_list(names: list[str]) -> str:
     return ", ".join(printable(n) for n in names) or "none"
+
+
+# --- commands that make a CSR -------------------------------------------------------------------------------
+
+EXAMPLE_DOMAINS = ("www.example.com", "example.com")
+_SHELL_SAFE = re.compile(r"[A-Za-z0-9*.:_=/,@%+-]+")
+_FILE_SAFE = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+@dataclass(frozen=True)
+class OpensslCommands:
+    """Shell text that makes a key and a CSR naming every domain, in the two forms openssl has for it."""
+
+    key_file: str
+    csr_file: str
+    addext: str          # OpenSSL 1.1.1 and later: one command, the names in -addext
+    config_file: str     # every version: writes the config file naming the domains (a here-document)...
+    config_request: str  # ...and the commands that make the key and the CSR with -config and -reqexts
+
+    @property
+    def config(self) -> str:
+        """The form for every version, OpenSSL 1.0.2 included: the config file, then -config and -reqexts."""
+        return f"{self.config_file}\n{self.config_request}"
+
+    def text(self) -> str:
+        """Both forms, each under a comment saying which OpenSSL it is for (pastes whole into a shell)."""
+        return (f"# OpenSSL 1.1.1 or later:\n{self.addext}\n\n"
+                f"# any OpenSSL, 1.0.2 too (-config, -reqexts):\n{self.config}\n")
+
+
+def _quoted(text: str) -> str:
+    """Double quotes around text the shell reads literally in them (validated names); shlex otherwise."""
+    return f'"{text}"' if _SHELL_SAFE.fullmatch(text) else shlex.quote(text)
+
+
+def _word(text: str) -> str:
+    """A file name as one shell word: bare when it needs no quoting."""
+    return text if re.fullmatch(r"[A-Za-z0-9._/-]+", text) else shlex.quote(text)
+
+
+def _san_entries(domains: Sequence[str]) -> list[str]:
+    return [f"IP:{name}" if _is_ip(name) else f"DNS:{name}" for name in domains]
+
+
+def _csr_common_name(domains: Sequence[str]) -> str | None:
+    """The first DNS name that fits a common name (64 characters); an IP address never goes there."""
+    return next((name for name in domains if not _is_ip(name) and len(name) <= MAX_COMMON_NAME), None)
+
+
+def openssl_commands(domains: Sequence[str] | None, algorithm: KeyAlgorithm | str = KeyAlgorithm.RSA_2048,
+                     basename: str | None = None) -> OpensslCommands:
+    """The openssl commands that make a new key and a CSR naming all of `domains` (normalised bound names;
+    None or empty: the example names www.example.com and example.com).
+
+    Files are named after the first domain (`*.` as `wildcard.`) unless `basename` is given. Lines stay
+    short (a name per line in the config file) so they fit an 80-column terminal.
+    """
+    names = [name for name in (domains or ()) if name.strip()] or list(EXAMPLE_DOMAINS)
+    algorithm = KeyAlgorithm(algorithm)
+    base = basename or _FILE_SAFE.sub("-", names[0].replace("*", "wildcard")).strip(".-") or "request"
+    key_file, csr_file, config_file = f"{base}.key", f"{base}.csr", f"{base}.cnf"
+    common_name = _csr_common_name(names)
+    subject = f"/CN={common_name}" if common_name else "/"
+    files = f"-keyout {_word(key_file)} -out {_word(csr_file)}"
+    san = _quoted("subjectAltName=" + ",".join(_san_entries(names)))
+    if algorithm.is_rsa:
+        new_key = f"-newkey rsa:{algorithm.size}"
+        addext = (f"openssl req -new {new_key} -nodes -sha256 \\\n  {files} \\\n"
+                  f"  -subj {_quoted(subject)} \\\n  -addext {san}")
+        make_key, config_key = "", f"{new_key} -nodes -sha256 \\\n  {files}"
+    else:
+        curve = "P-256" if algorithm is KeyAlgorithm.EC_P256 else "P-384"
+        openssl_curve = "prime256v1" if algorithm is KeyAlgorithm.EC_P256 else "secp384r1"
+        addext = (f"openssl req -new -nodes -sha256 \\\n  -newkey ec -pkeyopt ec_paramgen_curve:{curve} \\\n"
+                  f"  {files} \\\n  -subj {_quoted(subject)} \\\n  -addext {san}")
+        # 1.0.2's req cannot make an EC key itself (-pkeyopt with -newkey ec): ecparam makes it first.
+        make_key = f"openssl ecparam -genkey -name {openssl_curve} -noout \\\n  -out {_word(key_file)}\n"
+        config_key = f"-key {_word(key_file)} -sha256 \\\n  -out {_word(csr_file)}"
+    dn = f"CN = {common_name}" if common_name else "O = IP address certificate request"
+    numbered: dict[str, int] = {}
+    entries = []
+    for entry in _san_entries(names):
+        kind, name = entry.split(":", 1)
+        numbered[kind] = numbered.get(kind, 0) + 1
+        entries.append(f"{kind}.{numbered[kind]} = {name}")
+    config_text = "\n".join(["[req]", "prompt = no", "distinguished_name = dn", "[dn]", dn, "[san]",
+                             "subjectAltName = @names", "[names]", *entries])
+    return OpensslCommands(
+        key_file=key_file, csr_file=csr_file, addext=addext,
+        config_file=f"cat > {_word(config_file)} <<'EOF'\n{config_text}\nEOF",
+        config_request=(f"{make_key}openssl req -new {config_key} \\\n"
+                        f"  -config {_word(config_file)} -reqexts san"))
+
+
+def _one_line_command(domains: Sequence[str] | None) -> str:
+    """The -addext command on one line, for a message: `openssl req ... -addext "subjectAltName=..."`."""
+    return openssl_commands(domains).addext.replace(" \\\n  ", " ")
 
 
 # --- extensions and attributes ------------------------------------------------------------------------------
@@ -643,5 +770,5 @@ def _check_attributes(report: CsrReport, attributes: list[x509.Attribute]) -> No
                                           "never shows it. It is not needed for this certificate")
 
 
-__all__ = ["CsrProblem", "CsrReport", "MAX_CSR_BYTES", "PemBlock", "find_pem_blocks", "lint_csr",
-           "too_large_report"]
+__all__ = ["CsrProblem", "CsrReport", "EXAMPLE_DOMAINS", "MAX_CSR_BYTES", "OpensslCommands", "PemBlock",
+           "find_pem_blocks", "lint_csr", "openssl_commands", "too_large_report"]

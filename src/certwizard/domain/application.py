@@ -24,6 +24,7 @@ from certwizard.domain.models import (
 from certwizard.domain.products import KeyAlgorithm, Product
 
 if TYPE_CHECKING:
+    from certwizard.ca.base import CsrNameRule
     from certwizard.crypto.csr_lint import CsrReport
     from certwizard.domain.domains import DomainCheck
 
@@ -116,7 +117,8 @@ def _key_algorithm(product: Product, draft: ApplicationDraft, errors: dict[str, 
 
 
 def _csr(product: Product, draft: ApplicationDraft, domains: list[str] | None,
-         errors: dict[str, str], result: DraftValidation) -> AutomaticCsr | ManualCsr | None:
+         errors: dict[str, str], result: DraftValidation,
+         name_rule: CsrNameRule | None = None) -> AutomaticCsr | ManualCsr | None:
     if draft.csr_mode == CsrMode.AUTOMATIC:
         algorithm = _key_algorithm(product, draft, errors)
         return AutomaticCsr(key_algorithm=algorithm, encrypt_key=draft.encrypt_key) if algorithm else None
@@ -127,9 +129,10 @@ def _csr(product: Product, draft: ApplicationDraft, domains: list[str] | None,
         errors["csr_pem"] = ("Paste the CSR (-----BEGIN CERTIFICATE REQUEST----- ...), load it from a file, "
                              "or switch CSR generation to Automatic")
         return None
+    from certwizard.ca.base import CsrNameRule
     from certwizard.crypto.csr_lint import lint_csr
 
-    report = lint_csr(draft.csr_pem, product, domains)
+    report = lint_csr(draft.csr_pem, product, domains, name_rule=name_rule or CsrNameRule.EXACT)
     result.csr_report = report
     if not report.ok:
         errors["csr_pem"] = "; ".join(problem.message for problem in report.problems)
@@ -138,8 +141,9 @@ def _csr(product: Product, draft: ApplicationDraft, domains: list[str] | None,
 
 
 def validate_draft(product: Product, draft: ApplicationDraft, default_region: str | None = None,
-                   *, for_submission: bool = False) -> DraftValidation:
-    """Validate everything on the Enter Application tab; with `for_submission`, also the documents."""
+                   *, for_submission: bool = False, name_rule: CsrNameRule | None = None) -> DraftValidation:
+    """Validate everything on the Enter Application tab; with `for_submission`, also the documents.
+    `name_rule`: how the authority relates a manual CSR's names to the domains (default: the strictest)."""
     from certwizard.domain.domains import check_domains
 
     result = DraftValidation()
@@ -154,7 +158,7 @@ def validate_draft(product: Product, draft: ApplicationDraft, default_region: st
     region = phone_region(draft, default_region)
     applicant = _applicant(draft, errors, region)
     company = _company(draft, errors, region) if product.is_professional else None
-    csr = _csr(product, draft, domains, errors, result)
+    csr = _csr(product, draft, domains, errors, result, name_rule)
 
     if for_submission:
         if product.is_professional and not draft.documents:

@@ -146,8 +146,9 @@ class Product:
 
     @property
     def requires_domain_verification(self) -> bool:
-        """DV products prove control of each domain before review; OV/EV are checked by the CA's staff."""
-        return not self.is_professional
+        """Every product proves control of each domain before review (Baseline Requirements 3.2.2.4): DV,
+        and OV/EV too, whose company check by the CA's staff comes on top of it, never instead."""
+        return True
 
     @property
     def default_key_algorithm(self) -> KeyAlgorithm:

@@ -303,8 +303,8 @@ certwizard takes a certificate you bought from purchase to installed files:
   2. Apply: enter the domains to bind and who applies; certwizard makes
      the private key and CSR on this machine (or paste your own CSR).
   3. Verify the information, attach documents for OV/EV, and submit.
-  4. Publish the DNS record or file the CA asks for (DV), or answer the
-     CA's call and e-mail (OV/EV). Track it in Unissued Certificates (u).
+  4. Publish the DNS record or file the CA asks for; for OV/EV also answer
+     the CA's call and e-mail. Track it in Unissued Certificates (u).
   5. When it is issued, export the certificate, chain and key.
 
 Nothing is purchased here: the built-in sandbox CA issues test

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Markdown
+from textual.widgets.markdown import MarkdownFence
 
 from certwizard.ca.sandbox import FAIL_TRIGGER_LABEL, SPEED_ENV
 from certwizard.domain.text import printable
@@ -24,8 +25,9 @@ HELP_TEXT = """\
    also need the company details and a signed, stamped verification document.
 3. **Verify the information.** Check the summary; attach the documents for OV/EV.
 4. **Submit.** certwizard creates the private key and the CSR on this machine (or sends the CSR you pasted).
-5. **Domain verification or review.** DV: publish the DNS record or file shown in *Unissued Certificates*,
-   then press `v`. OV/EV: the CA checks the company by phone and e-mail.
+5. **Domain verification, then review.** Every certificate: publish the DNS record or file shown in
+   *Unissued Certificates*, then press `v` (a wildcard: the DNS record only). OV/EV: the CA then also
+   checks the company by phone and e-mail.
 6. **Issued.** The certificate appears in the list; export it with the chain and key for your server.
 
 To change a submitted application, withdraw it first (Unissued Certificates, `w`): it goes back to draft with
@@ -51,8 +53,10 @@ or quit at any time and continue later from the same place.
 
 - **Keep your phone on.** The CA may call the applicant or company number you gave.
 - **Watch your mailbox** (and its spam folder) for mail from the CA, and answer it.
-- **DV:** publish the record exactly as shown. A DNS TXT record: name, type `TXT`, value. Or a file: put the
-  content at the URL path shown, served over plain HTTP. Then press `v` (Published, verify now).
+- **Every certificate (DV, OV and EV):** publish the record exactly as shown. A DNS TXT record: name, type
+  `TXT`, value. Or a file: put the content at the URL path shown, served over plain HTTP; a file cannot
+  prove a wildcard (`*.example.com`), so for those only the DNS record is offered. Then press `v`
+  (Published, verify now).
 
 # When the review takes long
 
@@ -66,20 +70,32 @@ or quit at any time and continue later from the same place.
 # Creating a CSR by hand
 
 With *Manual* CSR generation you keep the private key yourself: certwizard never sees it. Keep the key safe;
-a certificate is useless without it. RSA:
+a certificate is useless without it. Name every domain you will bind; the Apply screen shows these commands
+with your own names, under *Load from file*. A CSR with only a common name (`-subj "/CN=..."`, as many
+how-tos make it) is fine too: the sandbox CA puts all the bound names into the certificate.
+
+OpenSSL 1.1.1 or later, RSA (`c` copies the next form, which works everywhere):
 
 ```
-openssl req -new -newkey rsa:2048 -nodes -keyout example.key -out example.csr \\
-  -subj "/CN=www.example.com" \\
-  -addext "subjectAltName=DNS:www.example.com,DNS:example.com"
+${addext_rsa}
 ```
 
-ECDSA (P-256):
+Any OpenSSL, 1.0.2 included (a config file, then `-config` and `-reqexts`):
 
 ```
-openssl ecparam -genkey -name prime256v1 -noout -out example.key
-openssl req -new -key example.key -out example.csr -subj "/CN=www.example.com" \\
-  -addext "subjectAltName=DNS:www.example.com,DNS:example.com"
+${config_rsa}
+```
+
+ECDSA (P-256), OpenSSL 1.1.1 or later:
+
+```
+${addext_ec}
+```
+
+ECDSA (P-256) with any OpenSSL, 1.0.2 included, with the same `example.cnf`:
+
+```
+${config_ec}
 ```
 
 Paste the content of `example.csr` (from `-----BEGIN CERTIFICATE REQUEST-----`) into the CSR field.
@@ -95,7 +111,8 @@ ${data_dir}
 - Orders and drafts: `${database}`
 - Private keys (one file per order, readable only by you): `${keys_dir}`
 - Qualification documents: `${documents_dir}`
-- The sandbox CA: `${ca_dir}`
+- The sandbox CA: `${ca_dir}` (its certificates name the CRL it publishes there,
+  `pki/intermediate-ca.crl`)
 
 # The sandbox CA
 
@@ -113,6 +130,13 @@ for trying the whole flow.
 """
 
 
+def csr_commands(algorithm: str = "rsa-2048"):
+    """The example commands of 'Creating a CSR by hand' (files example.key/.csr/.cnf, example names)."""
+    from certwizard.crypto.csr_lint import openssl_commands
+
+    return openssl_commands(None, algorithm, basename="example")
+
+
 def help_markdown(layout: DataLayout) -> str:
     """The help text with the real paths of this data folder (shown literally, control characters escaped)."""
     from string import Template
@@ -120,16 +144,52 @@ def help_markdown(layout: DataLayout) -> str:
     def shown(path: object) -> str:
         return printable(str(path))
 
+    rsa, ec = csr_commands(), csr_commands("ec-p256")
     return Template(HELP_TEXT).substitute(
         data_env=DATA_DIR_ENV, data_dir=shown(layout.root), database=shown(layout.database),
         keys_dir=shown(layout.keys_dir), documents_dir=shown(layout.documents_dir), ca_dir=shown(layout.ca_dir),
-        speed_env=SPEED_ENV, fail_label=FAIL_TRIGGER_LABEL)
+        speed_env=SPEED_ENV, fail_label=FAIL_TRIGGER_LABEL, addext_rsa=rsa.addext, config_rsa=rsa.config,
+        addext_ec=ec.addext, config_ec=ec.config_request)
+
+
+class CommandBlock(MarkdownFence, can_focus=True):
+    """A code block that Tab reaches and ← → scroll, for terminals too narrow for its lines (nothing
+    wraps, so a command copied from the screen stays one command)."""
+
+    BINDINGS = [
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+        Binding("home", "scroll_home_x", show=False),
+        Binding("end", "scroll_end_x", show=False),
+    ]
+
+    def action_scroll_home_x(self) -> None:
+        self.scroll_to(x=0, animate=False)
+
+    def action_scroll_end_x(self) -> None:
+        self.scroll_to(x=self.max_scroll_x, animate=False)
+
+
+class HelpMarkdown(Markdown):
+    BLOCKS = {**Markdown.BLOCKS, "fence": CommandBlock, "code_block": CommandBlock}
 
 
 class HelpScreen(QuietFocus, Screen):
+    # Command lines are kept short enough for 80 columns; narrower, a code block (Tab, then ← →) scrolls
+    # sideways, with a scrollbar to show it, rather than cutting or wrapping a command; `c` copies them whole.
+    DEFAULT_CSS = """
+    HelpScreen CommandBlock {
+        overflow-x: auto;
+        scrollbar-size-horizontal: 1;
+        &:focus {
+            background-tint: $foreground 5%;
+        }
+    }
+    """
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", show=True),
         Binding("q", "app.pop_screen", "Back", show=False),
+        Binding("c", "copy_csr_commands", "Copy CSR commands", show=True),
     ]
 
     def __init__(self) -> None:
@@ -139,8 +199,16 @@ class HelpScreen(QuietFocus, Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         with VerticalScroll(id="help-scroll"):
-            yield Markdown(help_markdown(self.app.services.layout), id="help-text")
+            yield HelpMarkdown(help_markdown(self.app.services.layout), id="help-text")
         yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#help-scroll").focus()
+
+    def action_copy_csr_commands(self) -> None:
+        """Put the commands that work with every OpenSSL on the clipboard (OSC 52, so also over SSH)."""
+        self.app.copy_to_clipboard(csr_commands().config + "\n")
+        self.notify("Copied the CSR commands for any OpenSSL (the config-file form) to the clipboard. If "
+                    "your terminal does not accept it, select them with the mouse (Shift+drag in most "
+                    "terminals).",
+                    title="Copied", markup=False)

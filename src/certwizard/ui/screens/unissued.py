@@ -136,11 +136,12 @@ def _domain_validation_steps(order: Order) -> Content:
             "\n[b]$domain[/b]\n"
             "  DNS   name    $name\n"
             "        type    $type\n"
-            "        value   $value\n"
-            "  File  URL     $url\n"
-            "        content $content\n",
-            domain=check.domain, name=check.dns_name, type=check.dns_type, value=check.dns_value,
-            url=check.file_url, content=check.file_content))
+            "        value   $value\n",
+            domain=check.domain, name=check.dns_name, type=check.dns_type, value=check.dns_value))
+        # No file for a name that stands for a wildcard: the authority accepts only DNS there.
+        parts.append(template("  File  URL     $url\n        content $content\n", url=check.file_url,
+                              content=check.file_content) if check.file_url else
+                     Content("  File  not possible for a wildcard: publish the DNS record\n"))
     return Content("").join(parts)
 
 

@@ -1,8 +1,10 @@
 """CSR Generation: Automatic (key made here) or Manual (paste a CSR), switched without losing either side.
 
 A RadioSet drives a ContentSwitcher, so the pasted CSR and the key choice both survive switching back and forth.
-Manual mode lints the CSR shortly after typing pauses, in a worker, against the names currently bound, and can
-load the CSR from a file (read with `securefs.read_regular_file`, at most 16 KiB).
+Manual mode lints the CSR shortly after typing pauses, in a worker, against the names currently bound and
+by the name rule of the order's authority (as F8 and Submit do), and can load the CSR from a file (read with
+`securefs.read_regular_file`, at most 16 KiB). Below, the openssl commands that make a CSR for exactly the
+names bound now, in the form every OpenSSL version understands (1.0.2 included).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from textual.message import Message
 from textual.widgets import Checkbox, ContentSwitcher, Input, RadioButton, RadioSet, Select, Static, TextArea
 
 from certwizard import securefs
-from certwizard.crypto.csr_lint import CsrReport, lint_csr
+from certwizard.ca.base import CsrNameRule
+from certwizard.crypto.csr_lint import CsrReport, lint_csr, openssl_commands
 from certwizard.domain.models import ApplicationDraft, CsrMode
 from certwizard.domain.products import KeyAlgorithm, Product
 from certwizard.ui.safe import literal
@@ -41,6 +44,9 @@ MANUAL_NOTICE = (
     "You made the key pair yourself, so keep the private key safe: certwizard never sees it, and a certificate "
     "works only with its own key. If the key is lost, the certificate is useless and a new one must be bought. "
     "Paste the CSR (PEM text, -----BEGIN CERTIFICATE REQUEST-----) or load it from a file.")
+COMMANDS_INTRO = (
+    "No CSR yet? These commands make a key and a CSR for every domain bound above, with any OpenSSL (1.0.2 "
+    "too; Help has the -addext form of 1.1.1+). Keep the .key file secret.")
 
 
 @dataclass
@@ -92,6 +98,11 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
     CsrModeField TextArea {
         height: 7;
     }
+    CsrModeField #csr-commands {
+        margin: 0 0 1 0;
+        padding: 0 1;
+        background: $boost;
+    }
     """
 
     @dataclass
@@ -99,11 +110,15 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
         """A CSR file was read into the text area (or could not be)."""
         loaded: LoadedCsr
 
-    def __init__(self, product: Product, domains: Callable[[], list[str] | None]) -> None:
+    def __init__(self, product: Product, domains: Callable[[], list[str] | None],
+                 name_rule: CsrNameRule | None = None) -> None:
+        """`name_rule`: the authority's (None: that of the authority of the screen's order, else EXACT)."""
         super().__init__(id="csr-mode-field")
         self.product = product
         self._domains = domains
+        self._name_rule = name_rule
         self._lint_debounce = Debouncer(self, self.relint)
+        self._commands_for: list[str] | None = None
 
     def compose(self) -> ComposeResult:
         yield FieldRow("CSR generation", RadioSet(RadioButton("Automatic (recommended)", value=True, id="mode-automatic"),
@@ -130,6 +145,8 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
                 yield FieldRow("Load from file", PathInput(extensions=CSR_EXTENSIONS, id="csr-file",
                                                            placeholder="path of a .csr file, then Enter"),
                                field_name="csr_file", required=False)
+                yield Static(Content(COMMANDS_INTRO), classes="csr-notice", id="csr-commands-intro")
+                yield Static(Content(commands_text(None, self.product)), id="csr-commands")
 
     # --- widgets -------------------------------------------------------------------------------------------
 
@@ -153,6 +170,26 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
         manual = mode == CsrMode.MANUAL
         self.query_one("#mode-manual" if manual else "#mode-automatic", RadioButton).value = True
         self.query_one("#csr-switcher", ContentSwitcher).current = "csr-manual" if manual else "csr-automatic"
+        if manual:
+            self._show_commands(self._domains())
+
+    @property
+    def name_rule(self) -> CsrNameRule:
+        """How the authority relates the CSR's names to the bound domains: the same rule F8 and Submit use."""
+        if self._name_rule is not None:
+            return self._name_rule
+        try:
+            order = self.screen.order               # type: ignore[attr-defined]  (the Apply screen's)
+            return self.app.workflow.csr_name_rule(order)  # type: ignore[attr-defined]
+        except (AttributeError, AssertionError):
+            return CsrNameRule.EXACT
+
+    def _show_commands(self, domains: list[str] | None) -> None:
+        """The openssl commands for the names bound now (the example names until they are valid)."""
+        if domains == self._commands_for and self._commands_for is not None:
+            return
+        self._commands_for = list(domains) if domains else None
+        self.query_one("#csr-commands", Static).update(Content(commands_text(domains, self.product)))
 
     # --- values --------------------------------------------------------------------------------------------
 
@@ -214,14 +251,16 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
     def relint(self) -> None:
         """Check the pasted CSR again (after it or the bound names changed)."""
         text = self.text_area.text
+        domains = self._domains()
+        self._show_commands(domains)
         if not text.strip():
             self.lint_panel.show_report(None)
             return
-        self._lint(text, self._domains())
+        self._lint(text, domains, self.name_rule)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="csr-lint")
-    def _lint(self, text: str, domains: list[str] | None) -> None:
-        report = lint_csr(text, self.product, domains)
+    def _lint(self, text: str, domains: list[str] | None, name_rule: CsrNameRule) -> None:
+        report = lint_csr(text, self.product, domains, name_rule=name_rule)
         self.app.call_from_thread(self._show_if_current, text, report)
 
     def _show_if_current(self, text: str, report: CsrReport) -> None:
@@ -233,6 +272,14 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
     def reveal_report(self) -> None:
         """Scroll so the CSR is at the top and its findings right under it are in view (at 80x24 both fit)."""
         self.query_one("#row-csr_pem").scroll_visible(top=True, animate=False)
+
+
+def commands_text(domains: list[str] | None, product: Product) -> str:
+    """The config-file form of `openssl_commands` (short lines, any OpenSSL) for `domains`, RSA 2048 when
+    the product takes it."""
+    algorithm = KeyAlgorithm.RSA_2048 if KeyAlgorithm.RSA_2048 in product.key_algorithms \
+        else product.default_key_algorithm
+    return openssl_commands(domains, algorithm).config
 
 
 def describe_automatic(algorithm: str, encrypt: bool) -> Content:

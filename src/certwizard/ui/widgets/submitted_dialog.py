@@ -49,8 +49,9 @@ def what_next(order: Order) -> Content:
             lines.append(template("[b]$domain[/b]", domain=validation.domain))
             lines.append(template("  DNS: $type record $name = $value", type=validation.dns_type,
                                   name=validation.dns_name, value=validation.dns_value))
-            lines.append(template("  or file: $url containing $content", url=validation.file_url,
-                                  content=validation.file_content))
+            if validation.file_url:     # none for a wildcard: DNS only
+                lines.append(template("  or file: $url containing $content", url=validation.file_url,
+                                      content=validation.file_content))
     elif order.status is OrderStatus.REVIEW_FAILED:
         lines.append(_bullet(template("The authority refused it: $reason", reason=order.status_reason)))
     lines.append(Content("\nAll of this stays visible in Unissued Certificates, where the application can be "
