@@ -20,9 +20,10 @@ COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import argparse  # here: plain `certwizard` opens the wizard without it
+    # here: plain `certwizard` opens the wizard without argparse
+    from certwizard.cli.parser import CommandParser
 
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="certwizard",
         description="Apply for SSL/TLS certificates from the terminal. Run without a command to open the wizard.",
     )
