@@ -16,8 +16,7 @@ from typing import Any, NoReturn
 
 
 class CommandParser(argparse.ArgumentParser):
-    def parse_known_args(self, args: Sequence[str] | None = None,
-                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:   # argparse's overloads
         self._cw_given = list(sys.argv[1:] if args is None else args)
         parsed, extras = super().parse_known_args(args, namespace)
         if self._value_arguments() and self._unknown_dashed(extras):
@@ -38,9 +37,12 @@ class CommandParser(argparse.ArgumentParser):
         return self._option_string_actions.get(token.split("=", 1)[0])
 
     def _unknown_dashed(self, tokens: Sequence[str]) -> list[str]:
+        def negative_number(token: str) -> bool:    # argparse reads -5 as a value unless -5 is an option
+            return bool(self._negative_number_matcher.match(token)) and not self._has_negative_number_optionals
+
         return [token for token in tokens
                 if token.startswith("-") and token not in ("-", "--") and self._known(token) is None
-                and not (self._negative_number_matcher.match(token) and not self._has_negative_number_optionals)]
+                and not negative_number(token)]
 
     def _dash_hint(self) -> str:
         positionals = self._value_arguments()
