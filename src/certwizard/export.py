@@ -403,16 +403,21 @@ def _tomcat_note(folder: Path, name: str, m: _Material) -> str:
     ])
 
 
+IIS_FOLDER = "C:\\certs"    # where the IIS note has the .pfx copied to on the Windows server
+
+
 def _iis_note(folder: Path, name: str, m: _Material) -> str:
+    windows_path = f"{IIS_FOLDER}\\{name}.pfx"
     return "\n".join([
         f"IIS: {m.friendly_name}",
         "",
         _pfx_paragraph(folder, name, m),
         "",
-        "Import it into the computer's Personal store, either in IIS Manager (server node > Server",
-        "Certificates > Import..., choose the .pfx and type the password) or in PowerShell:",
-        f"    Import-PfxCertificate -FilePath '{folder / (name + '.pfx')}'",
-        "        -CertStoreLocation Cert:\\LocalMachine\\My -Password (Read-Host -AsSecureString)",
+        f"Copy it to the Windows server, for example to {windows_path}, then import it into the computer's",
+        "Personal store, either in IIS Manager (server node > Server Certificates > Import..., choose the",
+        ".pfx and type the password) or in PowerShell as Administrator (one line; it asks for the password):",
+        f"    Import-PfxCertificate -FilePath '{windows_path}' -CertStoreLocation Cert:\\LocalMachine\\My "
+        "-Password (Read-Host -AsSecureString)",
         "Then bind it: select the site > Bindings... > Add (or Edit) https, port 443, host name "
         f"{m.friendly_name}, and pick the certificate named {m.friendly_name}.",
         "",

@@ -72,6 +72,7 @@ def test_letter_writes_the_filled_verification_letter_and_never_overwrites(cli, 
     letter = tmp_path / "letter.pdf"
     written = cli.ok("letter", order_id, "--out", str(letter), "--json").json
     assert written == {"ok": True, "order": order_id, "file": str(letter)}
+    assert mode_of(letter) == 0o600                     # it holds the applicant's ID number
     text = " ".join(page.extract_text() for page in PdfReader(letter).pages)
     assert "Example Networks Ltd" in text and "shop.example.com" in text and order_id in text
     before = letter.read_bytes()

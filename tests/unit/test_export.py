@@ -255,6 +255,13 @@ def test_tomcat_note_has_the_connector_snippet_and_no_password(bundle, key_file,
 def test_iis_note_explains_the_import(bundle, key_file, tmp_path):
     result = export("iis", tmp_path, bundle, key_file, pkcs12_profile="legacy")
     assert "Import-PfxCertificate" in result.note and "Bindings" in result.note
+    # One PowerShell line (it was split without a backtick, so pasting ran half a command), naming the
+    # file where it is on the Windows server, not the Linux path it was exported to.
+    (command,) = [line.strip() for line in result.note.splitlines() if "Import-PfxCertificate" in line]
+    assert command == (f"Import-PfxCertificate -FilePath 'C:\\certs\\{NAME}.pfx' "
+                       "-CertStoreLocation Cert:\\LocalMachine\\My -Password (Read-Host -AsSecureString)")
+    assert not any(line.rstrip().endswith("`") for line in result.note.splitlines())
+    assert f"for example to C:\\certs\\{NAME}.pfx" in result.note
     assert "legacy profile" in result.note
     assert PASSWORD.decode() not in result.note
 
