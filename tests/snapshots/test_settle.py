@@ -33,7 +33,7 @@ class LintLikeApp(App):
 async def test_settle_waits_through_an_exclusive_worker_being_replaced():
     app = LintLikeApp()
     async with app.run_test() as pilot:
-        await settle(pilot)          # raised WorkerCancelled: it gathered the first worker, cancelled at 0.05 s
+        await settle(pilot)     # raised WorkerCancelled: it gathered the first worker, cancelled at 0.05 s
         assert app.finished == ["second"]
         assert all(worker.is_finished for worker in app.workers)
 
