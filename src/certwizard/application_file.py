@@ -206,6 +206,14 @@ def parse_application(text: str, suffix: str, base: Path) -> ApplicationFile:
         data = json.loads(text) if kind == "JSON" else tomllib.loads(text)
     except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
         raise _syntax_error(kind, exc) from None
+    except RecursionError:      # '[' x 100,000, or thousands of tables inside one another: the parser's limit
+        raise ApplicationFileError(f"not usable {kind}: lists or tables are nested inside one another more "
+                                   "deeply than certwizard reads; an application file needs two levels at "
+                                   "most (a table such as [applicant] holding text, or a list of names)") from None
+    except ValueError as exc:   # Python's cap on the digits of an integer (int_max_str_digits, 4300)
+        raise ApplicationFileError(f"not usable {kind}: a number has more digits than Python reads "
+                                   f"({printable(str(exc).split(';')[0])}); no field is a number: write "
+                                   'values as text in quotes, e.g. zip_code = "311121"') from None
     if not isinstance(data, dict):
         raise ApplicationFileError(f"the file must hold one object of fields ({', '.join(_TOP_LEVEL)}); "
                                    f"it holds {_type_name(data)}")

@@ -270,7 +270,9 @@ def render_verification_template(order: Order, draft: ApplicationDraft, *, gener
 
 def write_verification_template(order: Order, draft: ApplicationDraft, path: Path, *,
                                 generated_on: date | None = None) -> Path:
-    """Write the letter to a new 0644 file at `path`; never overwrites and never writes through a symlink."""
+    """Write the letter to a new 0600 file at `path`; never overwrites and never writes through a symlink.
+
+    0600, not 0644: the letter holds the applicant's ID number, phone and e-mail address."""
     target = Path(path)
     if not target.parent.is_dir():
         raise FileNotFoundError(errno.ENOENT, "folder does not exist; create it first or choose an existing "
@@ -279,7 +281,7 @@ def write_verification_template(order: Order, draft: ApplicationDraft, path: Pat
         raise _already_exists(target)
     data = render_verification_template(order, draft, generated_on=generated_on)
     try:
-        return securefs.create_new_file(target, data, securefs.PUBLIC_FILE_MODE)
+        return securefs.create_new_file(target, data, securefs.PRIVATE_FILE_MODE)
     except FileExistsError:
         raise _already_exists(target) from None
 

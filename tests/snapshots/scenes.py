@@ -9,13 +9,16 @@ or animation can still change the screen.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
+from textual.app import App
 from textual.pilot import Pilot
+from textual.worker import WorkerCancelled, WorkerState
 
 from certwizard.ca.sandbox_pki import SandboxPKI, format_serial
 from certwizard.domain.models import (
@@ -217,12 +220,31 @@ def install_sandbox_root(services: Services) -> None:
 
 # --- what the user did before the picture -----------------------------------------------------------------
 
+async def wait_for_workers(app: App) -> None:
+    """Until every worker has finished. A worker cancelled meanwhile, as an exclusive one is when another
+    replaces it (the CSR lint as the text changes), is finished too: Textual's `wait_for_complete` gathers
+    all workers and raised WorkerCancelled for it, under load, before its replacement had even run. A worker
+    that failed still raises (WorkerFailed), as it should."""
+    while True:
+        running = [worker for worker in app.workers if not worker.is_finished]
+        if not running:
+            return
+        for worker in running:
+            if worker.state is WorkerState.PENDING:
+                await asyncio.sleep(0)          # not started yet: Textual refuses to wait for it
+                continue
+            try:
+                await worker.wait()
+            except WorkerCancelled:
+                pass                            # replaced: its replacement is among the workers next round
+
+
 async def settle(pilot: Pilot) -> None:
     """Until nothing is left to change the screen: workers (checks, saves, lint), the messages they post,
     timers set at zero delay, and animations."""
     app = pilot.app
     for _ in range(4):
-        await app.workers.wait_for_complete()
+        await wait_for_workers(app)
         await pilot.pause()
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()

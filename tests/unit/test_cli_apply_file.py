@@ -78,6 +78,7 @@ def test_letter_writes_the_filled_verification_letter_and_never_overwrites(cli, 
     letter = tmp_path / "letter.pdf"
     written = cli.ok("letter", order_id, "--out", str(letter), "--json").json
     assert written == {"ok": True, "order": order_id, "file": str(letter)}
+    assert mode_of(letter) == 0o600                     # it holds the applicant's ID number
     text = " ".join(page.extract_text() for page in PdfReader(letter).pages)
     assert "Example Networks Ltd" in text and "shop.example.com" in text and order_id in text
     before = letter.read_bytes()
@@ -283,6 +284,32 @@ def test_a_malformed_file_is_a_usage_error_naming_the_key_or_line(cli, tmp_path,
     assert result.code == 2 and result.out == ""
     assert expected in result.err and str(path) in result.err and "Traceback" not in result.err
     assert cli.status(order_id) == "pending-application"     # nothing was saved
+
+
+@pytest.mark.parametrize("name, text, expected", [
+    ("brackets.json", "[" * 100_000, "nested inside one another more deeply than certwizard reads"),
+    ("domains.json", '{"domains": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested inside one another"),
+    ("tables.toml", "x = " + "{a = " * 20_000 + "1" + "}" * 20_000 + "\n", "nested inside one another"),
+    ("arrays.toml", "domains = " + "[" * 20_000 + "]" * 20_000 + "\n", "nested inside one another"),
+    ("digits.toml", "[company]\nzip_code = " + "9" * 5_000 + "\n", "a number has more digits than"),
+    ("digits.json", '{"company": {"zip_code": ' + "9" * 5_000 + "}}", 'write values as text in quotes'),
+])
+def test_a_hostile_file_is_a_usage_error_not_a_traceback(cli, tmp_path, name, text, expected):
+    order_id = cli.add("dv-single")
+    path = tmp_path / name
+    path.write_text(text)
+    result = cli("apply", order_id, "--from", str(path))
+    assert result.code == 2 and result.out == ""
+    assert expected in result.err and str(path) in result.err and "Traceback" not in result.err
+    assert cli.status(order_id) == "pending-application"
+
+
+def test_many_nested_toml_table_headers_are_read_as_the_unknown_field_they_are(cli, tmp_path):
+    order_id = cli.add("dv-single")
+    path = tmp_path / "headers.toml"
+    path.write_text("[" + ".".join(["a"] * 20_000) + "]\n")
+    result = cli("apply", order_id, "--from", str(path))
+    assert result.code == 2 and "unknown field(s) a;" in result.err and "Traceback" not in result.err
 
 
 def test_a_missing_application_file_is_a_usage_error(cli, tmp_path):

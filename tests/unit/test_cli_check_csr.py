@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import io
 import json
 import os
@@ -186,8 +185,6 @@ def test_unreadable_paths_are_usage_errors(tmp_path: Path, good_csr: Path, capsy
         assert words in capsys.readouterr().err
 
 
-@pytest.mark.skipif(importlib.util.find_spec("certwizard.cli.orders") is None,
-                    reason="the full `certwizard` parser needs certwizard.cli.orders")
 def test_the_installed_command_end_to_end(good_csr: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "certwizard", "check", "csr", "-", "--product", "dv-multi",
                              "--domains", f"{WWW},{APEX}", "--json"], input=good_csr.read_bytes(),

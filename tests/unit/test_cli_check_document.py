@@ -61,9 +61,24 @@ def test_refused_file_exits_1_and_says_what_it_is(tmp_path, capsys):
 
 
 def test_refused_file_in_json_exits_1(tmp_path, capsys):
-    assert run_cli(["document", str(tmp_path / "missing.png"), "--json"]) == 1
+    path = tmp_path / "licence.png"
+    path.write_bytes(encode(picture(), "GIF"))
+    assert run_cli(["document", str(path), "--json"]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["ok"] is False and [p["code"] for p in payload["problems"]] == ["not-png-or-jpeg"]
+
+
+def test_a_missing_file_is_a_usage_error_as_for_check_csr(tmp_path, capsys):
+    # Before, `check document` exited 1 where `check csr` exits 2 for the same mistake.
+    missing = tmp_path / "missing.png"
+    assert run_cli(["document", str(missing)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and f"{missing}: there is no file at this path" in err
+    assert run_cli(["document", str(missing), "--json"]) == 2
     payload = json.loads(capsys.readouterr().out)
     assert payload["ok"] is False and [p["code"] for p in payload["problems"]] == ["not-found"]
+    assert run_cli(["csr", str(tmp_path / "missing.csr"), "--product", "dv-single",
+                    "--domains", "www.example.com"]) == 2
 
 
 def test_oversized_valid_image_gets_a_reencode_hint_with_the_likely_result(tmp_path, capsys):
@@ -98,8 +113,8 @@ def test_symlink_is_refused(tmp_path, capsys):
     target = tmp_path / "real.png"
     target.write_bytes(encode(picture(), "PNG"))
     (tmp_path / "link.png").symlink_to(target)
-    assert run_cli(["document", str(tmp_path / "link.png")]) == 1
-    assert "give the real file's path" in capsys.readouterr().out
+    assert run_cli(["document", str(tmp_path / "link.png")]) == 2    # like check csr: the path is unusable
+    assert "give the real file's path" in capsys.readouterr().err
 
 
 def test_escape_sequences_in_the_file_name_never_reach_the_terminal(tmp_path, capsys):

@@ -116,3 +116,42 @@ def test_installed_console_script_runs_the_check(tmp_path):
     assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
     data = json.loads(result.stdout.decode("utf-8"))
     assert data["ok"] is True and data["cn"] == "xn--fsqu00a.xn--fiqs8s"
+
+
+@pytest.mark.parametrize("argv, suggested", [
+    (["--product", "dv-single", "-bad.example.com"],
+     "certwizard check domains --product dv-single -- -bad.example.com"),
+    (["--product", "dv-multi", "a.example.com", "-bad.example.com"],
+     "certwizard check domains --product dv-multi -- a.example.com -bad.example.com"),
+    (["-bad.example.com", "--json", "--product", "dv-multi"],
+     "certwizard check domains --json --product dv-multi -- -bad.example.com"),
+])
+def test_a_name_starting_with_a_hyphen_is_said_to_be_read_as_an_option(capsys, argv, suggested):
+    # argparse alone answered "the following arguments are required: DOMAIN" (or "unrecognized arguments").
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "domains", *argv])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "'-bad.example.com' was read as an option because it starts with '-', not as DOMAIN" in err
+    assert f"put -- after the options: {suggested}" in err
+    # The suggested command works: the name is checked, and refused for what it is.
+    code = main(suggested.split()[1:])
+    out = capsys.readouterr().out
+    assert code == 1 and "'-bad.example.com' has a label that starts or ends with a hyphen" in out
+
+
+def test_a_value_starting_with_a_hyphen_after_an_option_suggests_joining_them(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "domains", "--product", "-dv-single", "www.example.com"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --product: expected one argument" in err
+    assert "so --product got no value" in err and "--product=-dv-single" in err
+
+
+def test_a_command_that_takes_no_values_gets_argparse_s_plain_error(capsys, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["--data-dir", str(tmp_path), "refresh", "-x"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: -x" in err and "was read as an option" not in err

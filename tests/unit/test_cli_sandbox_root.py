@@ -90,3 +90,65 @@ def test_sandbox_speed_is_saved_in_the_data_folder_and_the_environment_wins(tmp_
     with pytest.raises(SystemExit) as usage:
         main(["--data-dir", data, "sandbox-speed", "slow"])
     assert usage.value.code == 2
+
+
+def test_an_unknown_speed_in_the_environment_is_an_error_not_fast(tmp_path, capsys, monkeypatch):
+    from certwizard.cli import main
+    from certwizard.services import open_services
+
+    data = str(tmp_path / "data")
+    monkeypatch.delenv("CERTWIZARD_SANDBOX_SPEED", raising=False)
+    assert main(["--data-dir", data, "sandbox-speed", "realistic"]) == 0
+    capsys.readouterr()
+    monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "Instant")          # a typo: before, silently 'fast'
+    for argv in (["sandbox-speed"], ["refresh"], ["list"], []):       # [] would open the wizard
+        assert main(["--data-dir", data, *argv]) == 2, argv
+        out, err = capsys.readouterr()
+        assert out == "" and "$CERTWIZARD_SANDBOX_SPEED is 'Instant'" in err
+        assert "instant, fast or realistic, or unset it" in err
+    monkeypatch.delenv("CERTWIZARD_SANDBOX_SPEED")
+    assert open_services(data).authorities.sandbox_speed().value == "realistic"   # the saved one, untouched
+
+
+def test_the_command_line_knows_the_sandbox_speeds_without_importing_them():
+    from certwizard.ca.sandbox import SPEED_ENV, ReviewSpeed
+    from certwizard.cli import SANDBOX_SPEED_ENV, SANDBOX_SPEEDS
+
+    assert SANDBOX_SPEED_ENV == SPEED_ENV and SANDBOX_SPEEDS == tuple(speed.value for speed in ReviewSpeed)
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """Every write to a file fails with ENOSPC, as on a full disk (the terminal's descriptors still work)."""
+    import errno
+    import os
+
+    real_write = os.write
+
+    def write(fd, data):
+        if fd > 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_write(fd, data)
+
+    return lambda: monkeypatch.setattr(os, "write", write)
+
+
+@pytest.mark.parametrize("existing", [True, False], ids=["saved-before", "new-data-folder"])
+def test_sandbox_speed_on_a_full_disk_says_so_without_a_traceback(tmp_path, capsys, monkeypatch, full_disk,
+                                                                  existing):
+    from certwizard.cli import main
+    from certwizard.services import open_services
+
+    monkeypatch.delenv("CERTWIZARD_SANDBOX_SPEED", raising=False)
+    data = tmp_path / "data"
+    if existing:
+        assert main(["--data-dir", str(data), "sandbox-speed", "realistic"]) == 0
+    capsys.readouterr()
+    full_disk()
+    assert main(["--data-dir", str(data), "sandbox-speed", "fast"]) == 1
+    out, err = capsys.readouterr()
+    assert "No space left on device" in err and "the speed was not saved" in err and "Free some space" in err
+    assert "Traceback" not in err and "saved:" not in out
+    monkeypatch.undo()
+    if existing:
+        assert open_services(str(data)).authorities.sandbox_speed().value == "realistic"

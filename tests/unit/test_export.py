@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import signal
 import stat
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -252,6 +255,13 @@ def test_tomcat_note_has_the_connector_snippet_and_no_password(bundle, key_file,
 def test_iis_note_explains_the_import(bundle, key_file, tmp_path):
     result = export("iis", tmp_path, bundle, key_file, pkcs12_profile="legacy")
     assert "Import-PfxCertificate" in result.note and "Bindings" in result.note
+    # One PowerShell line (it was split without a backtick, so pasting ran half a command), naming the
+    # file where it is on the Windows server, not the Linux path it was exported to.
+    (command,) = [line.strip() for line in result.note.splitlines() if "Import-PfxCertificate" in line]
+    assert command == (f"Import-PfxCertificate -FilePath 'C:\\certs\\{NAME}.pfx' "
+                       "-CertStoreLocation Cert:\\LocalMachine\\My -Password (Read-Host -AsSecureString)")
+    assert not any(line.rstrip().endswith("`") for line in result.note.splitlines())
+    assert f"for example to C:\\certs\\{NAME}.pfx" in result.note
     assert "legacy profile" in result.note
     assert PASSWORD.decode() not in result.note
 
@@ -484,3 +494,232 @@ def test_an_order_without_a_certificate_is_refused(tmp_path):
     with pytest.raises(ExportError, match="has no certificate yet .* once the certificate has been issued"):
         export_order(order, "nginx", tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+# --- complete or not at all ---------------------------------------------------------------------------------
+
+# A child that exports and stops at a chosen point (it says "stalled" and waits), for the parent to SIGKILL.
+STALLING_EXPORTER = textwrap.dedent("""
+    import os, sys
+    from pathlib import Path
+    import certwizard.export as export
+
+    cert, chain, key, out, point = sys.argv[1:6]
+
+    def stall():
+        print("stalled", flush=True)
+        sys.stdin.readline()
+        os._exit(3)
+
+    if point == "writing-the-key":
+        real_write = os.write
+        def write(fd, data):
+            if b"PRIVATE KEY" in bytes(data):
+                real_write(fd, bytes(data)[:40])      # part of the key is on disk when the kill comes
+                stall()
+            return real_write(fd, data)
+        os.write = write
+    elif point == "moving-the-second-file":
+        real_move = export._move_without_replacing
+        calls = []
+        def move(*args):
+            calls.append(args)
+            if len(calls) == 2:
+                stall()
+            return real_move(*args)
+        export._move_without_replacing = move
+    export.export_bundle("pem", out, Path(cert).read_text(), Path(chain).read_text(), Path(key))
+    print("returned", flush=True)
+""")
+PEM_FILES = sorted([f"{NAME}.crt", f"{NAME}.chain.pem", f"{NAME}.fullchain.pem", f"{NAME}.key",
+                    f"{NAME}.README.txt"])
+
+
+def kill_export_at(point: str, out: Path, bundle, key_file, tmp_path) -> None:
+    cert, chain = tmp_path / "cert.pem", tmp_path / "chain.pem"
+    cert.write_text(bundle.certificate_pem)
+    chain.write_text(bundle.chain_pem)
+    child = subprocess.Popen([sys.executable, "-c", STALLING_EXPORTER, str(cert), str(chain), str(key_file),
+                              str(out), point], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        timer = threading.Timer(60, child.kill)     # a child that never gets there must not hang the test
+        timer.start()
+        try:
+            said = child.stdout.readline().strip()
+        finally:
+            timer.cancel()
+        assert said == "stalled", f"the exporter said {said!r}, expected it to stall at {point}"
+        child.kill()                                # SIGKILL: no cleanup of any kind runs
+        assert child.wait(timeout=60) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait(timeout=60)
+        child.stdin.close()
+        child.stdout.close()
+
+
+def staging_folders(folder: Path) -> list[Path]:
+    return sorted(folder.glob(".certwizard-export-*"))
+
+
+def test_an_export_killed_while_writing_a_new_folder_leaves_no_folder_and_the_retry_works(bundle, key_file,
+                                                                                           tmp_path):
+    out = tmp_path / "site" / "tls"
+    kill_export_at("writing-the-key", out, bundle, key_file, tmp_path)
+
+    assert not out.exists()                                 # before: out/ with half a key, blocking a retry
+    (staging,) = staging_folders(out.parent)                # the dead export's files are only in here...
+    assert mode_of(staging) == 0o700                        # ...which only its owner can open
+
+    result = export("pem", out, bundle, key_file)           # the retry just works
+    assert sorted(p.name for p in out.iterdir()) == PEM_FILES
+    assert [p.name for p in result.files] == [f"{NAME}.crt", f"{NAME}.chain.pem", f"{NAME}.fullchain.pem",
+                                              f"{NAME}.key", f"{NAME}.README.txt"]
+    assert staging_folders(out.parent) == []                # the abandoned staging folder was removed
+    assert mode_of(out) == 0o700
+
+
+def test_an_export_killed_while_writing_into_an_existing_folder_shows_nothing_there(bundle, key_file,
+                                                                                    tmp_path):
+    out = tmp_path / "nginx"
+    out.mkdir()
+    (out / "other.conf").write_text("kept")
+    kill_export_at("writing-the-key", out, bundle, key_file, tmp_path)
+
+    assert [p.name for p in out.iterdir() if not p.name.startswith(".certwizard-export-")] == ["other.conf"]
+    export("pem", out, bundle, key_file)
+    assert sorted(p.name for p in out.iterdir()) == sorted([*PEM_FILES, "other.conf"])
+    assert (out / "other.conf").read_text() == "kept"
+
+
+def test_an_export_killed_while_moving_files_in_is_taken_back_out_by_the_retry(bundle, key_file, tmp_path):
+    out = tmp_path / "nginx"
+    out.mkdir()
+    (out / "other.conf").write_text("kept")
+    kill_export_at("moving-the-second-file", out, bundle, key_file, tmp_path)
+    assert (out / f"{NAME}.crt").exists()                   # the first file had been moved in
+
+    result = export("pem", out, bundle, key_file)           # not refused for the dead export's file
+    assert sorted(p.name for p in out.iterdir()) == sorted([*PEM_FILES, "other.conf"])
+    assert (out / f"{NAME}.crt").read_bytes() == bundle.certificate_pem.encode()
+    assert len(result.files) == 5 and staging_folders(out) == []
+
+
+def test_a_file_put_where_a_dead_export_had_moved_one_is_never_taken(bundle, key_file, tmp_path):
+    out = tmp_path / "nginx"
+    out.mkdir()
+    kill_export_at("moving-the-second-file", out, bundle, key_file, tmp_path)
+    (out / f"{NAME}.crt").unlink()
+    (out / f"{NAME}.crt").write_text("the user's own certificate")   # another file, another inode
+
+    with pytest.raises(ExportError, match=f"already contains {NAME}.crt;"):
+        export("pem", out, bundle, key_file)
+    assert (out / f"{NAME}.crt").read_text() == "the user's own certificate"
+
+
+def test_the_staging_folder_of_a_live_export_is_left_alone(bundle, key_file, tmp_path):
+    live = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.readline()"], stdin=subprocess.PIPE)
+    try:
+        busy = tmp_path / f".certwizard-export-{live.pid}-0000abcd"
+        busy.mkdir(mode=0o700)
+        (busy / f"{NAME}.key").write_text("being written by another export")
+        export("nginx", tmp_path / "out", bundle, key_file)
+        assert (busy / f"{NAME}.key").exists()
+    finally:
+        live.communicate(b"\n", timeout=60)
+
+
+def test_a_failing_move_into_an_existing_folder_takes_back_what_it_moved(bundle, key_file, tmp_path,
+                                                                         monkeypatch):
+    import certwizard.export as export_module
+
+    out = tmp_path / "apache"
+    out.mkdir()
+    real_move = export_module._move_without_replacing
+    calls = []
+
+    def move(*args):
+        calls.append(args)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_move(*args)
+
+    monkeypatch.setattr(export_module, "_move_without_replacing", move)
+    with pytest.raises(ExportError, match="failed .No space left on device.; the files written so far"):
+        export("apache", out, bundle, key_file)
+    assert list(out.iterdir()) == []
+
+
+# --- links and folders others can write ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("link_at", ["out", "parent"])
+def test_a_symlinked_output_folder_or_parent_is_refused(bundle, key_file, tmp_path, link_at):
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    out = tmp_path / "link" if link_at == "out" else tmp_path / "link" / "tls"
+
+    with pytest.raises(ExportError) as caught:
+        export("nginx", out, bundle, key_file)
+
+    message = str(caught.value)
+    assert f"{tmp_path / 'link'} -> {real}" in message and "does not export through links" in message
+    assert f"Give the real folder instead: {real if link_at == 'out' else real / 'tls'}" in message
+    assert list(real.iterdir()) == []
+    export("nginx", real if link_at == "out" else real / "tls", bundle, key_file)    # the real path works
+
+
+def test_a_link_swapped_in_after_the_check_is_refused_not_followed(bundle, key_file, tmp_path, monkeypatch):
+    import certwizard.export as export_module
+
+    out, victim = tmp_path / "site" / "tls", tmp_path / "victim"
+    victim.mkdir()
+    real_refuse = export_module._refuse_existing
+
+    def swap(folder, files):        # after the symlink check, before any folder is opened
+        real_refuse(folder, files)
+        (tmp_path / "site").symlink_to(victim)
+
+    monkeypatch.setattr(export_module, "_refuse_existing", swap)
+    with pytest.raises(ExportError, match="became a symbolic link"):
+        export("nginx", out, bundle, key_file)
+    assert list(victim.iterdir()) == []
+
+
+@pytest.mark.parametrize("mode, words", [(0o777, "rename, delete or replace it"),
+                                         (0o1777, "create files beside")])
+def test_a_key_written_into_a_world_writable_folder_comes_with_a_warning(bundle, key_file, tmp_path, mode,
+                                                                         words):
+    out = tmp_path / "shared"
+    out.mkdir()
+    os.chmod(out, mode)
+    result = export("nginx", out, bundle, key_file)
+    (warning,) = result.warnings
+    assert f"{out} can be written by every user of this machine (mode {mode & 0o7777:04o})" in warning
+    assert f"{NAME}.key was written there" in warning and words in warning and "creates 0700" in warning
+    assert mode_of(out / f"{NAME}.key") == 0o600
+
+
+def test_no_warning_without_a_key_or_in_a_private_folder(bundle, key_file, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    assert export("nginx", shared, bundle, None).warnings == []            # certificates only: public
+    private = tmp_path / "private"
+    private.mkdir()
+    os.chmod(private, 0o755)
+    assert export("nginx", private, bundle, key_file).warnings == []
+
+
+@pytest.mark.parametrize("mode, warned", [(0o777, True), (0o1777, False)])
+def test_a_new_folder_in_a_world_writable_parent_is_warned_about_unless_sticky(bundle, key_file, tmp_path,
+                                                                               mode, warned):
+    parent = tmp_path / "drop"
+    parent.mkdir()
+    os.chmod(parent, mode)
+    result = export("iis", parent / "tls", bundle, key_file)
+    assert bool(result.warnings) is warned
+    if warned:
+        (warning,) = result.warnings
+        assert f"rename or replace the new folder {parent / 'tls'} that holds {NAME}.pfx" in warning

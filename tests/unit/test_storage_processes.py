@@ -1,7 +1,8 @@
 """Repository across real processes: concurrent writers, SIGKILL in the middle of a write, SIGHUP after one.
 
 Children are `sys.executable -c WORKER <mode> <data dir>`; they say when they reached a point by printing a
-line, and the parent acts on that line, so nothing here depends on timing.
+line, and the parent acts on that line, so nothing here depends on timing. Every wait for a child has a time
+limit (WAIT) that only a hung child reaches: the child is then killed and the test fails saying so.
 
 Each test runs twice: with a small database, where every change rewrites the file, and with the journal on
 from the first byte (`journal` in the ids), as it is for databases of a few hundred orders and more.
@@ -14,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,8 +26,13 @@ from certwizard.paths import DataLayout
 from certwizard.storage import Repository
 from certwizard.storage.json_storage import SnapshotStore
 
+WAIT = 60     # seconds: far beyond what any step takes on a loaded machine
+
 WORKER = r"""
-import json, os, sys
+import json, os, signal, sys
+# SIGHUP kills, as in a login session, even when the test runs under nohup or a CI runner ignoring it
+# (an ignored signal stays ignored across exec, and then the SIGHUP test's child would never end).
+signal.signal(signal.SIGHUP, signal.SIG_DFL)
 from pathlib import Path
 from certwizard.domain.status import OrderStatus
 from certwizard.paths import DataLayout
@@ -117,8 +124,27 @@ def stored(root: Path) -> dict:
     return {name: dict(table) for name, table in tables.items()}
 
 
+def read_line(child: subprocess.Popen) -> str:
+    """The child's next line; a child that says nothing within WAIT is killed, so this never hangs."""
+    timer = threading.Timer(WAIT, child.kill)
+    timer.start()
+    try:
+        return child.stdout.readline()
+    finally:
+        timer.cancel()
+
+
+def wait(child: subprocess.Popen) -> int:
+    try:
+        return child.wait(timeout=WAIT)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+        raise AssertionError(f"the child did not exit within {WAIT} s; killed") from None
+
+
 def expect(child: subprocess.Popen, line: str) -> None:
-    got = child.stdout.readline().strip()
+    got = read_line(child).strip()
     assert got == line, f"child said {got!r} (exit {child.poll()}), expected {line!r}"
 
 
@@ -134,7 +160,7 @@ def children():
     for child in started:                       # never leave a stalled child behind a failed assertion
         if child.poll() is None:
             child.kill()
-        child.wait()
+        child.wait(timeout=WAIT)
         for stream in (child.stdin, child.stdout):
             stream.close()
 
@@ -151,8 +177,8 @@ def test_concurrent_writers_lose_nothing(tmp_path, children, journal):
         expect(child, "ready")
     for child in children:
         tell(child)
-    reported = [json.loads(child.stdout.readline()) for child in children]
-    assert [child.wait() for child in children] == [0] * processes
+    reported = [json.loads(read_line(child)) for child in children]
+    assert [wait(child) for child in children] == [0] * processes
 
     json.loads((root / "certwizard.json").read_bytes())               # valid JSON
     assert (root / "certwizard.json.journal").exists() is journal
@@ -180,7 +206,7 @@ def test_sigkill_during_a_write_leaves_a_whole_old_or_new_file(tmp_path, childre
     children.append(child)
     expect(child, "stalled")
     child.send_signal(signal.SIGKILL)
-    assert child.wait() == -signal.SIGKILL
+    assert wait(child) == -signal.SIGKILL
 
     json.loads((root / "certwizard.json").read_bytes())
     if point in ("mid-temp-write", "before-rename"):
@@ -197,13 +223,22 @@ def test_sigkill_during_a_write_leaves_a_whole_old_or_new_file(tmp_path, childre
     assert Repository.open(DataLayout(root)).get_setting("state") == "after"
 
 
-def test_sighup_right_after_a_write_keeps_it(tmp_path, children, journal):
+@pytest.fixture(params=["parent-default", "parent-ignores-sighup"])
+def parent_sighup(request):
+    """How the test process itself treats SIGHUP (nohup, some CI runners: ignored), which children inherit."""
+    handler = signal.SIG_IGN if request.param == "parent-ignores-sighup" else signal.SIG_DFL
+    previous = signal.signal(signal.SIGHUP, handler)
+    yield
+    signal.signal(signal.SIGHUP, previous)
+
+
+def test_sighup_right_after_a_write_keeps_it(tmp_path, children, journal, parent_sighup):
     root = tmp_path / "data"
     child = start("write-then-wait", root)
     children.append(child)
     expect(child, "written")
     child.send_signal(signal.SIGHUP)                            # what an SSH disconnect sends
-    assert child.wait() == -signal.SIGHUP
+    assert wait(child) == -signal.SIGHUP
     assert Repository.open(DataLayout(root)).get_setting("state") == "written"
 
 
@@ -220,5 +255,5 @@ def test_an_open_repository_does_not_hold_the_lock(tmp_path, children, journal):
 
     tell(child)
     expect(child, json.dumps("hello"))                          # and the child sees the new file
-    assert child.wait() == 0
+    assert wait(child) == 0
     assert os.path.exists(root / "certwizard.json")

@@ -197,11 +197,12 @@ def umask(request):
     os.umask(old)
 
 
-def test_write_creates_a_0644_file_under_any_umask(tmp_path, umask):
+def test_write_creates_a_0600_file_under_any_umask(tmp_path, umask):
+    # The letter holds the applicant's ID number: readable by its owner only (it was 0644).
     order = Order(product_id="ov-single")
     path = write_verification_template(order, OV_DRAFT, tmp_path / "letter.pdf", generated_on=DAY)
     assert path == tmp_path / "letter.pdf"
-    assert stat.S_IMODE(os.lstat(path).st_mode) == 0o644
+    assert stat.S_IMODE(os.lstat(path).st_mode) == 0o600
     assert f"Order ID {order.id}" in pdf_text(path.read_bytes())
 
 

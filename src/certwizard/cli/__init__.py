@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
@@ -19,9 +20,10 @@ COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import argparse  # here: plain `certwizard` opens the wizard without it
+    # here: plain `certwizard` opens the wizard without argparse
+    from certwizard.cli.parser import CommandParser
 
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="certwizard",
         description="Apply for SSL/TLS certificates from the terminal. Run without a command to open the wizard.",
     )
@@ -33,6 +35,27 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
     return parser
+
+
+# ca.sandbox.SPEED_ENV and ReviewSpeed's values (a test keeps them equal): spelled out here so that plain
+# `certwizard` checks the variable without importing the CA code before the first screen.
+SANDBOX_SPEED_ENV = "CERTWIZARD_SANDBOX_SPEED"
+SANDBOX_SPEEDS = ("instant", "fast", "realistic")
+
+
+def environment_problem() -> str | None:
+    """What is wrong with certwizard's environment variables, or None.
+
+    An unknown $CERTWIZARD_SANDBOX_SPEED used to mean `fast`, silently, over the saved setting.
+    """
+    speed = os.environ.get(SANDBOX_SPEED_ENV)
+    if speed and speed not in SANDBOX_SPEEDS:
+        from certwizard.domain.text import printable
+
+        return (f"${SANDBOX_SPEED_ENV} is {printable(speed)!r}, which is not a sandbox speed; set it to "
+                f"{', '.join(SANDBOX_SPEEDS[:-1])} or {SANDBOX_SPEEDS[-1]}, or unset it to use the speed saved "
+                "with `certwizard sandbox-speed SPEED`")
+    return None
 
 
 def _wizard_only(argv: list[str]) -> str | None:
@@ -51,6 +74,11 @@ def main(argv: list[str] | None = None) -> int:
         # An IDN or a company name must not crash output on a terminal that is not UTF-8.
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="backslashreplace")
+    problem = environment_problem()
+    if problem is not None:
+        from certwizard.cli.output import usage_error
+
+        return usage_error(problem)
     wizard_data_dir = _wizard_only(sys.argv[1:] if argv is None else argv)
     if wizard_data_dir is not None:
         # Plain `certwizard [--data-dir DIR]`: open the wizard without loading every command's code first.

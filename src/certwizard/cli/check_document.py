@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
+from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, print_json, say, usage_error
 
 if TYPE_CHECKING:
     from certwizard.documents import DocumentCheck
+
+# The FILE argument names nothing that can be read: a usage error (exit 2), as for `check csr FILE`. A file
+# that was read and refused (not an image, too large, damaged) is a rejection (exit 1).
+PATH_PROBLEMS = frozenset({"not-found", "permission-denied", "symlink", "not-regular-file", "unreadable"})
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,10 +33,15 @@ def run(args: argparse.Namespace) -> int:
     from certwizard.documents import inspect_document
 
     check = inspect_document(args.file)
+    unusable_path = [problem for problem in check.problems if str(problem.code) in PATH_PROBLEMS]
     if args.json:
         print_json(check.to_dict())
+    elif unusable_path:
+        return usage_error(f"{args.file}: {unusable_path[0].message}")
     else:
         _print_human(check)
+    if unusable_path:
+        return EXIT_USAGE
     return EXIT_OK if check.ok else EXIT_REJECTED
 
 

@@ -297,12 +297,14 @@ def cmd_export(args: argparse.Namespace) -> int:
         no_key = None if order.key is not None else (
             "no private key was exported: this order used your own CSR, so certwizard never had its key; "
             "use the key you generated together with that CSR")
+        for warning in result.warnings:
+            say(f"certwizard: warning: {warning}", err=True)
         if args.json:
             print_json({"ok": True, "order": order.id, "server": server.value,
                         "files": [{"path": str(p), "mode": f"{stat.S_IMODE(os.stat(p).st_mode):04o}"}
                                   for p in result.files],
                         "private_key_file": str(key_file) if order.key is not None else None,
-                        "private_key_note": no_key, "note": result.note})
+                        "private_key_note": no_key, "note": result.note, "warnings": result.warnings})
             return EXIT_OK
         for path in result.files:
             say(f"wrote {path} (mode {stat.S_IMODE(os.stat(path).st_mode):04o})")

@@ -7,6 +7,7 @@ import argparse
 import sys
 
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, stdout_closed
+from certwizard.domain.text import printable
 
 TRUST_WARNING = ("Not publicly trusted. Its private key lives in the data folder, so anyone who can read "
                  "that folder can issue certificates this machine would accept: trust it on test machines "
@@ -39,13 +40,25 @@ def run_sandbox_speed(args: argparse.Namespace) -> int:
     import os
 
     from certwizard.ca.sandbox import SPEED_ENV, SPEED_SETTING
+    from certwizard.paths import DataLayout
     from certwizard.services import open_services
+    from certwizard.storage import StorageError
 
-    services = open_services(args.data_dir)
+    try:
+        services = open_services(args.data_dir)
+        if args.speed is not None:
+            services.repository.set_setting(SPEED_SETTING, args.speed)
+        in_use = services.authorities.sandbox_speed().value
+    except StorageError as exc:
+        return _refused(args, str(exc))
+    except OSError as exc:      # a full disk (ENOSPC), a read-only or unwritable data folder
+        where = exc.filename if isinstance(exc.filename, str) else str(DataLayout.resolve(args.data_dir).root)
+        saving = "the speed was not saved" if args.speed is not None else "the saved speed cannot be read"
+        return _refused(args, f"cannot use {printable(where)} ({exc.strerror or exc}); {saving}. Free some "
+                              "space or fix the folder's permissions and try again, or choose another data "
+                              "folder with --data-dir or CERTWIZARD_DATA_DIR")
     if args.speed is not None:
-        services.repository.set_setting(SPEED_SETTING, args.speed)
         say(f"saved: the sandbox CA now reviews at '{args.speed}' speed")
-    in_use = services.authorities.sandbox_speed().value
     if os.environ.get(SPEED_ENV):
         say(f"in use: '{in_use}' (from ${SPEED_ENV}, which wins over the saved setting)")
     else:
@@ -97,7 +110,7 @@ def _sandbox_root(args: argparse.Namespace) -> int:
 
 
 def _refused(args: argparse.Namespace, message: str) -> int:
-    if args.json:
+    if getattr(args, "json", False):
         print_json({"ok": False, "error": message})
     else:
         say(f"refused: {message}", err=True)
