@@ -111,9 +111,9 @@ def _git_revision(label: str = "") -> str:
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True)
-        dirty = subprocess.run(["git", "status", "--porcelain", "src"], cwd=ROOT, capture_output=True,
+        dirty = subprocess.run(["git", "status", "--porcelain", "certwizard"], cwd=ROOT, capture_output=True,
                                text=True)
-        return head.stdout.strip() + ("+uncommitted changes in src/" if dirty.stdout.strip() else "")
+        return head.stdout.strip() + ("+uncommitted changes in certwizard/" if dirty.stdout.strip() else "")
     except OSError:
         return "unknown"
 
@@ -129,7 +129,7 @@ def _use_source(src: Path, argv: list[str]) -> None:
 
 
 def _source() -> Path:
-    return Path(os.environ.get(SOURCE_ENV) or ROOT / "src")
+    return Path(os.environ.get(SOURCE_ENV) or ROOT)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
 
     log("compiling .pyc files (a first start after an install is slower; that is not measured)")
-    subprocess.run([PYTHON, "-m", "compileall", "-q", "-j", "0", str(_source()), str(ROOT / "benchmarks")],
+    subprocess.run([PYTHON, "-m", "compileall", "-q", "-j", "0", str(_source() / "certwizard"), str(ROOT / "benchmarks")],
                    check=False, stdout=subprocess.DEVNULL)
     settings = plan(args.quick, args.runs)
     started = time.perf_counter()

@@ -22,7 +22,7 @@ def _normal(name: str) -> str:
 
 def imported_top_level_modules() -> set[str]:
     modules: set[str] = set()
-    for path in (ROOT / "src" / "certwizard").rglob("*.py"):
+    for path in (ROOT / "certwizard").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules.update(alias.name.split(".")[0] for alias in node.names)
