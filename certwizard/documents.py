@@ -655,7 +655,8 @@ def store_document(item: DocumentCheck | ReencodedImage, documents_dir: str | os
     decoding off this process's GIL).
     """
     verdict = (inspect or inspect_bytes)(item.data, display_name)
-    if not verdict.ok or verdict.kind is None:
+    if (not verdict.ok or verdict.kind is None or verdict.sha256 is None or verdict.width is None
+            or verdict.height is None):
         reasons = "; ".join(p.message for p in verdict.problems)
         raise DocumentError(f"this document cannot be stored because it was refused: {reasons}")
     folder = securefs.ensure_private_dir(documents_dir)

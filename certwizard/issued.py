@@ -78,8 +78,9 @@ class IssuedSummary:
 
 def issued_orders(orders: Iterable[Order]) -> list[Order]:
     """Orders that hold a certificate, the one that expires first first."""
-    with_certificate = [order for order in orders if order.certificate is not None]
-    return sorted(with_certificate, key=lambda order: (order.certificate.not_after, order.id))
+    with_certificate = [(order.certificate.not_after, order.id, order) for order in orders
+                        if order.certificate is not None]
+    return [order for *_, order in sorted(with_certificate, key=lambda row: row[:2])]
 
 
 # --- the key ------------------------------------------------------------------------------------------------
@@ -153,6 +154,7 @@ def _compare_file(order: Order, path: Path, shown: str, mode: int, passphrase: b
                   certificate_spki: str) -> KeyCheck:
     from certwizard.crypto.keys import KeyFileError, PassphraseError, load_private_key, spki_sha256
 
+    assert order.key is not None           # only orders with a key file get here
     encrypted = _file_looks_encrypted(path, order.key.encrypted)
     if encrypted and passphrase is None:
         return _mode_checked(KeyCheck(

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
+from fpdf.fonts import TTFFont
 
 from certwizard import securefs
 from certwizard.domain.domains import check_domains
@@ -196,7 +197,9 @@ class _LetterPDF(FPDF):
         coverage: set[int] = set()
         for family, path in zip(families, fonts, strict=True):
             self.add_font(family, "", path)
-            coverage.update(self.fonts[family].cmap)
+            font = self.fonts[family]
+            assert isinstance(font, TTFFont)              # added from a .ttf file just above
+            coverage.update(font.cmap)
         self.set_fallback_fonts(families[1:], exact_match=False)
         self.letter_family = families[0]
         self.coverage = frozenset(coverage)

@@ -232,7 +232,7 @@ class Workflow:
             raise ValueError("Give the profile a name, e.g. the team or company it is for")
         from certwizard.domain.models import APPLICANT_FIELDS, COMPANY_FIELDS, Profile, ProfileKind
 
-        kinds = [(ProfileKind.APPLICANT, APPLICANT_FIELDS)]
+        kinds: list[tuple[ProfileKind, tuple[str, ...]]] = [(ProfileKind.APPLICANT, APPLICANT_FIELDS)]
         if include_company:
             kinds.append((ProfileKind.COMPANY, COMPANY_FIELDS))
         saved = []

@@ -690,7 +690,9 @@ def _read_crl(pki_dir: Path, intermediate: x509.Certificate) -> x509.Certificate
         raise _damaged(pki_dir, f"{CRL_NAME} cannot be read ({exc.strerror or exc})") from None
     try:
         crl = x509.load_der_x509_crl(data)
-        genuine = crl.issuer == intermediate.subject and crl.is_signature_valid(intermediate.public_key())
+        public_key = intermediate.public_key()
+        assert isinstance(public_key, (rsa.RSAPublicKey, ec.EllipticCurvePublicKey))     # the sandbox's own
+        genuine = crl.issuer == intermediate.subject and crl.is_signature_valid(public_key)
         list(crl)      # entries are parsed lazily; a damaged one must fail here
     except (ValueError, TypeError, UnsupportedAlgorithm):
         genuine = False

@@ -37,10 +37,9 @@ def index_document(order: dict[str, Any]) -> dict[str, Any]:
     """The index entry of a stored order (its JSON form). Never fails: a damaged order gets a partial entry,
     and reading the order itself reports the damage. Times are written in one fixed form (UTC, microseconds)
     so that lists can sort and compare them as text."""
-    application = order.get("application") if isinstance(order.get("application"), dict) else None
-    draft = order.get("draft") if isinstance(order.get("draft"), dict) else {}
-    certificate = order.get("certificate") if isinstance(order.get("certificate"), dict) else {}
-    domains = application.get("domains") if application is not None else None
+    application, draft, certificate = (value if isinstance(value := order.get(name), dict) else {}
+                                       for name in ("application", "draft", "certificate"))
+    domains = application.get("domains")
     typed = draft.get("domains")
     return {INDEX_KEY: [
         order.get("product_id"),

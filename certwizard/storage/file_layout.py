@@ -278,7 +278,11 @@ def _plan_file_backed(out: _Builder, table: LazyTable) -> dict[str, _Entry]:
                 out.copy(source, run_start, run_end - run_start)
                 out.add(SEPARATOR)
                 run_start = run_end = -1
-            member = entry.member if entry.member is not None else encode_member(doc_id, entry.document)
+            if entry.member is not None:
+                member = entry.member
+            else:
+                assert entry.document is not None       # an entry holds its member, its document, or both
+                member = encode_member(doc_id, entry.document)
             doc_offset = entry.offset if entry.member is not None else len(encode_key(doc_id)) + 1
             placed[doc_id] = _Entry(offset=doc_offset, span=(out.size, len(member)))
             out.add(member)

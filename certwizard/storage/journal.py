@@ -27,7 +27,7 @@ and a database file without a generation takes its next change whole, which give
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -121,7 +121,7 @@ def _header(line: bytes) -> Base | None:
         numbers = line[len(_MAGIC_V1):].split(b" ")
         if len(numbers) != 4 or not all(n.isdigit() for n in numbers):
             return None
-        return legacy_base(tuple(int(n) for n in numbers))       # type: ignore[arg-type]
+        return legacy_base(int(n) for n in numbers)
     return None
 
 
@@ -129,7 +129,7 @@ def _is_generation(text: bytes) -> bool:
     return len(text) == 32 and all(c in b"0123456789abcdef" for c in text)
 
 
-def legacy_base(signature: Signature) -> Base:
+def legacy_base(signature: Iterable[object]) -> Base:
     """How a version 1 journal named the file with this (device, inode, size, mtime_ns)."""
     return _LEGACY + " ".join(str(n) for n in signature)
 
@@ -191,5 +191,5 @@ def was_folded(journal: Journal, tables: Mapping[str, LazyTable]) -> bool:
     except CorruptDocumentError:
         return False
     if journal.base.startswith(_LEGACY) and isinstance(folded, list):       # as version 1 recorded it
-        return legacy_base(tuple(folded)) == journal.base                      # type: ignore[arg-type]
+        return legacy_base(folded) == journal.base
     return bool(folded == journal.base)

@@ -330,7 +330,7 @@ class SnapshotStorage(Storage):
     def __init__(self, store: SnapshotStore) -> None:
         self.store = store
 
-    def read(self) -> Tables | None:
+    def read(self) -> Tables | None:  # type: ignore[override]  # LazyTables: Mappings, which TinyDB only reads
         return self.store.tables()
 
     def write(self, data: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
@@ -343,7 +343,8 @@ class KeyedTable(Table):
     Reads go through TinyDB (`get`, `search`, `all`...); `get(doc_id=...)` parses just that document. Writes
     use `replace`/`remove`, which change only the named documents and never parse the others."""
 
-    document_id_class = str
+    document_id_class = str  # type: ignore[assignment]  # TinyDB types its ids as int; ours are strings
+    _db: CertwizardDB         # set by CertwizardDB.table
 
     def _get_next_id(self, *args: object, **kwargs: object):
         raise TypeError("certwizard documents carry their own ids: "
@@ -351,6 +352,10 @@ class KeyedTable(Table):
 
     def ids(self) -> set[str]:
         return set(self._read_table())
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """The document stored under `doc_id` (parsed now), or None."""
+        return self.get(doc_id=doc_id)  # type: ignore[call-overload]  # string ids, see above
 
     def replace(self, documents: Mapping[str, Mapping[str, Any]]) -> None:
         """Store each document under its id (insert or replace) in one write."""
@@ -368,7 +373,7 @@ class KeyedTable(Table):
                         "use KeyedTable.replace")
 
     update = upsert = update_multiple = truncate = _refuse_in_place  # type: ignore[assignment]
-    insert = insert_multiple = _get_next_id  # type: ignore[assignment]
+    insert = insert_multiple = _get_next_id
 
     @property
     def _storage_db(self) -> CertwizardDB:
@@ -380,13 +385,16 @@ class CertwizardDB(TinyDB):
 
     def table(self, name: str, **kwargs: Any) -> KeyedTable:
         table = super().table(name, **kwargs)
-        table._db = self  # type: ignore[attr-defined]
-        return table  # type: ignore[return-value]
+        assert isinstance(table, KeyedTable)         # table_class
+        table._db = self
+        return table
 
     def change(self, upserts: Mapping[str, Mapping[str, Mapping[str, Any]]] | None = None,
                removals: Mapping[str, Iterable[str]] | None = None) -> None:
         """Insert/replace and remove documents in several tables, all in ONE atomic write."""
-        self.storage.store.change(upserts, removals)
+        storage = self.storage
+        assert isinstance(storage, SnapshotStorage)
+        storage.store.change(upserts, removals)
         for name in self._tables:
             self._tables[name].clear_cache()
 

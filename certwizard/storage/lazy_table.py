@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import Any, cast
 
 from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError
 from certwizard.storage.source import Source
@@ -111,7 +111,9 @@ class LazyTable(Mapping[str, Document]):
         """A table of already parsed documents (kept as given: they must not be changed afterwards)."""
         if isinstance(documents, LazyTable):
             return documents if documents.name == name else cls(name, documents.entries, documents.source)
-        return cls(name, {str(doc_id): _Entry(document=document) for doc_id, document in documents.items()})
+        # Kept, not copied: documents are never changed in place (KeyedTable refuses it).
+        return cls(name, {str(doc_id): _Entry(document=cast(Document, document))
+                          for doc_id, document in documents.items()})
 
     @classmethod
     def in_file(cls, name: str, source: Source, start: int, end: int) -> LazyTable:

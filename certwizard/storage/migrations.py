@@ -117,7 +117,7 @@ def _v0_to_v1(tables: Tables) -> Tables:
     return migrated
 
 
-def _keyed_by_own_id(table: dict[str, dict[str, Any]], prefix: str) -> dict[str, dict[str, Any]]:
+def _keyed_by_own_id(table: Mapping[str, Mapping[str, Any]], prefix: str) -> dict[str, dict[str, Any]]:
     keyed: dict[str, dict[str, Any]] = {}
     for document in table.values():
         own = document.get("id")

@@ -246,7 +246,7 @@ class Repository:
         change parses one entry; nothing parsed is kept but the summaries. Unreadable entries become notices.
         While nothing changed, the very same list is returned (callers may skip their own work on `is`)."""
         tables = self._reading().storage.read() or {}
-        index = tables.get(ORDER_INDEX) or LazyTable(ORDER_INDEX, {})
+        index = LazyTable.of(ORDER_INDEX, tables.get(ORDER_INDEX) or {})
         if self._summary_list is not None and self._summary_list[0] is index:
             return self._summary_list[1]
         known = self._summaries
@@ -351,7 +351,7 @@ class Repository:
     # --- settings -----------------------------------------------------------------------------------------
 
     def get_setting(self, key: str, default: Any = None) -> Any:
-        document = self._reading().table(SETTINGS).get(doc_id=_setting_key(key))
+        document = self._reading().table(SETTINGS).document(_setting_key(key))
         if document is None or "value" not in document:
             return default
         return copy.deepcopy(document["value"])     # the snapshot's objects must never be changed by callers
@@ -366,7 +366,7 @@ class Repository:
         """Set a setting to `change(current or default)` under the lock (e.g. a counter); returns it."""
         with self._writing() as db:
             table = db.table(SETTINGS)
-            stored = table.get(doc_id=_setting_key(key))
+            stored = table.document(_setting_key(key))
             current = copy.deepcopy(stored["value"]) if stored is not None and "value" in stored else default
             value = change(current)
             table.replace({key: _setting_document(key, value)})
@@ -376,7 +376,7 @@ class Repository:
 
     def _stored_order(self, table: KeyedTable, order_id: str) -> Order:
         try:
-            document = table.get(doc_id=order_id)
+            document = table.document(order_id)
         except CorruptDocumentError as exc:
             raise UnreadableRecordError(self.db_path, "order", order_id, exc.problem) from None
         if document is None:
@@ -395,8 +395,9 @@ class Repository:
             record = model.model_validate(document)
         except _models().ValidationError as exc:
             raise UnreadableRecordError(self.db_path, kind, doc_id, _summary(exc)) from None
-        if getattr(record, "id", doc_id) != doc_id:
-            raise UnreadableRecordError(self.db_path, kind, doc_id, f"its id field says {record.id!r}")
+        own_id = getattr(record, "id", doc_id)
+        if own_id != doc_id:
+            raise UnreadableRecordError(self.db_path, kind, doc_id, f"its id field says {own_id!r}")
         return record
 
     def _readable(self, model: type[RecordT], kind: str, documents: Iterable[Document]) -> list[RecordT]:
