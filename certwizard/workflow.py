@@ -18,8 +18,9 @@ from certwizard.domain.summary import OrderSummary
 from certwizard.paths import DataLayout
 
 if TYPE_CHECKING:
-    from certwizard.ca.base import AuthorityState, CertificateAuthority, CsrNameRule
+    from certwizard.ca.base import AuthorityState, CertificateAuthority
     from certwizard.domain.application import DraftValidation
+    from certwizard.domain.csr_names import CsrNameRule
     from certwizard.domain.models import (
         ApplicationDraft,
         Document,
@@ -187,7 +188,8 @@ class Workflow:
     def csr_name_rule(self, order: Order) -> CsrNameRule:
         """How the order's authority relates a manual CSR's names to the bound domains (the strictest rule
         when the authority is not configured: its own refusal then says why)."""
-        from certwizard.ca.base import AuthorityError, CsrNameRule
+        from certwizard.ca.base import AuthorityError
+        from certwizard.domain.csr_names import CsrNameRule
 
         try:
             return CsrNameRule(self._authority_for(order.authority).csr_name_rule)

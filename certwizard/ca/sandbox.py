@@ -24,7 +24,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from certwizard.ca.base import AuthorityError, AuthorityState, CsrNameRule, SubmissionRequest
+from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.models import DomainValidation, IssuedCertificate, utcnow
 from certwizard.domain.products import CATALOG, Product, get_product
 from certwizard.domain.status import OrderStatus

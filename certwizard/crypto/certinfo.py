@@ -12,16 +12,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives import hashes
 from cryptography.x509.oid import NameOID
 from cryptography.x509.verification import DNSName, IPAddress, PolicyBuilder, Store, VerificationError
 
+from certwizard.crypto.key_facts import key_description as describe_key
+from certwizard.crypto.key_facts import spki_sha256
 from certwizard.domain.text import printable
 
 MAX_PEM_BYTES = 256 * 1024
 PEM_CERTIFICATE_BEGIN = b"-----BEGIN CERTIFICATE-----"
-CURVE_LABELS = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 # The verifier needs a concrete host name; this label stands in for the `*` of a wildcard domain.
 WILDCARD_PROBE_LABEL = "certwizard-wildcard-probe"
 
@@ -93,28 +93,6 @@ def load_certificate(cert: str | bytes | x509.Certificate, what: str = "certific
 
 
 # --- facts --------------------------------------------------------------------------------------------------
-
-def spki_sha256(public_key: Any) -> str:
-    """Hex SHA-256 of the DER SubjectPublicKeyInfo: one id shared by a key, its CSR and its certificate."""
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    digest = hashes.Hash(hashes.SHA256())
-    digest.update(der)
-    return digest.finalize().hex()
-
-
-def describe_key(public_key: Any) -> str:
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return f"RSA {public_key.key_size}"
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        return f"ECDSA {CURVE_LABELS.get(public_key.curve.name, public_key.curve.name)}"
-    if isinstance(public_key, ed25519.Ed25519PublicKey):
-        return "Ed25519"
-    if isinstance(public_key, ed448.Ed448PublicKey):
-        return "Ed448"
-    if isinstance(public_key, dsa.DSAPublicKey):
-        return f"DSA {public_key.key_size}"
-    return type(public_key).__name__
-
 
 def _colon_hex(data: bytes) -> str:
     return ":".join(f"{byte:02X}" for byte in data)

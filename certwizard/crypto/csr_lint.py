@@ -36,8 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import AttributeOID, ExtensionOID, NameOID
 
-from certwizard.ca.base import CsrNameRule
-from certwizard.crypto.keys import CURVE_LABELS, key_algorithm_of, key_description, spki_sha256
+from certwizard.crypto.key_facts import CURVE_LABELS, key_algorithm_of, key_description, spki_sha256
+from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.products import KeyAlgorithm, Product
 from certwizard.domain.text import describe_characters, printable, unprintable_characters
 

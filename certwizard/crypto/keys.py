@@ -1,4 +1,4 @@
-"""Private keys: generation, facts about public keys, and safe key files.
+"""Private keys: generation and safe key files (facts about public keys: key_facts.py).
 
 Key files are PEM PKCS#8 written with `securefs` (0600 in a 0700 folder, never over an existing file or
 through a symlink). With a passphrase they are standard `ENCRYPTED PRIVATE KEY` files (PBES2,
@@ -9,7 +9,6 @@ PBKDF2 iterations and cannot be tuned for PKCS#8 (safety rules §0.4).
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -21,13 +20,14 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import pem as asn1_pem
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, padding, serialization
-from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
-from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes, PublicKeyTypes
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
 from certwizard import securefs
 from certwizard.crypto.csr import CsrSubject, build_csr
+from certwizard.crypto.key_facts import CURVE_LABELS, key_algorithm_of, key_description, spki_sha256
 from certwizard.domain.models import Company
 from certwizard.domain.products import KeyAlgorithm, Product
 
@@ -45,8 +45,6 @@ _CURVES: dict[KeyAlgorithm, type[ec.EllipticCurve]] = {
     KeyAlgorithm.EC_P256: ec.SECP256R1,
     KeyAlgorithm.EC_P384: ec.SECP384R1,
 }
-# Names a person recognises (NIST names), keyed by the curve names cryptography reports.
-CURVE_LABELS = {"secp256r1": "P-256", "secp384r1": "P-384", "secp521r1": "P-521"}
 _ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
@@ -90,37 +88,6 @@ def generate_private_key(algorithm: KeyAlgorithm) -> GeneratedPrivateKey:
     if algorithm.is_rsa:
         return rsa.generate_private_key(public_exponent=RSA_PUBLIC_EXPONENT, key_size=algorithm.size)
     return ec.generate_private_key(_CURVES[algorithm]())
-
-
-def spki_sha256(public_key: PublicKeyTypes) -> str:
-    """Hex SHA-256 of the DER SubjectPublicKeyInfo: finds the key pair of a certificate issued days later."""
-    der = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-    return hashlib.sha256(der).hexdigest()
-
-
-def key_description(public_key: PublicKeyTypes) -> str:
-    """Short human label such as "RSA 2048", "ECDSA P-256", "Ed25519" or "DSA 2048"."""
-    if isinstance(public_key, rsa.RSAPublicKey):
-        return f"RSA {public_key.key_size}"
-    if isinstance(public_key, ec.EllipticCurvePublicKey):
-        name = public_key.curve.name
-        return f"ECDSA {CURVE_LABELS.get(name, name)}"
-    if isinstance(public_key, dsa.DSAPublicKey):
-        return f"DSA {public_key.key_size}"
-    if isinstance(public_key, ed25519.Ed25519PublicKey):
-        return "Ed25519"
-    if isinstance(public_key, ed448.Ed448PublicKey):
-        return "Ed448"
-    return type(public_key).__name__
-
-
-def key_algorithm_of(public_key: PublicKeyTypes) -> KeyAlgorithm | None:
-    """The matching KeyAlgorithm, or None for a key certwizard does not offer (other sizes, curves, types)."""
-    wanted = key_description(public_key)
-    for algorithm in KeyAlgorithm:
-        if algorithm.label == wanted:
-            return algorithm
-    return None
 
 
 # --- writing ------------------------------------------------------------------------------------------------
@@ -307,8 +274,7 @@ def generate_key_and_csr(keys_dir: str | os.PathLike[str], order_id: str, algori
     key of the same order is kept. Professional products put the company in the subject: pass `company`
     (the validated Company) or an explicit `subject` (O/L/ST/C).
     """
-    # Imported here: csr_lint uses this module's key facts, so a top-level import would be circular.
-    from certwizard.crypto.csr_lint import lint_csr
+    from certwizard.crypto.csr_lint import lint_csr  # here: it loads the linter's rules only when needed
 
     algorithm = KeyAlgorithm(algorithm)
     if algorithm not in product.key_algorithms:

@@ -24,8 +24,8 @@ from certwizard.domain.models import (
 from certwizard.domain.products import KeyAlgorithm, Product
 
 if TYPE_CHECKING:
-    from certwizard.ca.base import CsrNameRule
     from certwizard.crypto.csr_lint import CsrReport
+    from certwizard.domain.csr_names import CsrNameRule
     from certwizard.domain.domains import DomainCheck
 
 MAX_DOCUMENTS = 10
@@ -129,8 +129,8 @@ def _csr(product: Product, draft: ApplicationDraft, domains: list[str] | None,
         errors["csr_pem"] = ("Paste the CSR (-----BEGIN CERTIFICATE REQUEST----- ...), load it from a file, "
                              "or switch CSR generation to Automatic")
         return None
-    from certwizard.ca.base import CsrNameRule
     from certwizard.crypto.csr_lint import lint_csr
+    from certwizard.domain.csr_names import CsrNameRule
 
     report = lint_csr(draft.csr_pem, product, domains, name_rule=name_rule or CsrNameRule.EXACT)
     result.csr_report = report

@@ -300,7 +300,7 @@ async def test_the_how_to_csr_with_only_a_common_name_is_accepted_with_a_note(
 
 async def test_the_commands_shown_name_every_bound_domain_and_fit_80_columns(
         tmp_path, make_app, services, draft_for, apply_driver):
-    from certwizard.ca.base import CsrNameRule
+    from certwizard.domain.csr_names import CsrNameRule
     from certwizard.crypto.csr_lint import lint_csr
 
     [order] = services.workflow.add_purchased("dv-multi")

@@ -19,9 +19,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import AttributeOID, NameOID
 
-from certwizard.ca.base import CsrNameRule
 from certwizard.crypto.csr_lint import MAX_CSR_BYTES, CsrReport, lint_csr, openssl_commands
 from certwizard.crypto.keys import encrypt_pkcs8
+from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.products import DomainType, KeyAlgorithm, Product, ValidationLevel, get_product
 
 WWW = "www.example.com"

@@ -128,7 +128,7 @@ def test_a_cn_only_csr_is_accepted_and_the_certificate_names_every_bound_domain(
 
 def test_the_name_rule_is_the_authoritys(services, tmp_path, monkeypatch):
     """An authority that wants exactly the bound names (ACME) refuses the same CSR at the field."""
-    from certwizard.ca.base import CsrNameRule
+    from certwizard.domain.csr_names import CsrNameRule
     from certwizard.ca.sandbox import SandboxAuthority
 
     workflow = services.workflow

@@ -21,8 +21,8 @@ from textual.message import Message
 from textual.widgets import Checkbox, ContentSwitcher, Input, RadioButton, RadioSet, Select, Static, TextArea
 
 from certwizard import securefs
-from certwizard.ca.base import CsrNameRule
 from certwizard.crypto.csr_lint import CsrReport, lint_csr, openssl_commands
+from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.models import ApplicationDraft, CsrMode
 from certwizard.domain.products import KeyAlgorithm, Product
 from certwizard.ui.safe import literal
