@@ -209,7 +209,8 @@ def parse_application(text: str, suffix: str, base: Path) -> ApplicationFile:
     except RecursionError:      # '[' x 100,000, or thousands of tables inside one another: the parser's limit
         raise ApplicationFileError(f"not usable {kind}: lists or tables are nested inside one another more "
                                    "deeply than certwizard reads; an application file needs two levels at "
-                                   "most (a table such as [applicant] holding text, or a list of names)") from None
+                                   "most (a table such as [applicant] holding text, or a list of names)"
+                                   ) from None
     except ValueError as exc:   # Python's cap on the digits of an integer (int_max_str_digits, 4300)
         raise ApplicationFileError(f"not usable {kind}: a number has more digits than Python reads "
                                    f"({printable(str(exc).split(';')[0])}); no field is a number: write "

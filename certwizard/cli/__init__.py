@@ -52,9 +52,9 @@ def environment_problem() -> str | None:
     if speed and speed not in SANDBOX_SPEEDS:
         from certwizard.domain.text import printable
 
+        choices = f"{', '.join(SANDBOX_SPEEDS[:-1])} or {SANDBOX_SPEEDS[-1]}"
         return (f"${SANDBOX_SPEED_ENV} is {printable(speed)!r}, which is not a sandbox speed; set it to "
-                f"{', '.join(SANDBOX_SPEEDS[:-1])} or {SANDBOX_SPEEDS[-1]}, or unset it to use the speed saved "
-                "with `certwizard sandbox-speed SPEED`")
+                f"{choices}, or unset it to use the speed saved with `certwizard sandbox-speed SPEED`")
     return None
 
 

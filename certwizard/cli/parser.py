@@ -37,8 +37,9 @@ class CommandParser(argparse.ArgumentParser):
         return self._option_string_actions.get(token.split("=", 1)[0])
 
     def _unknown_dashed(self, tokens: Sequence[str]) -> list[str]:
-        def negative_number(token: str) -> bool:    # argparse reads -5 as a value unless -5 is an option
-            return bool(self._negative_number_matcher.match(token)) and not self._has_negative_number_optionals
+        def negative_number(token: str) -> bool:    # argparse reads -5 as a value, unless an option
+            looks_negative = bool(self._negative_number_matcher.match(token))
+            return looks_negative and not self._has_negative_number_optionals
 
         return [token for token in tokens
                 if token.startswith("-") and token not in ("-", "--") and self._known(token) is None

@@ -195,3 +195,22 @@ async def test_unissued_sorts_orders_that_arrive_later_into_place(make_app, serv
         assert list(table.keys) == ["ord-late0001", *before]
         await pilot.press("S")                              # earliest first: exactly the other way round
         assert list(table.keys) == [*before[::-1], "ord-late0001"]
+
+
+async def test_the_home_footer_asking_unissued_before_it_has_its_widgets_does_not_crash_the_app(make_app,
+                                                                                                services):
+    # Why `s` sometimes "did not sort" at 10,000 orders under load: pushing Unissued made the home screen's
+    # footer refresh its keys, and Textual resolves `screen.*` actions (ctrl+c's copy_text) against the new
+    # top screen. When that callback ran before Unissued had composed its widgets, its check_action looked
+    # for the table, raised NoMatches, and the app closed; the test's next key went to a closed app and
+    # was dropped. The same order of events is forced here: the footer asks in the tick of the push.
+    services.repository.insert_orders(many_orders(12))
+    app = make_app(services)
+    async with app.run_test(size=(120, 30)) as pilot:
+        home = app.screen
+        app.push_screen(UnissuedScreen())                 # not awaited: the screen has no widgets yet
+        assert isinstance(app.screen, UnissuedScreen) and not app.screen.children
+        assert dict(home.active_bindings)                 # calls UnissuedScreen.check_action: no NoMatches
+        await pilot.pause()
+        await pilot.press("s")
+        assert app.is_running and "sorted by Expected" in app.screen.query_one("#sort-line").render().plain

@@ -305,7 +305,13 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Footer keys follow the selected row; an impossible withdraw is shown greyed with its reason."""
+        """Footer keys follow the selected row; an impossible withdraw is shown greyed with its reason.
+
+        Also asked while this screen has no widgets: Textual resolves `screen.*` actions against the top
+        screen, so the footer of the screen below asks as soon as this one is pushed, before it is composed
+        (and again while it is taken down). Raising NoMatches then closed the whole app."""
+        if self.query_one_optional("#unissued", OrderTable) is None:
+            return True
         if action == "filter":
             return self.focused is not self.query_one("#filter", Input)
         summary = self.selected_summary
