@@ -85,6 +85,8 @@ def print_order(order: Order) -> None:
     say(f"{order.id}  {order.product.certificate_type}  {order.status.label}")
     if order.bound_domains:
         say(f"  domains: {', '.join(order.bound_domains)}")
+    elif order.listed_domains:          # a draft: the names typed so far, not yet checked or sent
+        say(f"  domains (draft): {', '.join(order.listed_domains)}")
     if order.status_reason:
         say(f"  reason: {order.status_reason}")
     if order.status.is_submitted:

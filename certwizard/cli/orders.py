@@ -140,7 +140,7 @@ def _list(args: argparse.Namespace, repository: Repository, statuses: list[Order
             say("No orders yet. Register a purchased certificate with: certwizard add --product PRODUCT "
                 "(see `certwizard products`).")
         return EXIT_OK
-    rows = [[o.id, o.product_id, _certificate_type(o), o.status.value, ", ".join(o.bound_domains) or "-",
+    rows = [[o.id, o.product_id, _certificate_type(o), o.status.value, ", ".join(o.listed_domains) or "-",
              f"{_utc(o.purchased_at):%Y-%m-%d %H:%M}"] for o in orders]
     _print_table(["ID", "PRODUCT", "TYPE", "STATUS", "DOMAINS", "PURCHASED (UTC)"], rows)
     say(f"{len(orders)} order{'s' if len(orders) != 1 else ''}")

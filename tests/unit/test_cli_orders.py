@@ -128,6 +128,26 @@ def test_list_shows_id_product_type_status_domains_and_purchase_time(run, data_d
     assert footer == "2 orders"
 
 
+def test_list_and_show_give_a_drafts_domains_as_typed_so_far(run, data_dir):
+    from certwizard.domain.models import ApplicationDraft
+
+    repo = repository(data_dir)
+    [draft] = repo.add_orders("dv-multi")
+
+    def typed(order):
+        order.status = OrderStatus.DRAFT
+        order.draft = ApplicationDraft(domains="www.example.com\napi.example.com")
+        return order
+    repo.update_order(draft.id, typed)
+
+    code, out, _ = run("list")
+    assert code == 0
+    [row] = [line for line in out.splitlines() if line.startswith(draft.id)]
+    assert "www.example.com, api.example.com" in row and " - " not in row
+    code, out, _ = run("show", draft.id)
+    assert "domains (draft): www.example.com, api.example.com" in out
+
+
 def test_list_filters_by_repeated_status(run, data_dir):
     repo = repository(data_dir)
     a, b, c = repo.add_orders("dv-single", 3)
