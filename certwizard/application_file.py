@@ -41,6 +41,7 @@ from typing import Any
 
 from certwizard.domain.models import ApplicationDraft, CsrMode
 from certwizard.domain.text import printable
+from certwizard.errors import CertwizardError
 from certwizard.securefs import read_regular_file
 
 MAX_APPLICATION_FILE = 256 * 1024
@@ -71,7 +72,7 @@ def file_key(draft_field: str) -> str:
             "csr_pem": "csr.file"}.get(draft_field, draft_field)
 
 
-class ApplicationFileError(ValueError):
+class ApplicationFileError(CertwizardError, ValueError):
     """The file cannot be read or has the wrong shape; the message says where and what is expected."""
 
 

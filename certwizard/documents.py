@@ -40,6 +40,7 @@ from PIL import Image, ImageOps
 from certwizard import securefs
 from certwizard.domain.models import Document
 from certwizard.domain.text import printable
+from certwizard.errors import CertwizardError
 
 MAX_DOCUMENT_BYTES = 500 * 1024          # shown to users as "500 KB"
 MAX_PIXELS = 40_000_000
@@ -77,7 +78,7 @@ class ProblemCode(StrEnum):
     NAME_MISMATCH = "name-mismatch"
 
 
-class DocumentError(ValueError):
+class DocumentError(CertwizardError, ValueError):
     """A document cannot be re-encoded, stored or removed as asked; the message says why and what to do."""
 
 

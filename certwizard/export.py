@@ -48,6 +48,7 @@ from certwizard.crypto.certinfo import (
     primary_name,
 )
 from certwizard.domain.text import printable
+from certwizard.errors import CertwizardError
 from certwizard.securefs import (
     PRIVATE_DIR_MODE,
     PRIVATE_FILE_MODE,
@@ -94,7 +95,7 @@ class ServerType(StrEnum):
         return self in (ServerType.TOMCAT, ServerType.IIS)
 
 
-class ExportError(Exception):
+class ExportError(CertwizardError):
     """The export was refused or failed; nothing is left behind. The message says how to fix it."""
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from certwizard.domain.ids import utcnow
 from certwizard.domain.status import Action, IllegalTransitionError, OrderStatus, next_status
 from certwizard.domain.summary import OrderSummary
+from certwizard.errors import CertwizardError
 from certwizard.paths import DataLayout
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ STALE_ATTEMPT = timedelta(hours=1)          # a session this old on another host
 _ACTIVE_ATTEMPTS: set[str] = set()         # the attempts this process is working on right now
 
 
-class ApplicationInvalidError(ValueError):
+class ApplicationInvalidError(CertwizardError, ValueError):
     """The application cannot be submitted; `errors` maps draft field names to messages."""
 
     def __init__(self, errors: dict[str, str]) -> None:
@@ -51,7 +52,7 @@ class ApplicationInvalidError(ValueError):
         super().__init__("the application has errors: " + "; ".join(f"{k}: {v}" for k, v in errors.items()))
 
 
-class SubmissionInProgressError(ValueError):
+class SubmissionInProgressError(CertwizardError, ValueError):
     """Another live session is submitting this order right now."""
 
     def __init__(self, attempt: "SubmissionAttempt") -> None:
@@ -80,7 +81,7 @@ def _attempt_is_live(attempt: "SubmissionAttempt") -> bool:
     return True
 
 
-class NotEditableError(ValueError):
+class NotEditableError(CertwizardError, ValueError):
     """The application was submitted (or issued) and must be withdrawn before it can be changed."""
 
 

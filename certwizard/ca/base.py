@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Protocol
 
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.status import OrderStatus
+from certwizard.errors import CertwizardError
 
 if TYPE_CHECKING:
     from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
     from certwizard.domain.products import Product
 
 
-class AuthorityError(Exception):
+class AuthorityError(CertwizardError):
     """The authority refused a request or could not be reached; str() is shown to the user as is.
 
     `outcome_unknown`: the request may have reached the authority (e.g. the connection dropped while waiting

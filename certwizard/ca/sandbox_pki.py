@@ -46,6 +46,7 @@ from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsag
 from filelock import FileLock, Timeout
 
 from certwizard.domain.text import printable, require_printable
+from certwizard.errors import CertwizardError
 from certwizard.securefs import (
     PRIVATE_DIR_MODE,
     PUBLIC_FILE_MODE,
@@ -95,11 +96,11 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DNS_NAME = re.compile(rf"(\*\.)?({_LABEL}\.)+{_LABEL}", re.IGNORECASE)
 
 
-class SandboxCAError(Exception):
+class SandboxCAError(CertwizardError):
     """The CA folder cannot be created or loaded (busy, damaged or tampered with)."""
 
 
-class IssuanceError(ValueError):
+class IssuanceError(CertwizardError, ValueError):
     """A CSR, a domain list or a validity was refused; the message says what would be accepted."""
 
 

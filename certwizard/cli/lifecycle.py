@@ -36,16 +36,13 @@ def _refused(args: argparse.Namespace, message: str, **extra: Any) -> int:
 
 def _run(args: argparse.Namespace, action) -> int:
     """Open the data folder and run `action(services)`; refusals exit 1 with the reason, never a traceback."""
-    from certwizard.ca.base import AuthorityError
-    from certwizard.ca.sandbox_pki import IssuanceError, SandboxCAError
-    from certwizard.crypto.keys import CsrSelfCheckError, KeyFileError
-    from certwizard.documents import DocumentError
+    from certwizard.crypto.keys import CsrSelfCheckError
     from certwizard.domain.products import UnknownProductError
     from certwizard.domain.status import IllegalTransitionError
+    from certwizard.errors import CertwizardError
     from certwizard.paths import DataLayout
     from certwizard.services import open_services
-    from certwizard.storage import StorageError
-    from certwizard.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
+    from certwizard.workflow import ApplicationInvalidError
 
     services = None
     try:
@@ -72,8 +69,7 @@ def _run(args: argparse.Namespace, action) -> int:
     except UnknownProductError as exc:
         return _refused(args, f"the order is for the product {printable(str(exc.product_id))!r}, which this "
                               "certwizard does not know; upgrade certwizard (see `certwizard products`)")
-    except (NotEditableError, AuthorityError, StorageError, KeyFileError, SandboxCAError, IssuanceError,
-            DocumentError, SubmissionInProgressError) as exc:
+    except CertwizardError as exc:          # every other refusal: its message says what to do
         return _refused(args, str(exc))
     except BrokenPipeError:
         return stdout_closed()

@@ -19,6 +19,7 @@ from cryptography.x509.verification import DNSName, IPAddress, PolicyBuilder, St
 from certwizard.crypto.key_facts import key_description as describe_key
 from certwizard.crypto.key_facts import spki_sha256
 from certwizard.domain.text import printable
+from certwizard.errors import CertwizardError
 
 MAX_PEM_BYTES = 256 * 1024
 PEM_CERTIFICATE_BEGIN = b"-----BEGIN CERTIFICATE-----"
@@ -26,7 +27,7 @@ PEM_CERTIFICATE_BEGIN = b"-----BEGIN CERTIFICATE-----"
 WILDCARD_PROBE_LABEL = "certwizard-wildcard-probe"
 
 
-class CertificateError(ValueError):
+class CertificateError(CertwizardError, ValueError):
     """PEM text that is not the certificate(s) expected; the message says what to give instead."""
 
 

@@ -30,6 +30,7 @@ from certwizard.crypto.csr import CsrSubject, build_csr
 from certwizard.crypto.key_facts import CURVE_LABELS, key_algorithm_of, key_description, spki_sha256
 from certwizard.domain.models import Company
 from certwizard.domain.products import KeyAlgorithm, Product
+from certwizard.errors import CertwizardError
 
 RSA_PUBLIC_EXPONENT = 65537
 PBKDF2_ITERATIONS = 600_000        # OWASP 2023 figure for PBKDF2-HMAC-SHA256, as smallstep uses
@@ -48,7 +49,7 @@ _CURVES: dict[KeyAlgorithm, type[ec.EllipticCurve]] = {
 _ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 
 
-class KeyFileError(Exception):
+class KeyFileError(CertwizardError):
     """A key file could not be written or read. The message never contains key material or a passphrase."""
 
 
@@ -68,7 +69,7 @@ class PassphraseError(KeyFileError):
     """The passphrase is wrong, missing, empty, or given for a key that is not encrypted."""
 
 
-class CsrSelfCheckError(Exception):
+class CsrSelfCheckError(CertwizardError):
     """The CSR built for a new key did not pass the linter; the key was not kept."""
 
     def __init__(self, problems: list[str]) -> None:

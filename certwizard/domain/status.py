@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from certwizard.errors import CertwizardError
+
 
 class OrderStatus(StrEnum):
     PENDING_APPLICATION = "pending-application"
@@ -112,7 +114,7 @@ _REFUSALS: dict[tuple[OrderStatus, Action], str] = {
 }
 
 
-class IllegalTransitionError(ValueError):
+class IllegalTransitionError(CertwizardError, ValueError):
     def __init__(self, status: OrderStatus, action: Action, reason: str) -> None:
         self.status = status
         self.action = action

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from certwizard.errors import CertwizardError
 
-class StorageError(Exception):
+
+class StorageError(CertwizardError):
     """Base of every error the storage layer reports."""
 
 

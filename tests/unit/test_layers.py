@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "certwizard"
 
 # (layer, rank, module prefixes): a module may import its own layer and any layer of a lower rank.
 LAYERS = [
-    ("package", -1, ("certwizard",)),           # __init__.py: the version, which any module may read
+    ("package", -1, ("certwizard", "certwizard.errors")),    # the version and the error base: for every layer
     ("system", 0, ("certwizard.securefs", "certwizard.paths", "certwizard.isolation")),
     ("domain", 1, ("certwizard.domain",)),
     ("crypto", 2, ("certwizard.crypto",)),
@@ -129,3 +129,21 @@ def test_no_modules_import_each_other_in_a_cycle():
 ])
 def test_the_rule_itself_sees_an_import_against_the_layers(bad, expected):
     assert upward_imports(bad) == expected
+
+
+def test_every_error_a_user_can_act_on_shares_one_base():
+    import importlib
+
+    from certwizard.errors import CertwizardError
+
+    names = {
+        "certwizard.storage.errors": ["StorageError"], "certwizard.crypto.keys": ["KeyFileError", "CsrSelfCheckError"],
+        "certwizard.ca.base": ["AuthorityError"], "certwizard.documents": ["DocumentError"],
+        "certwizard.export": ["ExportError"], "certwizard.domain.status": ["IllegalTransitionError"],
+        "certwizard.crypto.certinfo": ["CertificateError"], "certwizard.application_file": ["ApplicationFileError"],
+        "certwizard.ca.sandbox_pki": ["SandboxCAError", "IssuanceError"],
+        "certwizard.workflow": ["ApplicationInvalidError", "NotEditableError", "SubmissionInProgressError"],
+    }
+    for module, classes in names.items():
+        for name in classes:
+            assert issubclass(getattr(importlib.import_module(module), name), CertwizardError), name
