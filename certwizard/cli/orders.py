@@ -14,7 +14,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 
 if TYPE_CHECKING:
-    from certwizard.storage import Repository
+    from certwizard.workflow import Workflow
 
 MAX_COUNT = 1000     # same limit as storage.MAX_ORDERS_PER_ADD; storage is imported only when a command runs
 STATUS_VALUES = tuple(status.value for status in OrderStatus)
@@ -84,7 +84,7 @@ def run_add(args: argparse.Namespace) -> int:
     count = _parse_count(args.count)
     if count is None:
         return usage_error(f"--count must be a whole number from 1 to {MAX_COUNT}, not {args.count!r}")
-    return _with_repository(args, lambda repository: _add(args, repository, product, count))
+    return _with_workflow(args, lambda workflow: _add(args, workflow, product, count))
 
 
 def _parse_count(text: str) -> int | None:
@@ -95,8 +95,8 @@ def _parse_count(text: str) -> int | None:
     return count if 1 <= count <= MAX_COUNT else None
 
 
-def _add(args: argparse.Namespace, repository: Repository, product: Product, count: int) -> int:
-    orders = repository.add_orders(product.id, count)
+def _add(args: argparse.Namespace, workflow: Workflow, product: Product, count: int) -> int:
+    orders = workflow.add_purchased(product.id, count)
     if args.json:
         print_json({"product": product.id, "orders": [_order_summary(o) for o in orders]})
         return EXIT_OK
@@ -115,7 +115,7 @@ def run_list(args: argparse.Namespace) -> int:
     statuses = _parse_statuses(args.status or [])
     if isinstance(statuses, str):
         return usage_error(statuses)
-    return _with_repository(args, lambda repository: _list(args, repository, statuses or None))
+    return _with_workflow(args, lambda workflow: _list(args, workflow, statuses or None))
 
 
 def _parse_statuses(values: Sequence[str]) -> list[OrderStatus] | str:
@@ -128,8 +128,8 @@ def _parse_statuses(values: Sequence[str]) -> list[OrderStatus] | str:
     return wanted
 
 
-def _list(args: argparse.Namespace, repository: Repository, statuses: list[OrderStatus] | None) -> int:
-    orders = repository.list_orders(statuses)
+def _list(args: argparse.Namespace, workflow: Workflow, statuses: list[OrderStatus] | None) -> int:
+    orders = workflow.orders(statuses)
     if args.json:
         print_json({"orders": [_order_summary(o) for o in orders]})
         return EXIT_OK
@@ -168,19 +168,21 @@ def _certificate_type(order: Order) -> str:
 
 # --- shared -----------------------------------------------------------------------------------------------
 
-def _with_repository(args: argparse.Namespace, action: Callable[[Repository], int]) -> int:
-    """Open the repository, run `action`, print the notices to stderr; storage failures exit 1."""
+def _with_workflow(args: argparse.Namespace, action: Callable[[Workflow], int]) -> int:
+    """Open the data folder's services, run `action`, print the notices to stderr; storage failures exit 1."""
     from certwizard.paths import DataLayout
-    from certwizard.storage import Repository, StorageError
+    from certwizard.services import open_services
+    from certwizard.storage import StorageError
 
     layout = DataLayout.resolve(args.data_dir)
     try:
-        with Repository.open(layout) as repository:
-            try:
-                return action(repository)
-            finally:
-                for notice in repository.notices:
-                    say(f"certwizard: {notice}", err=True)
+        services = open_services(args.data_dir)
+        try:
+            return action(services.workflow)
+        finally:
+            for notice in services.notices:
+                say(f"certwizard: {notice}", err=True)
+            services.repository.close()
     except StorageError as exc:
         say(f"certwizard: error: {exc}", err=True)
         return EXIT_REJECTED

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import _application, valid_dv_draft
+from tests.ui.conftest import _application, valid_dv_draft
 from textual.app import App, ComposeResult
 
 from certwizard.domain.models import Application, Order

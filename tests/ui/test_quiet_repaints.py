@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from test_order_lists import many_orders, open_unissued
+from tests.ui.test_order_lists import many_orders, open_unissued
 from textual.app import App, ComposeResult
 from textual.content import Content
 
