@@ -158,3 +158,55 @@ async def test_a_submitted_application_cannot_be_opened_for_editing(make_app, se
         await pilot.pause()
         assert isinstance(app.screen, CertificatesScreen)
     assert "withdraw it in Unissued Certificates" in notes.joined()
+
+
+LONG_NAMES = ", ".join(f"{name}.example-holdings-international.com"
+                       for name in ("www", "shop", "api", "mail"))
+
+
+def _inside(inner, outer) -> bool:
+    return (outer.x <= inner.x and outer.y <= inner.y and inner.right <= outer.right
+            and inner.bottom <= outer.bottom)
+
+
+@pytest.mark.parametrize(("product", "size"), [("ov-multi", (80, 24)), ("dv-single", (60, 20))])
+async def test_the_confirmation_always_shows_its_buttons_and_scrolls_the_rest(
+        tmp_path, product, size, make_app, services, draft_for, apply_driver):
+    """At 80x24 an OV multi-domain confirmation (and at 60x20 even a DV one) is taller than the screen: the
+    buttons stay in view under the text, which scrolls, and a line says which button Enter presses."""
+    from PIL import Image
+
+    from certwizard.documents import inspect_document
+
+    [order] = services.workflow.add_purchased(product)
+    names = LONG_NAMES if product == "ov-multi" else None
+    order = services.workflow.save_draft(order, draft_for(product, names))
+    if order.product.is_professional:
+        letter = tmp_path / "letter.png"
+        Image.new("RGB", (600, 400), "white").save(letter)
+        services.workflow.attach_document(order, inspect_document(letter), "letter.png")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        box = dialog.body.region
+        for button in dialog.query(Button):
+            assert _inside(button.region, box) and _inside(button.region, dialog.region), button.id
+        text = driver.text()
+        assert "Cancel" in text and "Submit" in text
+        assert "Enter: Submit · Tab: Cancel" in text
+        assert dialog.body.max_scroll_y > 0                    # more than fits: it scrolls...
+        assert "Once submitted" not in text
+        for _ in range(dialog.body.max_scroll_y):
+            await driver.press("down")
+        assert dialog.body.scroll_y == dialog.body.max_scroll_y     # ...down to the last line
+        assert "Once submitted" in driver.text()
+        assert "Enter: Submit" in driver.text()                # the keys did not move the focus
+        await driver.press("tab")
+        assert "Enter: Cancel · Tab: Submit" in driver.text()
+        await driver.press("enter")
+        assert isinstance(app.screen, ApplyScreen)
+    assert services.workflow.order(order.id).status is OrderStatus.DRAFT
