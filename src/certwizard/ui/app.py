@@ -26,6 +26,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 from certwizard.services import Services
 from certwizard.ui.commands import CertWizardCommands
+from certwizard.ui.key_guard import KeyGuard
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
 from certwizard.workflow import RefreshReport, StatusChange
@@ -53,7 +54,7 @@ _FAILURE_ADVICE = {
 }
 
 
-class CertWizardApp(App):
+class CertWizardApp(KeyGuard, App):
     TITLE = "certwizard"
     CSS_PATH = _stylesheets()
     COMMANDS = App.COMMANDS | {CertWizardCommands}
@@ -91,6 +92,7 @@ class CertWizardApp(App):
         return CertificatesScreen()
 
     def on_mount(self) -> None:
+        self._guard_keys()      # letters act only outside form fields, on a screen already shown
         for notice in self.services.notices:
             self.notify(printable(notice), title="Database", severity="warning", timeout=20, markup=False)
 
