@@ -1,11 +1,11 @@
-"""Letter keys act only where the user sees what they act on: never from inside a form field, never on a screen
-that is still opening."""
+"""Letter keys act only where the user sees what they act on: never from inside a form field, never on a
+screen that is still opening."""
 
 from __future__ import annotations
 
 import pytest
 from textual import events
-from textual.widgets import Checkbox, Select
+from textual.widgets import Checkbox
 
 from certwizard.ui.dialogs import ConfirmDialog
 from certwizard.ui.screens.apply import ApplyScreen
