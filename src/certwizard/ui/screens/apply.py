@@ -387,7 +387,22 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
 
     # --- Enter Application ---------------------------------------------------------------------------------
 
+    def _after_typed_keys(self, call: Callable[[], object]) -> None:
+        """Run `call` once the focused field has taken the keys already sent to it. F-keys are priority keys,
+        run when the app reads them: in a burst ('bad' typed, then F8) F8 checked the text before those
+        letters were in the field, and their arrival then cleared the errors it had shown."""
+        focused = self.focused
+        if focused is None:
+            call()
+        else:
+            focused.call_later(call)
+
     def action_next(self) -> None:
+        self._after_typed_keys(self._next)
+
+    def _next(self) -> None:
+        if self.current_tab != ENTER or self._leaving:
+            return
         draft = self.order.draft.model_copy(update=self.form.values())
         validation = self.workflow.validate(self.order, draft)
         if self._show_enter_errors(validation) and self._save_now(step=VERIFY):
@@ -409,6 +424,9 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         return False
 
     def action_fill_profile(self) -> None:
+        self._after_typed_keys(self._fill_profile)
+
+    def _fill_profile(self) -> None:
         kind = None if self.product.is_professional else ProfileKind.APPLICANT
         self.app.push_screen(ProfilePickerDialog(self.workflow.profiles(kind)), self._profile_chosen)
 
