@@ -87,9 +87,10 @@ class KeyGuard:
             self.screen.set_focus(overlay, scroll_visible=False)  # type: ignore[attr-defined]
             overlay.post_message(events.Key(event.key, event.character))
             return
+        run_action = self.run_action  # type: ignore[attr-defined]
         for node, bindings in self.screen._modal_binding_chain:  # type: ignore[attr-defined]
             if isinstance(node, Screen) or node is self:
                 break
             for binding in bindings.key_to_bindings.get(event.key, ()):
-                if not binding.priority and await self.run_action(binding.action, node):  # type: ignore[attr-defined]
+                if not binding.priority and await run_action(binding.action, node):
                     return
