@@ -27,6 +27,7 @@ from certwizard.domain.text import printable
 from certwizard.services import Services
 from certwizard.ui.commands import CertWizardCommands
 from certwizard.ui.key_guard import KeyGuard
+from certwizard.ui.toasts import ToastsLeaveNoTrace
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
 from certwizard.workflow import RefreshReport, StatusChange
@@ -54,7 +55,7 @@ _FAILURE_ADVICE = {
 }
 
 
-class CertWizardApp(KeyGuard, App):
+class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
     TITLE = "certwizard"
     CSS_PATH = _stylesheets()
     COMMANDS = App.COMMANDS | {CertWizardCommands}

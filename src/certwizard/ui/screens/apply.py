@@ -596,9 +596,11 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         self._say(f"{name} was not attached; the reasons are shown under Documents.", severity="error")
 
     def _show_documents_row(self, row: FieldRow) -> None:
-        """Bring the documents list and its message into view (the Verify tab is taller than 24 lines)."""
+        """Bring the documents list and its message into view (the Verify tab is taller than 24 lines), at the
+        top, where the toast about it (bottom right) does not cover the message."""
         row.control.focus(scroll_visible=False)
-        self.verify.scroll_to_widget(row, animate=False, top=False)
+        # Once its new message is laid out: scrolled before, the row stopped short of the top.
+        self.call_after_refresh(self.verify.scroll_to_widget, row, animate=False, top=True)
 
     @on(DocumentsList.RemoveRequested)
     def _remove_requested(self, event: DocumentsList.RemoveRequested) -> None:
@@ -714,8 +716,7 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         row = self.verify.documents_row
         if "documents" in errors and row is not None:
             row.set_error(errors["documents"])
-            row.control.focus()
-            self.verify.scroll_to_widget(row, animate=False)
+            self._show_documents_row(row)
         self._say("\n".join(errors.values()), title="Not submitted", severity="warning", timeout=12)
 
     def _submitted(self, order: Order) -> None:

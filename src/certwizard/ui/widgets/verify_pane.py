@@ -118,7 +118,9 @@ class VerifyPane(VerticalScroll, can_focus=True):
     }
     VerifyPane .verify-hint {
         color: $text-muted;
-        margin: 1 0;
+        /* Room under the last line: the documents and their message scroll up above the toasts (bottom
+           right) that announce them. */
+        margin: 1 0 6 0;
     }
     VerifyPane DocumentsList.-invalid {
         border-left: wide $error;
