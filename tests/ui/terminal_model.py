@@ -1,8 +1,8 @@
 """What a real terminal would show after every update Textual sent it (a headless app sends nothing).
 
-Textual repaints only the regions it thinks changed. A region it forgets stays on a real terminal as it was
-(e.g. a toast that left fragments until a resize), while `app.screen._compositor.render_strips()` renders the
-screen afresh and would never show the problem. `TerminalModel` applies each update, as the terminal would, to a
+Textual repaints only the regions it thinks changed. A region it forgets stays on a real terminal as it
+was (e.g. a toast that left fragments until a resize), while `app.screen._compositor.render_strips()`
+renders the screen afresh and would never show the problem. `TerminalModel` applies each update, as the terminal would, to a
 grid of cells; `differences()` lists the lines where the terminal and a fresh render disagree.
 """
 
@@ -55,5 +55,5 @@ class TerminalModel:
     def differences(self) -> list[tuple[int, str, str]]:
         """(line number, what the terminal shows, what a fresh render shows) for every line that differs."""
         fresh = [strip.text for strip in self.app.screen._compositor.render_strips()]
-        return [(y, shown, expected) for y, (shown, expected) in enumerate(zip(self.lines(), fresh, strict=False))
-                if shown.rstrip() != expected.rstrip()]
+        pairs = enumerate(zip(self.lines(), fresh, strict=False))
+        return [(y, shown, expected) for y, (shown, expected) in pairs if shown.rstrip() != expected.rstrip()]

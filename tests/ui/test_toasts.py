@@ -27,7 +27,8 @@ async def open_with_a_bad_phone(app, pilot, apply_driver, order_id):
 
 
 @pytest.mark.parametrize("how", ["expires", "cleared"])
-async def test_a_toast_leaves_no_fragments_after_the_focus_moved(how, make_app, services, draft_for, apply_driver):
+async def test_a_toast_leaves_no_fragments_after_the_focus_moved(how, make_app, services, draft_for,
+                                                                 apply_driver):
     """A Tab that scrolled the form, then the toast went: the terminal kept the toast's last frame."""
     [order] = services.workflow.add_purchased("ov-multi")
     services.workflow.save_draft(order, draft_for("ov-multi", "a.example.com, b.example.com"))
@@ -48,7 +49,8 @@ async def test_a_toast_leaves_no_fragments_after_the_focus_moved(how, make_app, 
 
 
 @pytest.mark.parametrize("field", ["applicant_phone", "company_city", "company_zip_code"])
-async def test_the_toast_after_next_does_not_cover_the_error(field, make_app, services, draft_for, apply_driver):
+async def test_the_toast_after_next_does_not_cover_the_error(field, make_app, services, draft_for,
+                                                             apply_driver):
     [order] = services.workflow.add_purchased("ov-single")
     services.workflow.save_draft(order, draft_for("ov-single").filled(**{field: ""}))
     app = make_app()
