@@ -2,8 +2,9 @@
 
 Textual repaints only the regions it thinks changed. A region it forgets stays on a real terminal as it
 was (e.g. a toast that left fragments until a resize), while `app.screen._compositor.render_strips()`
-renders the screen afresh and would never show the problem. `TerminalModel` applies each update, as the terminal would, to a
-grid of cells; `differences()` lists the lines where the terminal and a fresh render disagree.
+renders the screen afresh and would never show the problem. `TerminalModel` applies each update, as the
+terminal would, to a grid of cells; `differences()` lists the lines where the terminal and a fresh render
+disagree.
 """
 
 from __future__ import annotations
