@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,9 +18,10 @@ from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from certwizard.ca.base import AuthorityError
 from certwizard.domain.fields import format_phone
 from certwizard.domain.models import Order
-from certwizard.domain.status import OrderStatus
+from certwizard.domain.status import IllegalTransitionError, OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
@@ -70,6 +71,8 @@ class SortKey:
 _NEVER = "\uffff"       # sorts after every time: applications without one go last
 
 
+_ROW_KEYS = {"w": "withdraw", "e": "edit", "v": "verify"}     # keys that act on the selected row
+
 SORT_KEYS = (   # times compare as text: the index stores them in one fixed form (see domain/summary.py)
     SortKey("submitted", "Submitted", lambda o: o.submitted or _NEVER),
     SortKey("expected", "Expected", lambda o: o.expected or _NEVER),
@@ -115,8 +118,9 @@ def _what_to_do(order: Order, now: datetime) -> Content:
     if status is OrderStatus.UNDER_REVIEW:
         return _review_guidance(order, now)
     if status is OrderStatus.REVIEW_FAILED:
-        return template("[b]Review failed:[/b] $reason\n\nWithdraw it (w), fix the application (e), and submit "
-                        "again.", reason=order.status_reason or "the CA gave no reason")
+        return template("[b]Review failed:[/b] $reason\n\nPress [b]e[/b] to withdraw it and fix the "
+                        "application (everything is kept), then submit it again.",
+                        reason=order.status_reason or "the CA gave no reason")
     if status is OrderStatus.ISSUED:
         valid = order.certificate.not_after if order.certificate else None
         return template("[b]Issued[/b] (valid until $until). Press [b]i[/b] for Issued Certificates to check "
@@ -315,9 +319,40 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
             return None if status is OrderStatus.ISSUED else False
         if action == "verify":
             return status is OrderStatus.DOMAIN_VERIFICATION
-        if action == "edit":
-            return status is not None and status.is_editable
+        if action == "edit":     # a submitted or failed application is withdrawn first (it asks)
+            return status is not None and (status.is_editable or status.is_unissued)
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A row key that cannot act on the selected row says why (Textual ignores a disabled key silently:
+        `w` on an issued row did nothing)."""
+        action = _ROW_KEYS.get(event.key)
+        if action is None or getattr(self.app, "screen_opening", False):
+            return
+        if self.check_action(action, ()):
+            return                             # the binding runs it
+        event.stop()
+        event.prevent_default()
+        self._explain_unavailable(action)
+
+    def _explain_unavailable(self, action: str) -> None:
+        summary = self.selected_summary
+        if summary is None:
+            self.notify("Select an application first.", severity="warning")
+            return
+        names = domains_summary(order_domains(summary))
+        status = summary.status
+        if status is OrderStatus.ISSUED:
+            text = (f"{names} is already issued: it can no longer be withdrawn or changed. Press i for "
+                    "Issued Certificates to export it.")
+        elif status.is_editable and action == "withdraw":
+            text = f"{names} is already withdrawn: it is a draft again. Press e to edit it and submit again."
+        elif action == "verify":
+            text = (f"Nothing to verify for {names}: it is {status.label.lower()}. Only applications waiting "
+                    "for domain verification are checked with v.")
+        else:
+            text = f"Not possible for {names} now: it is {status.label.lower()}."
+        self.notify(printable(text), title="Not possible", severity="warning", markup=False)
 
     # --- actions -----------------------------------------------------------------------------------------
 
@@ -354,9 +389,14 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
         """Never runs (the key is disabled); kept so the Footer can show why withdraw is not possible."""
 
     def action_edit(self) -> None:
+        """Open the application; a submitted or failed one is withdrawn first, after asking."""
         order = self.selected
-        if order is not None and order.status.is_editable:
+        if order is None:
+            return
+        if order.status.is_editable:
             self.app.open_order(order)
+        elif order.status.is_unissued:
+            self._ask_withdraw(order, then_edit=True)
 
     def action_verify(self) -> None:
         order = self.selected
@@ -372,19 +412,50 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
 
     def action_withdraw(self) -> None:
         order = self.selected
-        if order is None:
-            return
-        title = template("Withdraw the application for $names?", names=domains_summary(order_domains(order)))
-        self.app.push_screen(ConfirmDialog(title, WITHDRAW_CONSEQUENCE, "Withdraw"),
-                             lambda yes: self._withdraw(order.id) if yes else None)
+        if order is not None:
+            self._ask_withdraw(order, then_edit=False)
+
+    def _ask_withdraw(self, order: Order, then_edit: bool) -> None:
+        names = domains_summary(order_domains(order))
+        title = (template("Withdraw the application for $names to edit it?", names=names) if then_edit else
+                 template("Withdraw the application for $names?", names=names))
+        self.app.push_screen(ConfirmDialog(title, WITHDRAW_CONSEQUENCE, "Withdraw and edit" if then_edit
+                                           else "Withdraw"),
+                             lambda yes: self._withdraw(order.id, then_edit) if yes else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ca", description="Withdrawing the application")
-    def _withdraw(self, order_id: str) -> None:
-        order = self.app.workflow.withdraw(order_id)
-        self.app.call_from_thread(self._withdrawn, order)
+    def _withdraw(self, order_id: str, then_edit: bool = False) -> None:
+        workflow = self.app.workflow
+        try:
+            order = workflow.withdraw(order_id)
+        except (AuthorityError, IllegalTransitionError) as refused:
+            # Most often issued meanwhile (by the CA, or seen by another session): not something to "try
+            # again". Ask the CA what the application is now, so its row says so.
+            try:
+                workflow.refresh([order_id])
+            except AuthorityError:
+                pass      # the row keeps what is stored; the message below still says why
+            self.deliver(self._not_withdrawn, workflow.order(order_id), str(refused))
+            return
+        self.deliver(self._withdrawn, order, then_edit)
 
-    def _withdrawn(self, order: Order) -> None:
+    def _not_withdrawn(self, order: Order, reason: str) -> None:
+        names = domains_summary(order_domains(order))
+        if order.status is OrderStatus.ISSUED:
+            self.notify(printable(f"Not withdrawn: {names} was issued meanwhile, so it can no longer be "
+                                  "withdrawn. Press i for Issued Certificates to export it."),
+                        title="Already issued", severity="warning", timeout=15, markup=False)
+        else:
+            self.notify(printable(f"Not withdrawn: {reason}. Its row shows what the certificate authority "
+                                  f"says now ({order.status.label.lower()})."),
+                        title="Not withdrawn", severity="warning", timeout=15, markup=False)
+        self.post_message(OrdersChanged(order.id))
+
+    def _withdrawn(self, order: Order, then_edit: bool = False) -> None:
         self._acted(order, "Withdrawn: the application is a draft again, with everything kept.")
+        if then_edit:
+            self.app.open_order(order)
+            return
         self.app.push_screen(
             ConfirmDialog("Edit it now?", "Open the application to modify it and submit again. You can also do "
                           "it later from the Certificates list.", "Edit now", cancel_label="Later",
