@@ -119,14 +119,21 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
     """
 
     BINDINGS = [
-        Binding("escape", "close", "Close", show=True),
-        Binding("f2", "back", "Back", show=True, priority=True),
-        Binding("f3", "save_template", "Letter", show=True, priority=True),
-        Binding("f4", "upload", "Upload", show=True, priority=True),
-        Binding("f5", "save_profile", "Save profile", show=True, priority=True),
-        Binding("f6", "fill_profile", "From profile", show=True, priority=True),
-        Binding("f8", "next", "Next", show=True, priority=True),
-        Binding("f9", "submit", "Submit", show=True, priority=True),
+        Binding("escape", "close", "Close", show=True, tooltip="Save the draft and close the application"),
+        Binding("f2", "back", "Back", show=True, priority=True,
+                tooltip="Back to Enter Application to change it"),
+        Binding("f3", "save_template", "Letter", show=True, priority=True,
+                tooltip="Save the pre-filled verification letter (PDF) to print, sign and stamp"),
+        Binding("f4", "upload", "Upload", show=True, priority=True,
+                tooltip="Attach a document: the photographed letter (PNG or JPEG, at most 500 KB)"),
+        Binding("f5", "save_profile", "Save profile", show=True, priority=True,
+                tooltip="Keep the applicant (and company) details as a profile for later applications"),
+        Binding("f6", "fill_profile", "From profile", show=True, priority=True,
+                tooltip="Fill the applicant (and company) fields from one of your saved profiles"),
+        Binding("f8", "next", "Next", show=True, priority=True,
+                tooltip="Check every field and open Verify Information"),
+        Binding("f9", "submit", "Submit", show=True, priority=True,
+                tooltip="Send the application to the certificate authority (it asks first)"),
     ]
 
     # Neither is drawn by the screen itself: `repaint=False`, or each change repaints all of it (a full frame,

@@ -172,13 +172,17 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
         Binding("escape", "back", "Back", show=True),
         Binding("c", "back", "Certificates", show=False),
         # Filter and sort keys are listed on the sort line above the table: the Footer has no room at 80 columns.
-        Binding("slash", "filter", "Filter", show=False, priority=True),     # see CertificatesScreen
-        Binding("s", "sort", "Sort", show=False),
-        Binding("S", "reverse", "Reverse", show=False),
-        Binding("v", "verify", "Verify", show=True),
-        Binding("w", "withdraw", "Withdraw", show=True),
+        Binding("slash", "filter", "Filter", show=False, priority=True,     # see CertificatesScreen
+                tooltip="Show only the applications whose domain, type or status has these words"),
+        Binding("s", "sort", "Sort", show=False, tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the order of the list"),
+        Binding("v", "verify", "Verify", show=True,
+                tooltip="The DNS record or file is published: ask the CA to verify the domain now"),
+        Binding("w", "withdraw", "Withdraw", show=True,
+                tooltip="Withdraw the selected application: back to draft, everything kept"),
         Binding("w", "withdraw_blocked", "Withdraw: issued, not possible", show=True),
-        Binding("e", "edit", "Edit", show=True),
+        Binding("e", "edit", "Edit", show=True,
+                tooltip="Open the selected application (a submitted one is withdrawn first, after asking)"),
         Binding("r", "app.check_status", "Refresh", show=True),
         Binding("enter", "leave_filter", "Table", show=False, priority=True),
     ]
@@ -333,9 +337,9 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
             return                             # the binding runs it
         event.stop()
         event.prevent_default()
-        self._explain_unavailable(action)
+        self.explain_unavailable(action)
 
-    def _explain_unavailable(self, action: str) -> None:
+    def explain_unavailable(self, action: str) -> None:
         summary = self.selected_summary
         if summary is None:
             self.notify("Select an application first.", severity="warning")
