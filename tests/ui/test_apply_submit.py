@@ -88,7 +88,9 @@ async def test_the_confirmation_lists_the_documents_of_a_professional_applicatio
         await driver.press("enter")
         assert isinstance(app.screen, SubmittedDialog)
         text = driver.text()
-        assert "+86 10 6552 9988 / +86 138 0013 8000" in text      # the company's phone, then the applicant's
+        everything = " ".join(app.screen.query_one("#what-next").render().plain.split())
+        assert ("Keep the company phone reachable (+86 10 6552 9988): the authority calls it to confirm the "
+                "application, and may call the applicant (+86 138 0013 8000)") in everything
         assert "DNS" not in text
 
 
@@ -210,3 +212,57 @@ async def test_the_confirmation_always_shows_its_buttons_and_scrolls_the_rest(
         await driver.press("enter")
         assert isinstance(app.screen, ApplyScreen)
     assert services.workflow.order(order.id).status is OrderStatus.DRAFT
+
+
+async def test_the_submitted_dialog_names_a_phone_shared_by_applicant_and_company_once(
+        tmp_path, make_app, services, draft_for, apply_driver):
+    from PIL import Image
+
+    from certwizard.documents import inspect_document
+
+    letter = tmp_path / "letter.png"
+    Image.new("RGB", (600, 400), "white").save(letter)
+    [order] = services.workflow.add_purchased("ov-single")
+    order = services.workflow.save_draft(order, draft_for("ov-single").filled(
+        applicant_phone="+86 10 6552 9988", company_phone="+861065529988"))
+    services.workflow.attach_document(order, inspect_document(letter), "letter.png")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        everything = " ".join(app.screen.query_one("#what-next").render().plain.split())
+    assert everything.count("+86 10 6552 9988") == 1
+    assert "Keep the company phone reachable (+86 10 6552 9988)" in everything
+
+
+async def test_an_internationalised_name_is_shown_in_unicode_with_its_punycode_after_submitting(
+        make_app, services, valid_draft, apply_driver, notes, screen_text):
+    """The Submitted dialog, the Unissued row and detail, the withdraw dialog and the messages showed the
+    punycode alone, where the form and the Verify tab show both."""
+    both = "bücher.example.com (xn--bcher-kva.example.com)"
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft.filled(domains="bücher.example.com"))
+    app = make_app()
+    async with app.run_test(size=(120, 36), message_hook=notes.hook) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        everything = app.screen.query_one("#what-next").render().plain
+        assert f"Your application for {both}" in everything
+        assert f"\n{both}\n" in everything                   # the heading of what to publish for it
+        await driver.press("enter")
+        assert isinstance(app.screen, UnissuedScreen)
+        assert app.screen.table.row_texts(order.id)["domains"] == both
+        assert both in screen_text(app)                         # the detail under the table
+        await driver.press("w")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.query_one(".dialog-box").border_title == f"Withdraw the application for {both}?"
+        await driver.press("escape")
+        refreshed = services.workflow.order(order.id)            # the CA issues it; the app hears of it
+        services.authorities.get(refreshed.authority).confirm_domain_validation(refreshed.authority_ref)
+        app.check_status(announce=True)
+        await driver.settle()
+    assert f"Issued: {both}." in notes.joined()

@@ -193,3 +193,18 @@ async def test_e_on_a_failed_review_withdraws_after_asking_and_opens_the_form(
             await pilot.pause()
         assert isinstance(app.screen, ApplyScreen) and app.screen.order_id == failed
     assert seeded_services.workflow.order(failed).status is OrderStatus.DRAFT
+
+
+async def test_the_ov_detail_says_the_ca_calls_the_company_as_the_form_does(make_app, seeded_services,
+                                                                           seeded_order_ids, screen_text):
+    app = make_app(seeded_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen.table.select(seeded_order_ids["review"])       # OV, under review
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "The CA calls the company at +86 10 6552 9988 to confirm the application" in text
+        assert "+86 138 0013 8000" not in text                               # not the applicant's
+        assert app.screen.table.select(seeded_order_ids["verification"])  # DV: the applicant
+        await pilot.pause()

@@ -26,6 +26,7 @@ from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
+from certwizard.ui.names import shown_domain, shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.certificates import (
@@ -98,7 +99,7 @@ def unissued_cells(order: Listed, now: datetime) -> dict[str, str]:
 
 def searchable(order: Listed) -> list[str]:
     """What the Unissued filter looks in: every name, the type and the status."""
-    return [*order_domains(order), order.product.certificate_type, order.status.label]
+    return [*map(shown_domain, order_domains(order)), order.product.certificate_type, order.status.label]
 
 
 # --- the detail panel: the next action in full -------------------------------------------------------------
@@ -106,7 +107,7 @@ def searchable(order: Listed) -> list[str]:
 def detail_text(order: Order, now: datetime) -> Content:
     """Everything the user needs to act on the selected application."""
     head = template("[b]$domains[/b]\n$type · $validity days · submitted $submitted\n\n",
-                    domains=", ".join(order_domains(order)), type=order.product.certificate_type,
+                    domains=shown_domains(order_domains(order)), type=order.product.certificate_type,
                     validity=order.product.validity_days, submitted=when(order.submitted_at, now))
     return head + _what_to_do(order, now)
 
@@ -143,17 +144,29 @@ def _domain_validation_steps(order: Order) -> Content:
             "        value   $value\n"
             "  File  URL     $url\n"
             "        content $content\n",
-            domain=check.domain, name=check.dns_name, type=check.dns_type, value=check.dns_value,
+            domain=shown_domain(check.domain), name=check.dns_name, type=check.dns_type,
+            value=check.dns_value,
             url=check.file_url, content=check.file_content))
     return Content("").join(parts)
 
 
+def _contact(order: Order) -> Content:
+    """Whom the CA calls and writes to: for OV/EV the company's phone (as the form says), for DV the
+    applicant's; the e-mail always goes to the applicant."""
+    application = order.application
+    if application is None:
+        return Content("")
+    applicant = application.applicant
+    if application.company is not None:
+        return template("The CA calls the company at $phone to confirm the application and e-mails $email.",
+                        phone=format_phone(application.company.phone), email=applicant.email)
+    return template("The CA may call $phone or e-mail $email.", phone=format_phone(applicant.phone),
+                    email=applicant.email)
+
+
 def _review_guidance(order: Order, now: datetime) -> Content:
     expected = when(order.expected_issuance_at, now)
-    applicant = order.application.applicant if order.application else None
-    contact = (template("The CA may call $phone or e-mail $email.", phone=format_phone(applicant.phone),
-                        email=applicant.email)
-               if applicant else Content(""))
+    contact = _contact(order)
     text = template("[b]Under review[/b], expected by $expected.\nKeep your phone on and watch your mailbox "
                     "(and spam folder). ", expected=expected) + contact
     if review_overdue(order, now):
@@ -331,8 +344,9 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
         """A row key that cannot act on the selected row says why (Textual ignores a disabled key silently:
         `w` on an issued row did nothing)."""
         action = _ROW_KEYS.get(event.key)
-        if action is None or getattr(self.app, "screen_opening", False):
-            return
+        early = getattr(self.app, "typed_before_shown", None)
+        if action is None or (early is not None and early(event)):
+            return                             # typed before this screen was shown: the app drops it
         if self.check_action(action, ()):
             return                             # the binding runs it
         event.stop()

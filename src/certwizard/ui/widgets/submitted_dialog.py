@@ -14,6 +14,7 @@ from textual.widgets import Button, Static
 from certwizard.domain import fields
 from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
+from certwizard.ui.names import shown_domain, shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.keys_footer import KeysFooter
@@ -31,13 +32,9 @@ def what_next(order: Order) -> Content:
     """Phone, mailbox, expected time, and for DV the record or file to publish for each domain."""
     application = order.application
     lines: list[Content] = [template("[b]Your application for $domains is with the certificate authority.[/b]",
-                                     domains=", ".join(order.bound_domains))]
+                                     domains=shown_domains(order.bound_domains))]
     if application is not None:
-        phones = [fields.format_phone(application.applicant.phone)]
-        if application.company is not None:
-            phones.insert(0, fields.format_phone(application.company.phone))
-        lines.append(_bullet(template("Keep your phone on ($phones): the authority may call to confirm.",
-                                      phones=" / ".join(phones))))
+        lines.append(_bullet(phone_advice(application)))
         lines.append(_bullet(template("Watch the mailbox of $email for the authority's e-mails.",
                                       email=application.applicant.email)))
     if order.expected_issuance_at is not None:
@@ -46,7 +43,7 @@ def what_next(order: Order) -> Content:
         lines.append(Content.styled("\nProve you control each domain: publish ONE of these, then confirm it in "
                                     "Unissued Certificates.", "bold"))
         for validation in order.domain_validations:
-            lines.append(template("[b]$domain[/b]", domain=validation.domain))
+            lines.append(template("[b]$domain[/b]", domain=shown_domain(validation.domain)))
             lines.append(template("  DNS: $type record $name = $value", type=validation.dns_type,
                                   name=validation.dns_name, value=validation.dns_value))
             lines.append(template("  or file: $url containing $content", url=validation.file_url,
@@ -56,6 +53,21 @@ def what_next(order: Order) -> Content:
     lines.append(Content("\nAll of this stays visible in Unissued Certificates, where the application can be "
                          "followed, confirmed or withdrawn."))
     return Content("\n").join(lines)
+
+
+def phone_advice(application) -> Content:
+    """Whom the authority calls. OV/EV: the company, to confirm the application (the form says so too), and
+    perhaps the applicant; DV: the applicant. A number is named once, however many roles it has."""
+    applicant = fields.format_phone(application.applicant.phone)
+    if application.company is None:
+        return template("Keep your phone on ($phone): the authority may call to confirm.", phone=applicant)
+    company = fields.format_phone(application.company.phone)
+    if company == applicant:
+        return template("Keep the company phone reachable ($phone): the authority calls it to confirm the "
+                        "application.", phone=company)
+    return template("Keep the company phone reachable ($company): the authority calls it to confirm the "
+                    "application, and may call the applicant ($applicant).", company=company,
+                    applicant=applicant)
 
 
 class SubmittedDialog(QuietFocus, ModalScreen[None]):
