@@ -28,6 +28,7 @@ from certwizard.services import Services
 from certwizard.ui.commands import CertWizardCommands
 from certwizard.ui.key_guard import KeyGuard
 from certwizard.ui.toasts import ToastsLeaveNoTrace
+from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
 from certwizard.workflow import RefreshReport, StatusChange
@@ -260,6 +261,10 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
                         severity="error", timeout=30, markup=False)
         else:
             self.notify(printable(f"{names}: {change.after.label}"), title="Status changed", markup=False)
+
+    def on_control_characters_removed(self, event: ControlCharactersRemoved) -> None:
+        """A field that has no place for the message (a list's filter) dropped characters: say so."""
+        self.notify(event.explanation, severity="warning", timeout=10, markup=False)
 
     # --- errors from any worker --------------------------------------------------------------------------------
 

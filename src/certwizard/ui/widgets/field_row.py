@@ -159,3 +159,7 @@ class FieldRow(Horizontal):
         if event.control is self.control:
             event.stop()
             self.set_error(event.explanation)
+            if self._live:
+                # The field's next live check replaces its message within a moment: say it where it stays.
+                self.app.notify(event.explanation, title=self._label, severity="warning", timeout=10,
+                                markup=False)
