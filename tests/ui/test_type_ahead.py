@@ -132,3 +132,24 @@ async def test_next_typed_right_after_the_text_checks_that_text_and_shows_each_e
             screen.form.applicant.query_one("#f-applicant_email").value = ""
             screen.form.domains.input.focus()
             await pilot.pause()
+
+
+async def test_tabbing_into_a_filled_field_keeps_its_text(make_app, services, valid_draft):
+    """Textual selects a field's text when it gets the focus: the next key replaced the whole value."""
+    [order] = services.workflow.add_purchased("dv-multi")
+    services.workflow.save_draft(order, valid_draft.filled(domains="a.example.com, b.example.com"))
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ApplyScreen)
+        await pilot.press("tab")                       # Name
+        await pilot.press("shift+tab")                 # back into Domains to Bind
+        await pilot.press(*", c.example.com")
+        await pilot.press("tab")
+        await pilot.press(*" Jr")
+        await pilot.pause()
+        values = screen.form.values()
+    assert values["domains"] == "a.example.com, b.example.com, c.example.com"
+    assert values["applicant_name"] == "Li Lei Jr"

@@ -154,8 +154,9 @@ class TextPromptDialog(_Dialog):
         yield Static(_shown(self._prompt), classes="dialog-text")
         # A password stays a plain Input: it is never shown, and silently changing it would lock the user out.
         control = Input if self._password else SafeInput
+        # The value is a suggestion: selected, so typing replaces it (e.g. the count, a profile name).
         yield control(self._initial_value, placeholder=self._placeholder, password=self._password,
-                      id="prompt-value")
+                      select_on_focus=True, id="prompt-value")
         yield Label("", classes="-error", id="prompt-error")
         yield Static("Enter: OK   Escape: cancel", classes="dialog-hint")
 
