@@ -68,6 +68,9 @@ from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.workflow import ApplicationInvalidError, NotEditableError
 
 ENTER, VERIFY = "enter", "verify"
+# Fields checked when the user leaves them: input id -> draft field.
+_CHECKED_ON_LEAVING = {"f-applicant_phone": "applicant_phone", "f-applicant_email": "applicant_email",
+                       "f-company_phone": "company_phone"}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 # Actions that only make sense on one tab (the Footer shows only those of the current tab).
 _TAB_ACTIONS = {"next": ENTER, "fill_profile": ENTER,
@@ -319,6 +322,33 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         # Reading ~20 widgets is cheap; keeping the values in the session means leaving never needs the widgets.
         self.session.offer(self.form.values())
         self._save_debounce.poke()
+
+    @on(Input.Blurred)
+    def _field_left(self, event: Input.Blurred) -> None:
+        """Phone and e-mail are checked as soon as the user leaves them, not only by Next: a wrong number
+        is found while its digits are still in mind. An empty field says nothing yet (Next will)."""
+        name = _CHECKED_ON_LEAVING.get(event.input.id or "")
+        if (name is None or not event.value.strip() or not self._loaded or self._leaving
+                or self._fields_removed or self.current_tab != ENTER):
+            return
+        row = self.form.rows().get(name)
+        if row is None:
+            return
+        row.set_error(self._field_problem(name, event.value))
+
+    def _field_problem(self, name: str, value: str) -> str | None:
+        from certwizard.domain import fields
+        from certwizard.domain.application import phone_region
+
+        try:
+            if name == "applicant_email":
+                fields.normalise_email(value)
+            else:
+                draft = self.order.draft.model_copy(update=self.form.values())
+                fields.normalise_phone(value, phone_region(draft, self.workflow.default_phone_region))
+        except fields.FieldError as problem:
+            return str(problem)
+        return None
 
     def _save_soon(self) -> None:
         self._save_pending()
@@ -606,8 +636,7 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         """Bring the documents list and its message into view (the Verify tab is taller than 24 lines), at the
         top, where the toast about it (bottom right) does not cover the message."""
         row.control.focus(scroll_visible=False)
-        # Once its new message is laid out: scrolled before, the row stopped short of the top.
-        self.call_after_refresh(self.verify.scroll_to_widget, row, animate=False, top=True)
+        row.reveal()
 
     @on(DocumentsList.RemoveRequested)
     def _remove_requested(self, event: DocumentsList.RemoveRequested) -> None:

@@ -129,7 +129,7 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
         if row.field_name == "csr_pem":
             self.csr.reveal_report()       # its error points at the linter's list, right below
         else:
-            self.scroll_to_widget(row, animate=False, top=True)
+            row.reveal()
 
     # --- reactions -----------------------------------------------------------------------------------------
 
