@@ -193,8 +193,9 @@ class PassphraseDialog(_Dialog):
     """A new passphrase typed twice; returns it as bytes, or None if cancelled. It is never shown or logged."""
 
     def __init__(self, title: TextLike = "Passphrase for the private key",
-                 explanation: TextLike = ("The key file will be encrypted with this passphrase. You will need it "
-                                          "to install the certificate; certwizard cannot recover it.")) -> None:
+                 explanation: TextLike = ("The key file will be encrypted with this passphrase (at least 8 "
+                                          "characters). You will need it to install the certificate; "
+                                          "certwizard cannot recover it.")) -> None:
         super().__init__(title)
         self._explanation = explanation
 
@@ -226,10 +227,16 @@ class PassphraseDialog(_Dialog):
         self.dismiss(first.encode("utf-8"))
 
 
+MIN_PASSPHRASE = 8
+
+
 def passphrase_problem(first: str, second: str) -> str | None:
     """Why these two entries are not an acceptable passphrase (the message never contains them)."""
     if not first:
-        return "Type a passphrase (at least one character), or press Escape to cancel"
+        return f"Type a passphrase of at least {MIN_PASSPHRASE} characters, or press Escape to cancel"
+    if len(first) < MIN_PASSPHRASE:
+        return (f"Too short: {len(first)} characters. Use at least {MIN_PASSPHRASE} (a few words are easy to "
+                "remember and hard to guess), or press Escape to cancel")
     if unprintable_characters(first):
         return "The passphrase contains control characters; use letters, digits, spaces and punctuation"
     if first != second:
