@@ -26,6 +26,7 @@ from certwizard.ui.screens.certificates import table_cell
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.labelled_lines import LabelledLines, Row
+from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.safe_input import SecretInput
 
 TextLike = str | Content
@@ -262,7 +263,7 @@ class ProductPickerDialog(_Dialog):
     def compose_box(self) -> ComposeResult:
         yield Static("Choose the product from your purchase; it decides the domains and information asked.",
                      classes="dialog-text")
-        yield DataTable(cursor_type="row", id="products")
+        yield RowTable(cursor_type="row", id="products")
 
     def on_mount(self) -> None:
         # Filled once mounted, so the columns are measured to fit their content.
@@ -297,7 +298,7 @@ class ProfilePickerDialog(_Dialog):
             yield Static("Nothing is saved yet. Fill in the applicant (and company) fields once, then save them "
                          "as a profile from the Verify Information tab.", classes="dialog-text")
             return
-        yield DataTable(cursor_type="row", id="profiles")
+        yield RowTable(cursor_type="row", id="profiles")
 
     def on_mount(self) -> None:
         if not self._profiles:

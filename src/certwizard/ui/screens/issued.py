@@ -42,6 +42,7 @@ from certwizard.ui.screens.certificates import (
 )
 from certwizard.ui.widgets.export_dialog import ExportDialog
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
 
 CHECKING = "checking…"
@@ -189,7 +190,7 @@ class IssuedScreen(QuietFocus, Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static(id="issued-summary")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="issued-table")
+        yield RowTable(cursor_type="row", zebra_stripes=True, id="issued-table")
         with VerticalScroll(id="issued-detail-scroll"):
             yield Static(id="issued-head")
             for name in DETAIL_FIELDS:
