@@ -495,7 +495,8 @@ async def test_control_characters_typed_into_the_folder_are_dropped_and_explaine
     assert "Removed 1 control or invisible character" in text
 
 
-async def test_end_and_home_move_the_cursor_to_the_last_and_first_certificate(make_app, services, valid_draft):
+async def test_end_and_home_move_the_cursor_to_the_last_and_first_certificate(make_app, services,
+                                                                              valid_draft):
     """End scrolled the table sideways and left the cursor on the first row: e exported the wrong one."""
     orders = [issue(services, valid_draft, domains=f"site{n}.example.com") for n in range(3)]
     app = make_app(now=ten_days_in(orders[0]))
