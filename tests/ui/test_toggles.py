@@ -14,8 +14,8 @@ def line_with(text: str, label: str) -> str:
 
 
 @pytest.mark.parametrize("environment", [{"NO_COLOR": "1"}, {"TERM": "linux"}])
-async def test_without_colour_the_state_is_in_brackets(environment, monkeypatch, make_app, services, valid_draft,
-                                                       apply_driver):
+async def test_without_colour_the_state_is_in_brackets(environment, monkeypatch, make_app, services,
+                                                       valid_draft, apply_driver):
     monkeypatch.delenv("NO_COLOR", raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
@@ -36,7 +36,8 @@ async def test_without_colour_the_state_is_in_brackets(environment, monkeypatch,
         assert "[x] Protect the key" in line_with(driver.text(), "Protect the key")
 
 
-async def test_with_colour_an_unticked_box_is_empty(monkeypatch, make_app, services, valid_draft, apply_driver):
+async def test_with_colour_an_unticked_box_is_empty(monkeypatch, make_app, services, valid_draft,
+                                                    apply_driver):
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.setenv("TERM", "xterm-256color")
     [order] = services.workflow.add_purchased("dv-single")

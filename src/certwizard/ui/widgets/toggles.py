@@ -16,7 +16,7 @@ from textual.widgets import RadioButton as TextualRadioButton
 
 
 def plain_terminal() -> bool:
-    """Colour cannot be relied on: NO_COLOR is set (any value, see no-color.org) or it is the Linux console."""
+    """Colour cannot be relied on: NO_COLOR is set (any value, see no-color.org), or a Linux console."""
     return "NO_COLOR" in os.environ or os.environ.get("TERM", "") in ("linux", "dumb")
 
 
