@@ -60,7 +60,8 @@ async def test_the_submitted_dialog_says_what_to_expect_and_its_button_fits(make
         submitted = services.workflow.order(order.id)
         everything = app.screen.query_one("#what-next").render().plain
         for validation in submitted.domain_validations:
-            assert f"TXT record {validation.dns_name} = {validation.dns_value}" in everything
+            assert (f"  DNS TXT record   {validation.dns_name}\n"
+                    f"  value            {validation.dns_value}\n") in everything
         last = submitted.domain_validations[-1].dns_value
         assert last not in driver.text()
         await driver.press("end")                                # the rest is read with the keyboard
@@ -266,3 +267,30 @@ async def test_an_internationalised_name_is_shown_in_unicode_with_its_punycode_a
         app.check_status(announce=True)
         await driver.settle()
     assert f"Issued: {both}." in notes.joined()
+
+
+async def test_each_txt_value_is_copied_with_c_and_stands_whole_on_its_own_line(
+        make_app, services, valid_draft, apply_driver, notes):
+    """The value followed the record name on a line that wrapped at 80 columns: a terminal selection of it
+    took the box's border characters with it."""
+    [order] = services.workflow.add_purchased("dv-multi")
+    services.workflow.save_draft(order, valid_draft.filled(domains="www.example.com, shop.example.com"))
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        assert "c Copy TXT value" in driver.footer()
+        values = [v.dns_value for v in services.workflow.order(order.id).domain_validations]
+        await driver.press("end")
+        shown = driver.text().splitlines()
+        for value in values:
+            [line] = [line for line in shown if value in line and "value " in line]
+            assert line.split("│")[1].split() == ["value", value]      # alone on its line, not wrapped
+        await driver.press("c")
+        assert app.clipboard == values[0] and "1 of 2" in notes.joined()
+        await driver.press("c")
+        assert app.clipboard == values[1]
+        await driver.press("c")
+        assert app.clipboard == values[0]                             # and round again
