@@ -195,3 +195,45 @@ async def test_unissued_sorts_orders_that_arrive_later_into_place(make_app, serv
         assert list(table.keys) == ["ord-late0001", *before]
         await pilot.press("S")                              # earliest first: exactly the other way round
         assert list(table.keys) == [*before[::-1], "ord-late0001"]
+
+
+# --- changes made elsewhere ---------------------------------------------------------------------------------
+
+async def test_the_home_list_picks_up_orders_added_by_another_session(make_app, services, screen_text,
+                                                                      monkeypatch):
+    """It showed only what this session had done until the screen was left and reopened."""
+    from certwizard.services import open_services
+    from certwizard.ui import db_watch
+
+    monkeypatch.setattr(db_watch, "WATCH_SECONDS", 0.05)
+    services.workflow.add_purchased("dv-single")
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen) and len(screen.table.keys) == 1
+        other = open_services(services.layout.root)               # e.g. `certwizard add` in another shell
+        try:
+            [added] = other.workflow.add_purchased("ov-multi")
+        finally:
+            other.repository.close()
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if added.id in screen.table.keys:
+                break
+        assert added.id in screen.table.keys
+        assert "2 certificates" in screen_text(app)
+
+
+def test_the_watch_sees_the_database_and_its_journal_change(tmp_path):
+    from certwizard.storage.journal import journal_path
+    from certwizard.ui.db_watch import DatabaseWatch
+
+    database = tmp_path / "certwizard.json"
+    database.write_text("{}")
+    watch = DatabaseWatch(database)
+    assert not watch.changed()
+    journal_path(database).write_bytes(b"a change")             # a big database takes changes here
+    assert watch.changed() and not watch.changed()
+    database.write_text('{"orders": {}}')
+    assert watch.changed()

@@ -108,6 +108,9 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
             self.notify("Reopened the application you were editing when certwizard last closed.", timeout=6)
         if self.warm_up:
             self._warm_up()
+        from certwizard.ui.db_watch import watch_database      # another session's or the CLI's changes
+
+        watch_database(self, self.services.layout.database)
         if self.refresh_seconds:
             self.check_status()
             self.set_interval(self.refresh_seconds, self.check_status)
