@@ -141,10 +141,9 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
         return True
 
     def action_help(self) -> None:
-        from certwizard.ui.screens.help import HelpScreen
+        from certwizard.ui.help_topics import open_help      # at the part about the current screen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        open_help(self)
 
     def action_unissued(self) -> None:
         self.show_unissued()
