@@ -71,8 +71,8 @@ async def test_palette_offers_the_main_actions(make_app, seeded_services):
         names = [hit.display async for hit in provider.discover()]
         assert names[:7] == ["Add purchased certificate", "Apply for the selected certificate",
                              "Unissued certificates", "Issued certificates",
-                             "Export the selected certificate", "Refresh status from the certificate authority",
-                             "Help"]
+                             "Export the selected certificate",
+                             "Refresh status from the certificate authority", "Help"]
         assert {"Add", "Unissued", "Refresh", "Filter", "Quit"} <= set(names[7:])    # then this screen's keys
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)

@@ -226,7 +226,7 @@ async def test_submit_without_documents_points_at_the_list(make_app, services, o
         await driver.press("f8", "f9")
         assert isinstance(app.screen, ApplyScreen)
         assert "at least one qualification document" in driver.error("documents")
-        shown = driver.text().translate({ord(bar): " " for bar in "▁▂▃▄▅▆▇█"})     # the scrollbar's thumb
+        shown = driver.text().translate({ord(bar): " " for bar in "▁▂▃▄▅▆▇█"})   # the scrollbar thumb
         assert "at least one qualification document" in " ".join(shown.split())
 
 

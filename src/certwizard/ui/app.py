@@ -27,10 +27,10 @@ from certwizard.domain.text import printable
 from certwizard.services import Services
 from certwizard.ui.commands import CertWizardCommands
 from certwizard.ui.key_guard import KeyGuard
-from certwizard.ui.toasts import ToastsLeaveNoTrace
-from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
+from certwizard.ui.toasts import ToastsLeaveNoTrace
+from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
 from certwizard.workflow import RefreshReport, StatusChange
 
 if TYPE_CHECKING:
@@ -108,7 +108,7 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
             self.notify("Reopened the application you were editing when certwizard last closed.", timeout=6)
         if self.warm_up:
             self._warm_up()
-        from certwizard.ui.db_watch import watch_database      # another session's or the CLI's changes
+        from certwizard.ui.db_watch import watch_database  # another session's or the CLI's changes
 
         watch_database(self, self.services.layout.database)
         if self.refresh_seconds:
@@ -141,7 +141,7 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
         return True
 
     def action_help(self) -> None:
-        from certwizard.ui.help_topics import open_help      # at the part about the current screen
+        from certwizard.ui.help_topics import open_help  # at the part about the current screen
 
         open_help(self)
 
