@@ -23,12 +23,15 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
 from certwizard import securefs
+from certwizard.domain.application import phone_region
 from certwizard.domain.domains import check_domains
 from certwizard.domain.fields import (
     FieldError,
     countries,
+    format_phone,
     normalise_company_type,
     normalise_country,
+    normalise_phone,
     normalise_province,
     subdivision_name,
 )
@@ -98,10 +101,18 @@ def _domain_rows(product: Product, typed: str) -> list[Row]:
 def _applicant_rows(draft: ApplicationDraft) -> list[Row]:
     return [
         ("Name", draft.applicant_name),
-        ("Phone", draft.applicant_phone),
+        ("Phone", _phone(draft, draft.applicant_phone)),
         ("E-mail", draft.applicant_email),
         ("ID number", draft.applicant_id_number),
     ]
+
+
+def _phone(draft: ApplicationDraft, typed: str) -> str:
+    """As the app shows it (+86 138 0013 8000), whatever the spacing typed; printed as typed if not valid."""
+    try:
+        return format_phone(normalise_phone(typed, phone_region(draft, None)))
+    except FieldError:
+        return typed
 
 
 def _company_type_label(typed: str) -> str:
@@ -141,7 +152,7 @@ def _company_rows(draft: ApplicationDraft) -> list[Row]:
         ("Company name", draft.company_name),
         ("Type of company", type_label),
         ("Organization ID", draft.company_organization_id),
-        ("Phone", draft.company_phone),
+        ("Phone", _phone(draft, draft.company_phone)),
         ("Address", draft.company_address),
         ("City", draft.company_city),
         ("Province/state", _province_name(draft.company_country, draft.company_province)),

@@ -26,8 +26,11 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 from certwizard.services import Services
 from certwizard.ui.commands import CertWizardCommands
+from certwizard.ui.key_guard import KeyGuard
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
+from certwizard.ui.toasts import ToastsLeaveNoTrace
+from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
 from certwizard.workflow import RefreshReport, StatusChange
 
 if TYPE_CHECKING:
@@ -53,7 +56,7 @@ _FAILURE_ADVICE = {
 }
 
 
-class CertWizardApp(App):
+class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
     TITLE = "certwizard"
     CSS_PATH = _stylesheets()
     COMMANDS = App.COMMANDS | {CertWizardCommands}
@@ -95,6 +98,7 @@ class CertWizardApp(App):
             from certwizard.ui import hangup
 
             hangup.install(self)
+        self._guard_keys()      # letters act only outside form fields, on a screen already shown
         for notice in self.services.notices:
             self.notify(printable(notice), title="Database", severity="warning", timeout=20, markup=False)
 
@@ -108,6 +112,9 @@ class CertWizardApp(App):
             self.notify("Reopened the application you were editing when certwizard last closed.", timeout=6)
         if self.warm_up:
             self._warm_up()
+        from certwizard.ui.db_watch import watch_database  # another session's or the CLI's changes
+
+        watch_database(self, self.services.layout.database)
         if self.refresh_seconds:
             self.check_status()
             self.set_interval(self.refresh_seconds, self.check_status)
@@ -138,10 +145,9 @@ class CertWizardApp(App):
         return True
 
     def action_help(self) -> None:
-        from certwizard.ui.screens.help import HelpScreen
+        from certwizard.ui.help_topics import open_help  # at the part about the current screen
 
-        if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+        open_help(self)
 
     def action_unissued(self) -> None:
         self.show_unissued()
@@ -261,6 +267,10 @@ class CertWizardApp(App):
                         severity="error", timeout=30, markup=False)
         else:
             self.notify(printable(f"{names}: {change.after.label}"), title="Status changed", markup=False)
+
+    def on_control_characters_removed(self, event: ControlCharactersRemoved) -> None:
+        """A field that has no place for the message (a list's filter) dropped characters: say so."""
+        self.notify(event.explanation, severity="warning", timeout=10, markup=False)
 
     # --- errors from any worker --------------------------------------------------------------------------------
 

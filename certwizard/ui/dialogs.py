@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.events import DescendantFocus
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
@@ -20,11 +21,12 @@ from certwizard.domain.models import Profile
 from certwizard.domain.products import CATALOG, Product
 from certwizard.domain.text import unprintable_characters
 from certwizard.ui.quiet_focus import QuietFocus
-from certwizard.ui.safe import literal, literal_multiline
+from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.certificates import table_cell
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.labelled_lines import LabelledLines, Row
+from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.safe_input import SecretInput
 
 TextLike = str | Content
@@ -59,7 +61,19 @@ class _Dialog(QuietFocus, ModalScreen):
 class ConfirmDialog(_Dialog):
     """Asks before an action with consequences; returns True only for an explicit confirmation.
 
-    For a destructive action (the default) the focus starts on Cancel, so a stray Enter changes nothing."""
+    For a destructive action (the default) the focus starts on Cancel, so a stray Enter changes nothing. The
+    buttons are docked at the bottom of the box and always shown; what is above them scrolls (arrows,
+    PageUp, PageDown) when the terminal is too small for it, and a line under the buttons says which one
+    Enter presses."""
+
+    BINDINGS = [
+        Binding("up", "scroll_body('up')", show=False),
+        Binding("down", "scroll_body('down')", show=False),
+        Binding("pageup", "scroll_body('page_up')", show=False),
+        Binding("pagedown", "scroll_body('page_down')", show=False),
+        Binding("left", "app.focus_previous", show=False),
+        Binding("right", "app.focus_next", show=False),
+    ]
 
     def __init__(self, title: TextLike, consequence: TextLike, confirm_label: str = "Confirm", *,
                  cancel_label: str = "Cancel", destructive: bool = True, details: Sequence[Row] = ()) -> None:
@@ -71,17 +85,51 @@ class ConfirmDialog(_Dialog):
         self._cancel_label = cancel_label
         self._destructive = destructive
 
-    def compose_box(self) -> ComposeResult:
-        if self._details:
-            yield LabelledLines(self._details, classes="dialog-text")
-        yield Static(_shown(self._consequence), classes="dialog-text")
-        with Horizontal(classes="dialog-buttons"):
-            yield Button(literal(self._cancel_label), id="cancel")
-            yield Button(literal(self._confirm_label), id="confirm",
-                         variant="error" if self._destructive else "primary")
+    def compose(self) -> ComposeResult:
+        # The box itself scrolls, and the buttons are docked in it: however small the terminal, they stay in
+        # view, and the text above them scrolls (a Vertical box cut the buttons off at 80x24).
+        with VerticalScroll(classes="dialog-box confirm-box", can_focus=False) as box:
+            box.border_title = _shown(self._title)
+            with Vertical(classes="dialog-actions"):
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button(literal(self._cancel_label), id="cancel")
+                    yield Button(literal(self._confirm_label), id="confirm",
+                                 variant="error" if self._destructive else "primary")
+                yield Static(id="enter-hint", classes="dialog-hint")
+            if self._details:
+                yield LabelledLines(self._details, classes="dialog-text")
+            yield Static(_shown(self._consequence), classes="dialog-text")
+        yield KeysFooter()
+
+    @property
+    def body(self) -> VerticalScroll:
+        return self.query_one(".confirm-box", VerticalScroll)
 
     def on_mount(self) -> None:
-        self.query_one("#cancel" if self._destructive else "#confirm", Button).focus()
+        first = self.query_one("#cancel" if self._destructive else "#confirm", Button)
+        first.focus()
+        self._show_enter(first)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        if isinstance(event.widget, Button):
+            self._show_enter(event.widget)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._show_enter)      # whether the text scrolls depends on the size
+
+    def _show_enter(self, button: Button | None = None) -> None:
+        """The line under the buttons: which one Enter presses (the focused one), and how to read the rest."""
+        focused = button or self.focused
+        if not isinstance(focused, Button):
+            return
+        label = self._confirm_label if focused.id == "confirm" else self._cancel_label
+        other = self._cancel_label if focused.id == "confirm" else self._confirm_label
+        more = " · ↑↓ scroll" if self.body.max_scroll_y > 0 else ""
+        self.query_one("#enter-hint", Static).update(template(
+            "Enter: [b]$label[/b] · Tab: $other · Esc: cancel$more", label=label, other=other, more=more))
+
+    def action_scroll_body(self, how: str) -> None:
+        getattr(self.body, f"scroll_{how}")(animate=False)
 
     @on(Button.Pressed)
     def _answer(self, event: Button.Pressed) -> None:
@@ -107,8 +155,9 @@ class TextPromptDialog(_Dialog):
         yield Static(_shown(self._prompt), classes="dialog-text")
         # A password stays a plain Input: it is never shown, and silently changing it would lock the user out.
         control = Input if self._password else SafeInput
+        # The value is a suggestion: selected, so typing replaces it (e.g. the count, a profile name).
         yield control(self._initial_value, placeholder=self._placeholder, password=self._password,
-                      id="prompt-value")
+                      select_on_focus=True, id="prompt-value")
         yield Label("", classes="-error", id="prompt-error")
         yield Static("Enter: OK   Escape: cancel", classes="dialog-hint")
 
@@ -145,8 +194,9 @@ class PassphraseDialog(_Dialog):
     """A new passphrase typed twice; returns it as bytes, or None if cancelled. It is never shown or logged."""
 
     def __init__(self, title: TextLike = "Passphrase for the private key",
-                 explanation: TextLike = ("The key file will be encrypted with this passphrase. You will need it "
-                                          "to install the certificate; certwizard cannot recover it.")) -> None:
+                 explanation: TextLike = ("The key file will be encrypted with this passphrase (at least 8 "
+                                          "characters). You will need it to install the certificate; "
+                                          "certwizard cannot recover it.")) -> None:
         super().__init__(title)
         self._explanation = explanation
 
@@ -178,10 +228,16 @@ class PassphraseDialog(_Dialog):
         self.dismiss(first.encode("utf-8"))
 
 
+MIN_PASSPHRASE = 8
+
+
 def passphrase_problem(first: str, second: str) -> str | None:
     """Why these two entries are not an acceptable passphrase (the message never contains them)."""
     if not first:
-        return "Type a passphrase (at least one character), or press Escape to cancel"
+        return f"Type a passphrase of at least {MIN_PASSPHRASE} characters, or press Escape to cancel"
+    if len(first) < MIN_PASSPHRASE:
+        return (f"Too short: {len(first)} characters. Use at least {MIN_PASSPHRASE} (a few words are easy to "
+                "remember and hard to guess), or press Escape to cancel")
     if unprintable_characters(first):
         return "The passphrase contains control characters; use letters, digits, spaces and punctuation"
     if first != second:
@@ -207,7 +263,7 @@ class ProductPickerDialog(_Dialog):
     def compose_box(self) -> ComposeResult:
         yield Static("Choose the product from your purchase; it decides the domains and information asked.",
                      classes="dialog-text")
-        yield DataTable(cursor_type="row", id="products")
+        yield RowTable(cursor_type="row", id="products")
 
     def on_mount(self) -> None:
         # Filled once mounted, so the columns are measured to fit their content.
@@ -242,7 +298,7 @@ class ProfilePickerDialog(_Dialog):
             yield Static("Nothing is saved yet. Fill in the applicant (and company) fields once, then save them "
                          "as a profile from the Verify Information tab.", classes="dialog-text")
             return
-        yield DataTable(cursor_type="row", id="profiles")
+        yield RowTable(cursor_type="row", id="profiles")
 
     def on_mount(self) -> None:
         if not self._profiles:

@@ -300,8 +300,8 @@ async def test_the_how_to_csr_with_only_a_common_name_is_accepted_with_a_note(
 
 async def test_the_commands_shown_name_every_bound_domain_and_fit_80_columns(
         tmp_path, make_app, services, draft_for, apply_driver):
-    from certwizard.domain.csr_names import CsrNameRule
     from certwizard.crypto.csr_lint import lint_csr
+    from certwizard.domain.csr_names import CsrNameRule
 
     [order] = services.workflow.add_purchased("dv-multi")
     services.workflow.save_draft(order, draft_for("dv-multi", "www.example.com, example.com"))

@@ -168,3 +168,32 @@ async def test_standard_products_offer_only_applicant_profiles(make_app, service
         assert "applicant" in driver.text() and "company" not in driver.text().split("Kind", 1)[1]
         await driver.press("enter")
         assert driver.control("applicant_name").value == "Li Lei"
+
+
+async def test_phone_and_email_are_checked_on_leaving_them(make_app, services, draft_for, apply_driver):
+    """They were checked only by F8 (Next)."""
+    [order] = services.workflow.add_purchased("ov-single")
+    services.workflow.save_draft(order, draft_for("ov-single").filled(
+        applicant_phone="", applicant_email="", company_phone=""))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        phone = driver.control("applicant_phone")
+        phone.focus()
+        await driver.press("tab")                                   # left empty: nothing to say yet
+        assert driver.error("applicant_phone") == ""
+        await driver.press("shift+tab", *"12", "tab")
+        assert driver.error("applicant_phone").startswith("Phone")   # before any F8
+        await driver.press(*"bad", "tab")
+        assert driver.error("applicant_email").startswith("E-mail is not valid")
+        driver.control("company_phone").focus()
+        await driver.settle()
+        await driver.press(*"010 6552 9988", "tab")              # read in the company's country (CN)
+        assert driver.error("company_phone") == ""
+        driver.control("applicant_phone").value = "+86 138 0013 8000"
+        driver.control("applicant_phone").focus()
+        await driver.settle()
+        await driver.press("tab")
+        assert driver.error("applicant_phone") == ""                 # fixed: the error goes
+        assert driver.screen.current_tab == "enter"

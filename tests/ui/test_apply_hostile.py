@@ -195,3 +195,31 @@ async def test_hostile_values_survive_the_whole_flow_without_escapes(tmp_path, m
         await driver.press("enter")
         assert isinstance(app.screen, SubmittedDialog)
         assert escapes_on_screen(app) == []
+
+
+async def test_characters_removed_from_domains_to_bind_are_reported_after_the_live_check(
+        make_app, services, apply_driver, notes):
+    """The field's live check replaced the message at once: the names were cleaned silently."""
+    [order] = services.workflow.add_purchased("dv-single")
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        domains = driver.control("domains")
+        domains.focus()
+        app.post_message(events.Paste("www.\u202eexample.com\x1b[2J"))
+        await driver.settle()
+        assert domains.value == "www.example.com[2J"
+        assert "U+202E, U+001B" in notes.joined() and "Removed 2 control or invisible" in notes.joined()
+        assert escapes_on_screen(app) == []
+
+
+async def test_characters_removed_from_a_list_filter_are_reported(make_app, seeded_services, notes):
+    app = make_app(seeded_services)
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        await pilot.pause()
+        await pilot.press("slash")
+        app.post_message(events.Paste("review\u202e\x1b"))
+        await pilot.pause()
+        assert app.focused.value == "review"
+        assert "U+202E, U+001B" in notes.joined()

@@ -60,7 +60,8 @@ async def test_the_submitted_dialog_says_what_to_expect_and_its_button_fits(make
         submitted = services.workflow.order(order.id)
         everything = app.screen.query_one("#what-next").render().plain
         for validation in submitted.domain_validations:
-            assert f"TXT record {validation.dns_name} = {validation.dns_value}" in everything
+            assert (f"  DNS TXT record   {validation.dns_name}\n"
+                    f"  value            {validation.dns_value}\n") in everything
         last = submitted.domain_validations[-1].dns_value
         assert last not in driver.text()
         await driver.press("end")                                # the rest is read with the keyboard
@@ -87,12 +88,12 @@ async def test_the_confirmation_lists_the_documents_of_a_professional_applicatio
         assert "Documents  1: letter.png" in driver.text()
         await driver.press("enter")
         assert isinstance(app.screen, SubmittedDialog)
-        text = driver.text()
-        assert "+86 10 6552 9988 / +86 138 0013 8000" in text      # the company's phone, then the applicant's
+        everything = " ".join(app.screen.query_one("#what-next").render().plain.split())
+        assert ("Keep the company phone reachable (+86 10 6552 9988): the authority calls it to confirm the "
+                "application, and may call the applicant (+86 138 0013 8000)") in everything
         # OV proves the domain as DV does, so the dialog says what to publish as well.
-        everything = app.screen.query_one("#what-next").render().plain
         (validation,) = services.workflow.order(order.id).domain_validations
-        assert f"TXT record {validation.dns_name} = {validation.dns_value}" in everything
+        assert validation.dns_name in everything and validation.dns_value in everything
 
 
 async def test_the_confirmation_of_a_dv_application_has_no_documents_line(make_app, services, valid_draft,
@@ -161,3 +162,136 @@ async def test_a_submitted_application_cannot_be_opened_for_editing(make_app, se
         await pilot.pause()
         assert isinstance(app.screen, CertificatesScreen)
     assert "withdraw it in Unissued Certificates" in notes.joined()
+
+
+LONG_NAMES = ", ".join(f"{name}.example-holdings-international.com"
+                       for name in ("www", "shop", "api", "mail"))
+
+
+def _inside(inner, outer) -> bool:
+    return (outer.x <= inner.x and outer.y <= inner.y and inner.right <= outer.right
+            and inner.bottom <= outer.bottom)
+
+
+@pytest.mark.parametrize(("product", "size"), [("ov-multi", (80, 24)), ("dv-single", (60, 20))])
+async def test_the_confirmation_always_shows_its_buttons_and_scrolls_the_rest(
+        tmp_path, product, size, make_app, services, draft_for, apply_driver):
+    """At 80x24 an OV multi-domain confirmation (and at 60x20 even a DV one) is taller than the screen: the
+    buttons stay in view under the text, which scrolls, and a line says which button Enter presses."""
+    from PIL import Image
+
+    from certwizard.documents import inspect_document
+
+    [order] = services.workflow.add_purchased(product)
+    names = LONG_NAMES if product == "ov-multi" else None
+    order = services.workflow.save_draft(order, draft_for(product, names))
+    if order.product.is_professional:
+        letter = tmp_path / "letter.png"
+        Image.new("RGB", (600, 400), "white").save(letter)
+        services.workflow.attach_document(order, inspect_document(letter), "letter.png")
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        box = dialog.body.region
+        for button in dialog.query(Button):
+            assert _inside(button.region, box) and _inside(button.region, dialog.region), button.id
+        text = driver.text()
+        assert "Cancel" in text and "Submit" in text
+        assert "Enter: Submit · Tab: Cancel" in text
+        assert dialog.body.max_scroll_y > 0                    # more than fits: it scrolls...
+        assert "Once submitted" not in text
+        for _ in range(dialog.body.max_scroll_y):
+            await driver.press("down")
+        assert dialog.body.scroll_y == dialog.body.max_scroll_y     # ...down to the last line
+        assert "Once submitted" in driver.text()
+        assert "Enter: Submit" in driver.text()                # the keys did not move the focus
+        await driver.press("tab")
+        assert "Enter: Cancel · Tab: Submit" in driver.text()
+        await driver.press("enter")
+        assert isinstance(app.screen, ApplyScreen)
+    assert services.workflow.order(order.id).status is OrderStatus.DRAFT
+
+
+async def test_the_submitted_dialog_names_a_phone_shared_by_applicant_and_company_once(
+        tmp_path, make_app, services, draft_for, apply_driver):
+    from PIL import Image
+
+    from certwizard.documents import inspect_document
+
+    letter = tmp_path / "letter.png"
+    Image.new("RGB", (600, 400), "white").save(letter)
+    [order] = services.workflow.add_purchased("ov-single")
+    order = services.workflow.save_draft(order, draft_for("ov-single").filled(
+        applicant_phone="+86 10 6552 9988", company_phone="+861065529988"))
+    services.workflow.attach_document(order, inspect_document(letter), "letter.png")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        everything = " ".join(app.screen.query_one("#what-next").render().plain.split())
+    assert everything.count("+86 10 6552 9988") == 1
+    assert "Keep the company phone reachable (+86 10 6552 9988)" in everything
+
+
+async def test_an_internationalised_name_is_shown_in_unicode_with_its_punycode_after_submitting(
+        make_app, services, valid_draft, apply_driver, notes, screen_text):
+    """The Submitted dialog, the Unissued row and detail, the withdraw dialog and the messages showed the
+    punycode alone, where the form and the Verify tab show both."""
+    both = "bücher.example.com (xn--bcher-kva.example.com)"
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft.filled(domains="bücher.example.com"))
+    app = make_app()
+    async with app.run_test(size=(120, 36), message_hook=notes.hook) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        everything = app.screen.query_one("#what-next").render().plain
+        assert f"Your application for {both}" in everything
+        assert f"\n{both}\n" in everything                   # the heading of what to publish for it
+        await driver.press("enter")
+        assert isinstance(app.screen, UnissuedScreen)
+        assert app.screen.table.row_texts(order.id)["domains"] == both
+        assert both in screen_text(app)                         # the detail under the table
+        await driver.press("w")
+        assert isinstance(app.screen, ConfirmDialog)
+        assert app.screen.query_one(".dialog-box").border_title == f"Withdraw the application for {both}?"
+        await driver.press("escape")
+        refreshed = services.workflow.order(order.id)            # the CA issues it; the app hears of it
+        services.authorities.get(refreshed.authority).confirm_domain_validation(refreshed.authority_ref)
+        app.check_status(announce=True)
+        await driver.settle()
+    assert f"Issued: {both}." in notes.joined()
+
+
+async def test_each_txt_value_is_copied_with_c_and_stands_whole_on_its_own_line(
+        make_app, services, valid_draft, apply_driver, notes):
+    """The value followed the record name on a line that wrapped at 80 columns: a terminal selection of it
+    took the box's border characters with it."""
+    [order] = services.workflow.add_purchased("dv-multi")
+    services.workflow.save_draft(order, valid_draft.filled(domains="www.example.com, shop.example.com"))
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9", "enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        assert "c Copy TXT value" in driver.footer()
+        values = [v.dns_value for v in services.workflow.order(order.id).domain_validations]
+        await driver.press("end")
+        shown = driver.text().splitlines()
+        for value in values:
+            [line] = [line for line in shown if value in line and "value " in line]
+            assert line.split("│")[1].split() == ["value", value]      # alone on its line, not wrapped
+        await driver.press("c")
+        assert app.clipboard == values[0] and "1 of 2" in notes.joined()
+        await driver.press("c")
+        assert app.clipboard == values[1]
+        await driver.press("c")
+        assert app.clipboard == values[0]                             # and round again

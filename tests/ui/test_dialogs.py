@@ -7,6 +7,8 @@ from textual.widgets import Button, Input
 
 from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, TextPromptDialog
 
+NAMED = {"-": "minus"}
+
 
 class DialogHost:
     """The real app (its styles give the dialogs their borders and titles) showing one dialog."""
@@ -70,11 +72,25 @@ async def test_the_passphrase_must_be_typed_twice_the_same_and_is_never_shown(ma
     host = DialogHost(make_app, PassphraseDialog())
     app = host.app
     async with host as pilot:
-        await pilot.press(*"s3cret", "enter", *"s3cre7", "enter")
+        await pilot.press(*"s3cret words", "enter", *"s3cret w0rds", "enter")
         assert "differ" in _text(app) and "s3cre" not in _text(app)
-        app.screen.query_one("#passphrase-again", Input).value = "s3cret"
+        app.screen.query_one("#passphrase-again", Input).value = "s3cret words"
         await pilot.press("enter")
-    assert host.answers == [b"s3cret"]
+    assert host.answers == [b"s3cret words"]
+
+
+async def test_a_passphrase_shorter_than_8_characters_is_refused_with_the_rule(make_app):
+    host = DialogHost(make_app, PassphraseDialog())
+    app = host.app
+    async with host as pilot:
+        for entry in ("s3c", "s3c"):
+            await pilot.press(*entry, "enter")
+        assert "Too short: 3 characters. Use at least 8" in " ".join(_text(app).split())
+        assert "s3c" not in _text(app) and host.answers == []
+        for field in ("#passphrase", "#passphrase-again"):
+            app.screen.query_one(field, Input).value = "8 chars!"
+        await pilot.press("enter")
+    assert host.answers == [b"8 chars!"]
 
 
 async def test_a_passphrase_typed_ahead_with_a_backspace_is_the_one_meant(make_app):
@@ -83,7 +99,8 @@ async def test_a_passphrase_typed_ahead_with_a_backspace_is_the_one_meant(make_a
     app = host.app
     async with host as pilot:
         for _ in ("passphrase", "passphrase-again"):              # both entries typed the same way
-            for key, char in [*[(c, c) for c in "s3crex"], ("backspace", None), ("t", "t"), ("enter", None)]:
-                app.post_message(events.Key(key, char))     # all queued before the first is handled
+            for key, char in [*[(c, c) for c in "s3cret-wordx"], ("backspace", None), ("s", "s"),
+                              ("enter", None)]:
+                app.post_message(events.Key(NAMED.get(key, key), char))   # all queued before the first
             await pilot.pause()
-    assert host.answers == [b"s3cret"]
+    assert host.answers == [b"s3cret-words"]

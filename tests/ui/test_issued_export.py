@@ -493,3 +493,37 @@ async def test_control_characters_typed_into_the_folder_are_dropped_and_explaine
         text = dialog_text(app)
     assert folder.value == f"{tmp_path}/out[2J"
     assert "Removed 1 control or invisible character" in text
+
+
+async def test_end_and_home_move_the_cursor_to_the_last_and_first_certificate(make_app, services,
+                                                                              valid_draft):
+    """End scrolled the table sideways and left the cursor on the first row: e exported the wrong one."""
+    orders = [issue(services, valid_draft, domains=f"site{n}.example.com") for n in range(3)]
+    app = make_app(now=ten_days_in(orders[0]))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_issued(app, pilot)
+        listed = [row.key.value for row in screen.table.ordered_rows]
+        assert sorted(listed) == sorted(order.id for order in orders)
+        assert screen.selected.id == listed[0]
+        await pilot.press("end")
+        await pilot.pause()
+        assert screen.selected.id == listed[-1]
+        last_names = services.workflow.order(listed[-1]).application.domains[0]
+        assert last_names in flat(screen.query_one("#issued-head").render().plain)
+        await pilot.press("home")
+        await pilot.pause()
+        assert screen.selected.id == listed[0]
+
+
+async def test_end_in_the_product_picker_moves_to_the_last_product(make_app):
+    from certwizard.domain.products import CATALOG
+    from certwizard.ui.dialogs import ProductPickerDialog
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        chosen = []
+        app.push_screen(ProductPickerDialog(), chosen.append)
+        await pilot.pause()
+        await pilot.press("end", "enter")
+        await pilot.pause()
+    assert chosen == [list(CATALOG)[-1]]

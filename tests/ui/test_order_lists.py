@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from tests.ui.conftest import _application, valid_dv_draft
 from textual.app import App, ComposeResult
 
 from certwizard.domain.models import Application, Order
@@ -14,6 +13,7 @@ from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable, fit
+from tests.ui.conftest import _application, valid_dv_draft
 
 START = datetime(2026, 11, 1, tzinfo=UTC)
 
@@ -214,3 +214,45 @@ async def test_the_home_footer_asking_unissued_before_it_has_its_widgets_does_no
         await pilot.pause()
         await pilot.press("s")
         assert app.is_running and "sorted by Expected" in app.screen.query_one("#sort-line").render().plain
+
+
+# --- changes made elsewhere ---------------------------------------------------------------------------------
+
+async def test_the_home_list_picks_up_orders_added_by_another_session(make_app, services, screen_text,
+                                                                      monkeypatch):
+    """It showed only what this session had done until the screen was left and reopened."""
+    from certwizard.services import open_services
+    from certwizard.ui import db_watch
+
+    monkeypatch.setattr(db_watch, "WATCH_SECONDS", 0.05)
+    services.workflow.add_purchased("dv-single")
+    app = make_app(services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CertificatesScreen) and len(screen.table.keys) == 1
+        other = open_services(services.layout.root)               # e.g. `certwizard add` in another shell
+        try:
+            [added] = other.workflow.add_purchased("ov-multi")
+        finally:
+            other.repository.close()
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if added.id in screen.table.keys:
+                break
+        assert added.id in screen.table.keys
+        assert "2 certificates" in screen_text(app)
+
+
+def test_the_watch_sees_the_database_and_its_journal_change(tmp_path):
+    from certwizard.storage.journal import journal_path
+    from certwizard.ui.db_watch import DatabaseWatch
+
+    database = tmp_path / "certwizard.json"
+    database.write_text("{}")
+    watch = DatabaseWatch(database)
+    assert not watch.changed()
+    journal_path(database).write_bytes(b"a change")             # a big database takes changes here
+    assert watch.changed() and not watch.changed()
+    database.write_text('{"orders": {}}')
+    assert watch.changed()

@@ -103,3 +103,53 @@ async def test_a_burst_of_backspaces_and_text_in_the_csr_box_keeps_its_order(mak
         keys_together(app, "ABCX\bD\b\bCD")
         await pilot.pause()
         assert box.text == "ABCD"
+
+
+async def test_next_typed_right_after_the_text_checks_that_text_and_shows_each_error(make_app, services,
+                                                                                    valid_draft):
+    """F8 is read before the letters typed ahead of it are in their field: it checked the old text, focused a
+    field with no error, and the letters' arrival then cleared the errors it had shown."""
+    [order] = services.workflow.add_purchased("dv-single")
+    services.workflow.save_draft(order, valid_draft.filled(applicant_phone="", applicant_email=""))
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ApplyScreen) and app.focused is screen.form.domains.input
+        for _ in range(2):                     # the first check, and a second after changing the text
+            arrive_together(app, "\t\t12\tbad")
+            app.post_message(events.Key("f8", None))
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+            rows = screen.form.rows()
+            assert app.focused is rows["applicant_phone"].control
+            assert rows["applicant_phone"].error.startswith("Phone")    # about "12", not about ""
+            assert rows["applicant_email"].error.startswith("E-mail is not valid")
+            assert screen.current_tab == "enter"
+            screen.form.applicant.query_one("#f-applicant_phone").value = ""
+            screen.form.applicant.query_one("#f-applicant_email").value = ""
+            screen.form.domains.input.focus()
+            await pilot.pause()
+
+
+async def test_tabbing_into_a_filled_field_keeps_its_text(make_app, services, valid_draft):
+    """Textual selects a field's text when it gets the focus: the next key replaced the whole value."""
+    [order] = services.workflow.add_purchased("dv-multi")
+    services.workflow.save_draft(order, valid_draft.filled(domains="a.example.com, b.example.com"))
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ApplyScreen)
+        await pilot.press("tab")                       # Name
+        await pilot.press("shift+tab")                 # back into Domains to Bind
+        await pilot.press(*", c.example.com")
+        await pilot.press("tab")
+        await pilot.press(*" Jr")
+        await pilot.pause()
+        values = screen.form.values()
+    assert values["domains"] == "a.example.com, b.example.com, c.example.com"
+    assert values["applicant_name"] == "Li Lei Jr"

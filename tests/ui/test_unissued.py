@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.screens.unissued import UnissuedScreen
 
@@ -148,3 +150,79 @@ def test_a_wildcard_is_offered_the_dns_record_only(submit_valid) -> None:
     plain = submit_valid("dv-single", "www.example.com")
     for shown in (_domain_validation_steps(plain).plain, what_next(plain).plain):
         assert plain.domain_validations[0].file_url in shown
+
+
+@pytest.mark.parametrize("how", ["recorded elsewhere", "issued by the CA only"])
+async def test_withdrawing_an_application_issued_meanwhile_says_so_and_its_row_follows(
+        how, make_app, services, submit_valid, notes, screen_text):
+    """The list said Domain verification, but the certificate was issued in the meantime: withdrawing said
+    "Something went wrong ... try again", which could never work, and the row kept its old status."""
+    order = submit_valid("dv-single", "www.example.com")
+    app = make_app()
+    async with app.run_test(size=(100, 30), message_hook=notes.hook) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, UnissuedScreen) and screen.selected_summary.id == order.id
+        assert "Domain verification" in screen_text(app)
+        if how == "recorded elsewhere":        # e.g. another session or `certwizard verify`
+            services.workflow.confirm_domain_validation(order.id)
+        else:                                  # the CA went on; nothing is stored yet
+            services.authorities.get(order.authority).confirm_domain_validation(order.authority_ref)
+        await pilot.press("w")
+        await pilot.pause()
+        await pilot.press("tab", "enter")      # Cancel has the focus: Tab to Withdraw
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, UnissuedScreen)
+        assert "was issued meanwhile" in notes.joined() and "Press i" in notes.joined()
+        assert "Something went wrong" not in notes.joined() and "try again" not in notes.joined()
+        assert screen.table.row_texts(order.id)["status"] == "Issued"
+        notes.notes.clear()
+        await pilot.press("w")                 # on the issued row: says why instead of nothing
+        await pilot.pause()
+        assert "already issued" in notes.joined() and isinstance(app.screen, UnissuedScreen)
+    assert services.workflow.order(order.id).status is OrderStatus.ISSUED
+
+
+async def test_e_on_a_failed_review_withdraws_after_asking_and_opens_the_form(
+        make_app, seeded_services, seeded_order_ids, screen_text):
+    from certwizard.ui.dialogs import ConfirmDialog
+    from certwizard.ui.screens.apply import ApplyScreen
+
+    failed = seeded_order_ids["failed"]
+    app = make_app(seeded_services)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        screen = app.screen
+        assert screen.table.select(failed)
+        await pilot.pause()
+        assert "Press e to withdraw it and fix the application" in screen_text(app)
+        assert " e Edit" in screen_text(app).splitlines()[-1]
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "to edit it?" in screen_text(app)
+        await pilot.press("tab", "enter")
+        for _ in range(3):
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert isinstance(app.screen, ApplyScreen) and app.screen.order_id == failed
+    assert seeded_services.workflow.order(failed).status is OrderStatus.DRAFT
+
+
+async def test_the_ov_detail_says_the_ca_calls_the_company_as_the_form_does(make_app, seeded_services,
+                                                                           seeded_order_ids, screen_text):
+    app = make_app(seeded_services)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        assert app.screen.table.select(seeded_order_ids["review"])       # OV, under review
+        await pilot.pause()
+        text = " ".join(screen_text(app).split())
+        assert "The CA calls the company at +86 10 6552 9988 to confirm the application" in text
+        assert "+86 138 0013 8000" not in text                               # not the applicant's
+        assert app.screen.table.select(seeded_order_ids["verification"])  # DV: the applicant
+        await pilot.pause()

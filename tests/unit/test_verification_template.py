@@ -234,3 +234,18 @@ def test_write_needs_an_existing_folder(tmp_path):
         write_verification_template(Order(product_id="dv-single"), ApplicationDraft(), missing / "letter.pdf")
     assert caught.value.filename == str(missing)
     assert not missing.exists()
+
+
+def test_phones_are_printed_as_the_app_shows_them_whatever_was_typed():
+    """The letter printed the phones as typed ('0086-138-...'), where every screen shows them normalised."""
+    typed = OV_DRAFT.model_copy(update={"applicant_phone": "0086-138-0013-8000",
+                                        "company_phone": "057185022088"})
+    text = pdf_text(render("ov-multi", typed)[1])
+    assert "Phone +86 138 0013 8000" in text            # the applicant's, with its country code
+    assert "Phone +86 571 8502 2088" in text            # the company's, read in the company's country
+    assert "0086-138" not in text and "057185022088" not in text
+
+
+def test_a_phone_that_is_no_number_is_printed_as_typed():
+    text = pdf_text(render("ov-multi", OV_DRAFT.model_copy(update={"applicant_phone": "call the desk"}))[1])
+    assert "Phone call the desk" in text

@@ -128,8 +128,8 @@ def test_a_cn_only_csr_is_accepted_and_the_certificate_names_every_bound_domain(
 
 def test_the_name_rule_is_the_authoritys(services, tmp_path, monkeypatch):
     """An authority that wants exactly the bound names (ACME) refuses the same CSR at the field."""
-    from certwizard.domain.csr_names import CsrNameRule
     from certwizard.ca.sandbox import SandboxAuthority
+    from certwizard.domain.csr_names import CsrNameRule
 
     workflow = services.workflow
     order = _draft_order(services, "dv-multi", valid_draft("www.example.com, example.com", csr_mode="manual",

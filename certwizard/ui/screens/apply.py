@@ -68,6 +68,9 @@ from certwizard.ui.workers import ReportsWorkerFailures
 from certwizard.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 
 ENTER, VERIFY = "enter", "verify"
+# Fields checked when the user leaves them: input id -> draft field.
+_CHECKED_ON_LEAVING = {"f-applicant_phone": "applicant_phone", "f-applicant_email": "applicant_email",
+                       "f-company_phone": "company_phone"}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 # Actions that only make sense on one tab (the Footer shows only those of the current tab).
 _TAB_ACTIONS = {"next": ENTER, "fill_profile": ENTER,
@@ -119,14 +122,21 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
     """
 
     BINDINGS = [
-        Binding("escape", "close", "Close", show=True),
-        Binding("f2", "back", "Back", show=True, priority=True),
-        Binding("f3", "save_template", "Letter", show=True, priority=True),
-        Binding("f4", "upload", "Upload", show=True, priority=True),
-        Binding("f5", "save_profile", "Save profile", show=True, priority=True),
-        Binding("f6", "fill_profile", "From profile", show=True, priority=True),
-        Binding("f8", "next", "Next", show=True, priority=True),
-        Binding("f9", "submit", "Submit", show=True, priority=True),
+        Binding("escape", "close", "Close", show=True, tooltip="Save the draft and close the application"),
+        Binding("f2", "back", "Back", show=True, priority=True,
+                tooltip="Back to Enter Application to change it"),
+        Binding("f3", "save_template", "Letter", show=True, priority=True,
+                tooltip="Save the pre-filled verification letter (PDF) to print, sign and stamp"),
+        Binding("f4", "upload", "Upload", show=True, priority=True,
+                tooltip="Attach a document: the photographed letter (PNG or JPEG, at most 500 KB)"),
+        Binding("f5", "save_profile", "Save profile", show=True, priority=True,
+                tooltip="Keep the applicant (and company) details as a profile for later applications"),
+        Binding("f6", "fill_profile", "From profile", show=True, priority=True,
+                tooltip="Fill the applicant (and company) fields from one of your saved profiles"),
+        Binding("f8", "next", "Next", show=True, priority=True,
+                tooltip="Check every field and open Verify Information"),
+        Binding("f9", "submit", "Submit", show=True, priority=True,
+                tooltip="Send the application to the certificate authority (it asks first)"),
     ]
 
     # Neither is drawn by the screen itself: `repaint=False`, or each change repaints all of it (a full frame,
@@ -313,6 +323,33 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         self.session.offer(self.form.values())
         self._save_debounce.poke()
 
+    @on(Input.Blurred)
+    def _field_left(self, event: Input.Blurred) -> None:
+        """Phone and e-mail are checked as soon as the user leaves them, not only by Next: a wrong number
+        is found while its digits are still in mind. An empty field says nothing yet (Next will)."""
+        name = _CHECKED_ON_LEAVING.get(event.input.id or "")
+        if (name is None or not event.value.strip() or not self._loaded or self._leaving
+                or self._fields_removed or self.current_tab != ENTER):
+            return
+        row = self.form.rows().get(name)
+        if row is None:
+            return
+        row.set_error(self._field_problem(name, event.value))
+
+    def _field_problem(self, name: str, value: str) -> str | None:
+        from certwizard.domain import fields
+        from certwizard.domain.application import phone_region
+
+        try:
+            if name == "applicant_email":
+                fields.normalise_email(value)
+            else:
+                draft = self.order.draft.model_copy(update=self.form.values())
+                fields.normalise_phone(value, phone_region(draft, self.workflow.default_phone_region))
+        except fields.FieldError as problem:
+            return str(problem)
+        return None
+
     def _save_soon(self) -> None:
         self._save_pending()
 
@@ -398,7 +435,22 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
 
     # --- Enter Application ---------------------------------------------------------------------------------
 
+    def _after_typed_keys(self, call: Callable[[], object]) -> None:
+        """Run `call` once the focused field has taken the keys already sent to it. F-keys are priority keys,
+        run when the app reads them: in a burst ('bad' typed, then F8) F8 checked the text before those
+        letters were in the field, and their arrival then cleared the errors it had shown."""
+        focused = self.focused
+        if focused is None:
+            call()
+        else:
+            focused.call_later(call)
+
     def action_next(self) -> None:
+        self._after_typed_keys(self._next)
+
+    def _next(self) -> None:
+        if self.current_tab != ENTER or self._leaving:
+            return
         draft = self.order.draft.model_copy(update=self.form.values())
         validation = self.workflow.validate(self.order, draft)
         if self._show_enter_errors(validation) and self._save_now(step=VERIFY):
@@ -420,6 +472,9 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         return False
 
     def action_fill_profile(self) -> None:
+        self._after_typed_keys(self._fill_profile)
+
+    def _fill_profile(self) -> None:
         kind = None if self.product.is_professional else ProfileKind.APPLICANT
         self.app.push_screen(ProfilePickerDialog(self.workflow.profiles(kind)), self._profile_chosen)
 
@@ -589,9 +644,10 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         self._say(f"{name} was not attached; the reasons are shown under Documents.", severity="error")
 
     def _show_documents_row(self, row: FieldRow) -> None:
-        """Bring the documents list and its message into view (the Verify tab is taller than 24 lines)."""
+        """Bring the documents list and its message into view (the Verify tab is taller than 24 lines), at the
+        top, where the toast about it (bottom right) does not cover the message."""
         row.control.focus(scroll_visible=False)
-        self.verify.scroll_to_widget(row, animate=False, top=False)
+        row.reveal()
 
     @on(DocumentsList.RemoveRequested)
     def _remove_requested(self, event: DocumentsList.RemoveRequested) -> None:
@@ -707,8 +763,7 @@ class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
         row = self.verify.documents_row
         if "documents" in errors and row is not None:
             row.set_error(errors["documents"])
-            row.control.focus()
-            self.verify.scroll_to_widget(row, animate=False)
+            self._show_documents_row(row)
         self._say("\n".join(errors.values()), title="Not submitted", severity="warning", timeout=12)
 
     def _submitted(self, order: Order) -> None:

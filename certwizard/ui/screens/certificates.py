@@ -30,6 +30,7 @@ from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
+from certwizard.ui.names import shown_domain, shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.details_text import DetailsText
@@ -88,12 +89,13 @@ def order_domains(order: Listed) -> list[str]:
 
 
 def domains_summary(domains: Sequence[str]) -> str:
-    """The first name (the common name) and how many more, e.g. 'shop.example.com +2 more'."""
+    """The first name (the common name) and how many more, e.g. 'shop.example.com +2 more'; an IDN in
+    Unicode with its punycode, as everywhere."""
     if not domains:
         return "not entered yet"
     if len(domains) == 1:
-        return domains[0]
-    return f"{domains[0]} +{len(domains) - 1} more"
+        return shown_domain(domains[0])
+    return f"{shown_domain(domains[0])} +{len(domains) - 1} more"
 
 
 def when(moment: datetime | None, now: datetime) -> str:
@@ -336,7 +338,7 @@ def _product_words(product: Product) -> str:
 
 def searchable(order: Listed) -> list[str]:
     """What the home filter looks in: the product, every name and the status (not time-dependent text)."""
-    return [_product_words(order.product), *order_domains(order), order.status.label]
+    return [_product_words(order.product), *map(shown_domain, order_domains(order)), order.status.label]
 
 
 def order_details(order: Listed, now: datetime) -> Content:
@@ -345,7 +347,8 @@ def order_details(order: Listed, now: datetime) -> Content:
     return template(
         "[b]$product[/b] · $validity days · $domains\n[b]Next:[/b] $action",
         product=product.name, validity=product.validity_days,
-        domains=", ".join(order_domains(order)) or "no domains entered yet", action=next_action(order, now))
+        domains=shown_domains(order_domains(order)) or "no domains entered yet",
+        action=next_action(order, now))
 
 
 class CertificatesScreen(QuietFocus, Screen):

@@ -30,6 +30,7 @@ from certwizard.issued import (
     summarize_issued,
     validity_phrase,
 )
+from certwizard.ui.names import shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.certificates import (
@@ -41,6 +42,7 @@ from certwizard.ui.screens.certificates import (
 )
 from certwizard.ui.widgets.export_dialog import ExportDialog
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
 
 CHECKING = "checking…"
@@ -75,7 +77,7 @@ def fingerprint_lines(fingerprint: str, per_line: int = 16) -> str:
 
 def detail_head(order: Order) -> Content:
     return template("[b]$domains[/b]\n$product · order $id · $status",
-                    domains=", ".join(order_domains(order)), product=product_label(order.product),
+                    domains=shown_domains(order_domains(order)), product=product_label(order.product),
                     id=order.id, status=order.status.label)
 
 
@@ -96,7 +98,7 @@ def detail_fields(summary: IssuedSummary | None, now: datetime) -> dict[str, str
     }
     if summary.chain_problems is not None:
         fields["Chain"] = ("; ".join(summary.chain_problems) if summary.chain_problems else
-                           f"verifies up to the CA's root for {', '.join(summary.domains)}")
+                           f"verifies up to the CA's root for {shown_domains(summary.domains)}")
     return fields
 
 
@@ -188,7 +190,7 @@ class IssuedScreen(QuietFocus, Screen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static(id="issued-summary")
-        yield DataTable(cursor_type="row", zebra_stripes=True, id="issued-table")
+        yield RowTable(cursor_type="row", zebra_stripes=True, id="issued-table")
         with VerticalScroll(id="issued-detail-scroll"):
             yield Static(id="issued-head")
             for name in DETAIL_FIELDS:

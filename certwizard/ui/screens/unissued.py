@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -18,13 +18,15 @@ from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from certwizard.ca.base import AuthorityError
 from certwizard.domain.fields import format_phone
 from certwizard.domain.models import Order
-from certwizard.domain.status import OrderStatus
+from certwizard.domain.status import IllegalTransitionError, OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
+from certwizard.ui.names import shown_domain, shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.certificates import (
@@ -70,6 +72,8 @@ class SortKey:
 _NEVER = "\uffff"       # sorts after every time: applications without one go last
 
 
+_ROW_KEYS = {"w": "withdraw", "e": "edit", "v": "verify"}     # keys that act on the selected row
+
 SORT_KEYS = (   # times compare as text: the index stores them in one fixed form (see domain/summary.py)
     SortKey("submitted", "Submitted", lambda o: o.submitted or _NEVER),
     SortKey("expected", "Expected", lambda o: o.expected or _NEVER),
@@ -95,7 +99,7 @@ def unissued_cells(order: Listed, now: datetime) -> dict[str, str]:
 
 def searchable(order: Listed) -> list[str]:
     """What the Unissued filter looks in: every name, the type and the status."""
-    return [*order_domains(order), order.product.certificate_type, order.status.label]
+    return [*map(shown_domain, order_domains(order)), order.product.certificate_type, order.status.label]
 
 
 # --- the detail panel: the next action in full -------------------------------------------------------------
@@ -103,7 +107,7 @@ def searchable(order: Listed) -> list[str]:
 def detail_text(order: Order, now: datetime) -> Content:
     """Everything the user needs to act on the selected application."""
     head = template("[b]$domains[/b]\n$type · $validity days · submitted $submitted\n\n",
-                    domains=", ".join(order_domains(order)), type=order.product.certificate_type,
+                    domains=shown_domains(order_domains(order)), type=order.product.certificate_type,
                     validity=order.product.validity_days, submitted=when(order.submitted_at, now))
     return head + _what_to_do(order, now)
 
@@ -115,8 +119,9 @@ def _what_to_do(order: Order, now: datetime) -> Content:
     if status is OrderStatus.UNDER_REVIEW:
         return _review_guidance(order, now)
     if status is OrderStatus.REVIEW_FAILED:
-        return template("[b]Review failed:[/b] $reason\n\nWithdraw it (w), fix the application (e), and submit "
-                        "again.", reason=order.status_reason or "the CA gave no reason")
+        return template("[b]Review failed:[/b] $reason\n\nPress [b]e[/b] to withdraw it and fix the "
+                        "application (everything is kept), then submit it again.",
+                        reason=order.status_reason or "the CA gave no reason")
     if status is OrderStatus.ISSUED:
         valid = order.certificate.not_after if order.certificate else None
         return template("[b]Issued[/b] (valid until $until). Press [b]i[/b] for Issued Certificates to check "
@@ -137,7 +142,7 @@ def _domain_validation_steps(order: Order) -> Content:
             "  DNS   name    $name\n"
             "        type    $type\n"
             "        value   $value\n",
-            domain=check.domain, name=check.dns_name, type=check.dns_type, value=check.dns_value))
+            domain=shown_domain(check.domain), name=check.dns_name, type=check.dns_type, value=check.dns_value))
         # No file for a name that stands for a wildcard: the authority accepts only DNS there.
         parts.append(template("  File  URL     $url\n        content $content\n", url=check.file_url,
                               content=check.file_content) if check.file_url else
@@ -145,12 +150,23 @@ def _domain_validation_steps(order: Order) -> Content:
     return Content("").join(parts)
 
 
+def _contact(order: Order) -> Content:
+    """Whom the CA calls and writes to: for OV/EV the company's phone (as the form says), for DV the
+    applicant's; the e-mail always goes to the applicant."""
+    application = order.application
+    if application is None:
+        return Content("")
+    applicant = application.applicant
+    if application.company is not None:
+        return template("The CA calls the company at $phone to confirm the application and e-mails $email.",
+                        phone=format_phone(application.company.phone), email=applicant.email)
+    return template("The CA may call $phone or e-mail $email.", phone=format_phone(applicant.phone),
+                    email=applicant.email)
+
+
 def _review_guidance(order: Order, now: datetime) -> Content:
     expected = when(order.expected_issuance_at, now)
-    applicant = order.application.applicant if order.application else None
-    contact = (template("The CA may call $phone or e-mail $email.", phone=format_phone(applicant.phone),
-                        email=applicant.email)
-               if applicant else Content(""))
+    contact = _contact(order)
     text = template("[b]Under review[/b], expected by $expected.\nKeep your phone on and watch your mailbox "
                     "(and spam folder). ", expected=expected) + contact
     if review_overdue(order, now):
@@ -169,13 +185,17 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
         Binding("escape", "back", "Back", show=True),
         Binding("c", "back", "Certificates", show=False),
         # Filter and sort keys are listed on the sort line above the table: the Footer has no room at 80 columns.
-        Binding("slash", "filter", "Filter", show=False, priority=True),     # see CertificatesScreen
-        Binding("s", "sort", "Sort", show=False),
-        Binding("S", "reverse", "Reverse", show=False),
-        Binding("v", "verify", "Verify", show=True),
-        Binding("w", "withdraw", "Withdraw", show=True),
+        Binding("slash", "filter", "Filter", show=False, priority=True,     # see CertificatesScreen
+                tooltip="Show only the applications whose domain, type or status has these words"),
+        Binding("s", "sort", "Sort", show=False, tooltip="Sort by the next column"),
+        Binding("S", "reverse", "Reverse", show=False, tooltip="Reverse the order of the list"),
+        Binding("v", "verify", "Verify", show=True,
+                tooltip="The DNS record or file is published: ask the CA to verify the domain now"),
+        Binding("w", "withdraw", "Withdraw", show=True,
+                tooltip="Withdraw the selected application: back to draft, everything kept"),
         Binding("w", "withdraw_blocked", "Withdraw: issued, not possible", show=True),
-        Binding("e", "edit", "Edit", show=True),
+        Binding("e", "edit", "Edit", show=True,
+                tooltip="Open the selected application (a submitted one is withdrawn first, after asking)"),
         Binding("r", "app.check_status", "Refresh", show=True),
         Binding("enter", "leave_filter", "Table", show=False, priority=True),
     ]
@@ -322,9 +342,41 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
             return None if status is OrderStatus.ISSUED else False
         if action == "verify":
             return status is OrderStatus.DOMAIN_VERIFICATION
-        if action == "edit":
-            return status is not None and status.is_editable
+        if action == "edit":     # a submitted or failed application is withdrawn first (it asks)
+            return status is not None and (status.is_editable or status.is_unissued)
         return True
+
+    def on_key(self, event: events.Key) -> None:
+        """A row key that cannot act on the selected row says why (Textual ignores a disabled key silently:
+        `w` on an issued row did nothing)."""
+        action = _ROW_KEYS.get(event.key)
+        early = getattr(self.app, "typed_before_shown", None)
+        if action is None or (early is not None and early(event)):
+            return                             # typed before this screen was shown: the app drops it
+        if self.check_action(action, ()):
+            return                             # the binding runs it
+        event.stop()
+        event.prevent_default()
+        self.explain_unavailable(action)
+
+    def explain_unavailable(self, action: str) -> None:
+        summary = self.selected_summary
+        if summary is None:
+            self.notify("Select an application first.", severity="warning")
+            return
+        names = domains_summary(order_domains(summary))
+        status = summary.status
+        if status is OrderStatus.ISSUED:
+            text = (f"{names} is already issued: it can no longer be withdrawn or changed. Press i for "
+                    "Issued Certificates to export it.")
+        elif status.is_editable and action == "withdraw":
+            text = f"{names} is already withdrawn: it is a draft again. Press e to edit it and submit again."
+        elif action == "verify":
+            text = (f"Nothing to verify for {names}: it is {status.label.lower()}. Only applications waiting "
+                    "for domain verification are checked with v.")
+        else:
+            text = f"Not possible for {names} now: it is {status.label.lower()}."
+        self.notify(printable(text), title="Not possible", severity="warning", markup=False)
 
     # --- actions -----------------------------------------------------------------------------------------
 
@@ -361,9 +413,14 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
         """Never runs (the key is disabled); kept so the Footer can show why withdraw is not possible."""
 
     def action_edit(self) -> None:
+        """Open the application; a submitted or failed one is withdrawn first, after asking."""
         order = self.selected
-        if order is not None and order.status.is_editable:
+        if order is None:
+            return
+        if order.status.is_editable:
             self.app.open_order(order)
+        elif order.status.is_unissued:
+            self._ask_withdraw(order, then_edit=True)
 
     def action_verify(self) -> None:
         order = self.selected
@@ -379,19 +436,50 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
 
     def action_withdraw(self) -> None:
         order = self.selected
-        if order is None:
-            return
-        title = template("Withdraw the application for $names?", names=domains_summary(order_domains(order)))
-        self.app.push_screen(ConfirmDialog(title, WITHDRAW_CONSEQUENCE, "Withdraw"),
-                             lambda yes: self._withdraw(order.id) if yes else None)
+        if order is not None:
+            self._ask_withdraw(order, then_edit=False)
+
+    def _ask_withdraw(self, order: Order, then_edit: bool) -> None:
+        names = domains_summary(order_domains(order))
+        title = (template("Withdraw the application for $names to edit it?", names=names) if then_edit else
+                 template("Withdraw the application for $names?", names=names))
+        self.app.push_screen(ConfirmDialog(title, WITHDRAW_CONSEQUENCE, "Withdraw and edit" if then_edit
+                                           else "Withdraw"),
+                             lambda yes: self._withdraw(order.id, then_edit) if yes else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="ca", description="Withdrawing the application")
-    def _withdraw(self, order_id: str) -> None:
-        order = self.app.workflow.withdraw(order_id)
-        self.app.call_from_thread(self._withdrawn, order)
+    def _withdraw(self, order_id: str, then_edit: bool = False) -> None:
+        workflow = self.app.workflow
+        try:
+            order = workflow.withdraw(order_id)
+        except (AuthorityError, IllegalTransitionError) as refused:
+            # Most often issued meanwhile (by the CA, or seen by another session): not something to "try
+            # again". Ask the CA what the application is now, so its row says so.
+            try:
+                workflow.refresh([order_id])
+            except AuthorityError:
+                pass      # the row keeps what is stored; the message below still says why
+            self.deliver(self._not_withdrawn, workflow.order(order_id), str(refused))
+            return
+        self.deliver(self._withdrawn, order, then_edit)
 
-    def _withdrawn(self, order: Order) -> None:
+    def _not_withdrawn(self, order: Order, reason: str) -> None:
+        names = domains_summary(order_domains(order))
+        if order.status is OrderStatus.ISSUED:
+            self.notify(printable(f"Not withdrawn: {names} was issued meanwhile, so it can no longer be "
+                                  "withdrawn. Press i for Issued Certificates to export it."),
+                        title="Already issued", severity="warning", timeout=15, markup=False)
+        else:
+            self.notify(printable(f"Not withdrawn: {reason}. Its row shows what the certificate authority "
+                                  f"says now ({order.status.label.lower()})."),
+                        title="Not withdrawn", severity="warning", timeout=15, markup=False)
+        self.post_message(OrdersChanged(order.id))
+
+    def _withdrawn(self, order: Order, then_edit: bool = False) -> None:
         self._acted(order, "Withdrawn: the application is a draft again, with everything kept.")
+        if then_edit:
+            self.app.open_order(order)
+            return
         self.app.push_screen(
             ConfirmDialog("Edit it now?", "Open the application to modify it and submit again. You can also do "
                           "it later from the Certificates list.", "Edit now", cancel_label="Later",

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
-from textual.widgets import Checkbox, ContentSwitcher, Input, RadioButton, RadioSet, Select, Static, TextArea
+from textual.widgets import ContentSwitcher, Input, RadioSet, Select, Static, TextArea
 
 from certwizard import securefs
 from certwizard.crypto.csr_lint import CsrReport, lint_csr, openssl_commands
@@ -31,6 +31,7 @@ from certwizard.ui.widgets.csr_lint_panel import CsrLintPanel
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.field_row import FieldRow, SafeTextArea
 from certwizard.ui.widgets.path_input import PathInput, expand_path
+from certwizard.ui.widgets.toggles import Checkbox, RadioButton  # the state in the glyph, not the colour
 from certwizard.ui.workers import ReportsWorkerFailures
 
 CSR_FILE_LIMIT = 16 * 1024

@@ -123,12 +123,13 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
         return self.csr.mode is CsrMode.MANUAL and report is not None and not report.ok
 
     def focus_row(self, row: FieldRow) -> None:
-        """Focus the row's control and scroll so the label and the error are both visible."""
+        """Focus the row's control and scroll it to the top, so the label and the error are both visible and
+        the toast that comes with them (bottom right) does not cover the error."""
         row.control.focus(scroll_visible=False)
         if row.field_name == "csr_pem":
             self.csr.reveal_report()       # its error points at the linter's list, right below
         else:
-            self.scroll_to_widget(row, animate=False, top=False)
+            row.reveal()
 
     # --- reactions -----------------------------------------------------------------------------------------
 

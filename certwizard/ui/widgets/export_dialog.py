@@ -19,7 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, RadioButton, RadioSet, Select, Static
+from textual.widgets import Input, Label, RadioSet, Select, Static
 from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
@@ -33,6 +33,7 @@ from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.safe_input import SecretInput
+from certwizard.ui.widgets.toggles import RadioButton
 
 EXPORT_ROOT = "~/certwizard-export"
 

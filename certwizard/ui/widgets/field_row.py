@@ -102,6 +102,7 @@ class FieldRow(Horizontal):
         self._hint = hint
         self._live = live
         self._value_at_error: object = None
+        self._reveal_when_laid_out = False
         self.set_class(required, "-required")
 
     def compose(self) -> ComposeResult:
@@ -132,6 +133,22 @@ class FieldRow(Horizontal):
         self.control.set_class(bool(message), "-invalid")
         self._value_at_error = control_value(self.control) if message else None
 
+    def reveal(self) -> None:
+        """Scroll this row to the top of the view: now, and again once a message just set under it has been
+        laid out (the row grows a frame or two later; scrolled only now, it stopped short of the top). At the
+        top, the toast that announces the message (bottom right) does not cover it."""
+        self.scroll_visible(top=True, animate=False)
+        self._reveal_when_laid_out = True
+        self.set_timer(1.0, self._stop_revealing)
+
+    def _stop_revealing(self) -> None:
+        self._reveal_when_laid_out = False
+
+    def on_resize(self) -> None:
+        if self._reveal_when_laid_out:
+            self._reveal_when_laid_out = False
+            self.scroll_visible(top=True, animate=False)
+
     def value_changed(self) -> None:
         """The user edited the control: an error about the old value no longer applies."""
         if not self.error:
@@ -159,3 +176,7 @@ class FieldRow(Horizontal):
         if event.control is self.control:
             event.stop()
             self.set_error(event.explanation)
+            if self._live:
+                # The field's next live check replaces its message within a moment: say it where it stays.
+                self.app.notify(event.explanation, title=self._label, severity="warning", timeout=10,
+                                markup=False)

@@ -85,8 +85,9 @@ class PathInput(SafeInput):
 
     def __init__(self, value: str = "", *, extensions: tuple[str, ...] = (), placeholder: str = "",
                  id: str | None = None, classes: str | None = None) -> None:
+        # The value is a suggestion (a folder, a file name): selected when focused, so typing replaces it.
         super().__init__(value, placeholder=placeholder, suggester=PathSuggester(extensions), id=id,
-                         classes=classes)
+                         classes=classes, select_on_focus=True)
 
     def action_complete(self) -> None:
         if self._suggestion and self.cursor_at_end:

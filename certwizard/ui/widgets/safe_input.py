@@ -54,10 +54,14 @@ class SafeInput(KeysInOrder, Input):
 
     Textual's own validation is off: the form's rules live in the domain and FieldRow sets `-invalid`. Left on,
     Input cleared `-invalid` at every key and FieldRow set it back: two repaints per keystroke. Nor does a key
-    start a layout pass (`_watch_value`)."""
+    start a layout pass (`_watch_value`).
+
+    Focusing a field does not select its text (Textual's default): tabbing into a filled field and typing
+    replaced all of it, e.g. the whole domain list."""
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("validate_on", ())
+        kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)
 
     def _watch_value(self, value: str) -> None:

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from certwizard.domain import fields
 from certwizard.domain.models import Application, AutomaticCsr, Document, Order
 from certwizard.domain.products import Product
+from certwizard.ui.names import shown_domains
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.applicant_form import SectionTitle
 from certwizard.ui.widgets.csr_mode import describe_automatic
@@ -50,21 +51,6 @@ def requirements(product: Product) -> Content:
     return Content("\n").join([title, *(Content("• ").append(point) for point in points)])
 
 
-def shown_domain(name: str) -> str:
-    """An internationalised name as the user typed it, with the punycode sent to the authority beside it:
-    'bücher.example.com (xn--bcher-kva.example.com)'. Plain names are returned as they are."""
-    if "xn--" not in name.lower():
-        return name
-    import idna
-
-    try:
-        unicode = ".".join(idna.decode(label) if label.lower().startswith("xn--") else label
-                           for label in name.split("."))
-    except idna.IDNAError:
-        return name
-    return f"{unicode} ({name})"
-
-
 def documents_row(documents: list[Document]) -> Row:
     """('Documents', '2: letter.png, id-card.jpg') (or 'none yet')."""
     names = ", ".join(document.display_name for document in documents)
@@ -81,7 +67,7 @@ def application_summary(order: Order, application: Application) -> list[Row]:
     applicant = application.applicant
     lines = [
         _line("Product", f"{product.name}, {product.certificate_type}, {product.validity_days} days"),
-        _line("Domains", ", ".join(shown_domain(name) for name in application.domains)
+        _line("Domains", shown_domains(application.domains)
               + "  (the first is the common name)"),
         _line("Applicant", f"{applicant.name}, {fields.format_phone(applicant.phone)}, {applicant.email}"),
         _line("ID number", applicant.id_number),
