@@ -7,6 +7,7 @@ from typing import Any
 
 from certwizard.cli.output import say
 from certwizard.domain.models import Order
+from certwizard.domain.names import shown_domains
 from certwizard.domain.status import OrderStatus
 
 SERVER_CHOICES = ("nginx", "apache", "tomcat", "iis", "pem")
@@ -84,9 +85,9 @@ def order_summary(order: Order, domains: list[str] | None = None) -> dict[str, A
 def print_order(order: Order) -> None:
     say(f"{order.id}  {order.product.certificate_type}  {order.status.label}")
     if order.bound_domains:
-        say(f"  domains: {', '.join(order.bound_domains)}")
+        say(f"  domains: {shown_domains(order.bound_domains)}")
     elif order.listed_domains:          # a draft: the names typed so far, not yet checked or sent
-        say(f"  domains (draft): {', '.join(order.listed_domains)}")
+        say(f"  domains (draft): {shown_domains(order.listed_domains)}")
     if order.status_reason:
         say(f"  reason: {order.status_reason}")
     if order.status.is_submitted:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
 from certwizard.domain.models import Order
+from certwizard.domain.names import shown_domains
 from certwizard.domain.products import CATALOG, Product, UnknownProductError, get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
@@ -140,7 +141,7 @@ def _list(args: argparse.Namespace, workflow: Workflow, statuses: list[OrderStat
             say("No orders yet. Register a purchased certificate with: certwizard add --product PRODUCT "
                 "(see `certwizard products`).")
         return EXIT_OK
-    rows = [[o.id, o.product_id, _certificate_type(o), o.status.value, ", ".join(o.listed_domains) or "-",
+    rows = [[o.id, o.product_id, _certificate_type(o), o.status.value, shown_domains(o.listed_domains) or "-",
              f"{_utc(o.purchased_at):%Y-%m-%d %H:%M}"] for o in orders]
     _print_table(["ID", "PRODUCT", "TYPE", "STATUS", "DOMAINS", "PURCHASED (UTC)"], rows)
     say(f"{len(orders)} order{'s' if len(orders) != 1 else ''}")

@@ -136,16 +136,17 @@ def test_list_and_show_give_a_drafts_domains_as_typed_so_far(run, data_dir):
 
     def typed(order):
         order.status = OrderStatus.DRAFT
-        order.draft = ApplicationDraft(domains="www.example.com\napi.example.com")
+        order.draft = ApplicationDraft(domains="www.example.com\napi.example.com\nbücher.example.com")
         return order
     repo.update_order(draft.id, typed)
 
     code, out, _ = run("list")
     assert code == 0
     [row] = [line for line in out.splitlines() if line.startswith(draft.id)]
-    assert "www.example.com, api.example.com" in row and " - " not in row
+    idn = "bücher.example.com (xn--bcher-kva.example.com)"        # as every screen shows an IDN
+    assert f"www.example.com, api.example.com, {idn}" in row and " - " not in row
     code, out, _ = run("show", draft.id)
-    assert "domains (draft): www.example.com, api.example.com" in out
+    assert f"domains (draft): www.example.com, api.example.com, {idn}" in out
 
 
 def test_list_filters_by_repeated_status(run, data_dir):

@@ -26,11 +26,11 @@ from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
+from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
-from certwizard.ui.names import shown_domain, shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.details_text import DetailsText

@@ -21,6 +21,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
+from certwizard.domain.names import shown_domains
 from certwizard.export import ExportResult
 from certwizard.issued import (
     CERTIFICATE_STATUSES,
@@ -30,7 +31,6 @@ from certwizard.issued import (
     summarize_issued,
     validity_phrase,
 )
-from certwizard.ui.names import shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.certificates import (

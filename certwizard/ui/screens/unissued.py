@@ -21,12 +21,12 @@ from textual.widgets import Input, Static
 from certwizard.ca.base import AuthorityError
 from certwizard.domain.fields import format_phone
 from certwizard.domain.models import Order
+from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import IllegalTransitionError, OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
-from certwizard.ui.names import shown_domain, shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.certificates import (

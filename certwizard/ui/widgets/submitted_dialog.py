@@ -13,9 +13,9 @@ from textual.widgets import Button, Static
 
 from certwizard.domain import fields
 from certwizard.domain.models import Order
+from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
-from certwizard.ui.names import shown_domain, shown_domains
 from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.keys_footer import KeysFooter

@@ -9,8 +9,8 @@ from textual.widgets import Static
 
 from certwizard.domain import fields
 from certwizard.domain.models import Application, AutomaticCsr, Document, Order
+from certwizard.domain.names import shown_domains
 from certwizard.domain.products import Product
-from certwizard.ui.names import shown_domains
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.applicant_form import SectionTitle
 from certwizard.ui.widgets.csr_mode import describe_automatic
