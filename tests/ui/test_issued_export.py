@@ -246,6 +246,24 @@ async def test_nginx_export_writes_the_files_and_lists_them_with_modes_and_the_n
     assert any("Exported 3 files" in note for note in notes.texts)
 
 
+async def test_a_key_exported_into_a_folder_everyone_can_write_is_written_with_a_warning(
+        make_app, services, valid_draft, tmp_path):
+    order = issue(services, valid_draft)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)                         # every user may rename or replace what lands here
+    app = make_app(now=ten_days_in(order))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_issued(app, pilot)
+        dialog = await open_export(app, pilot, shared)
+        dialog.query_one("#folder", Input).focus()
+        await pilot.press("enter")
+        await settle(app, pilot)
+        shown = " ".join(dialog.query_one("#result-text").content.plain.split())
+    assert (shared / "www.example.com.key").exists()
+    assert f"Warning: {shared} can be written by every user of this machine (mode 0777)" in shown
+
+
 async def test_pfx_password_must_be_typed_twice_identically(make_app, services, valid_draft, tmp_path):
     order = issue(services, valid_draft)
     out = tmp_path / "tomcat"

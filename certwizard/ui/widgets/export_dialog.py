@@ -527,6 +527,8 @@ def result_text(server: ServerType, outcome: ExportOutcome) -> Content:
     lines = [template("[b]Exported for $server into $folder[/b]", server=server.label, folder=folder)]
     for path, mode in outcome.modes:
         lines.append(template("  $mode  $name", mode=f"{mode:04o}", name=path.name))
+    for warning in outcome.result.warnings:          # written all the same; the user must know
+        lines.append(template("\n[b $style]Warning:[/] $warning", style="$text-warning", warning=warning))
     readme = next((path.name for path in files if path.name.endswith(".README.txt")), "the README")
     lines.append(template("\n[b]Configuring $server[/b] (also in $readme):\n", server=server.label,
                           readme=readme))
