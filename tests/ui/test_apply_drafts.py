@@ -209,3 +209,19 @@ async def test_a_pasted_one_name_per_line_list_keeps_every_name(make_app, servic
         assert field.value == "www.example.com, api.example.com, shop.example.com, mail.example.com"
         assert "Will be bound" in driver.text()
     assert services.workflow.order(order.id).draft.domains == field.value
+
+
+async def test_enter_between_names_separates_them_as_a_new_line_does(make_app, services, apply_driver,
+                                                                    no_debounce):
+    # A paste without bracketed-paste mode arrives as keys, its line ends as Enter.
+    [order] = services.workflow.add_purchased("dv-multi")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        field = driver.control("domains")
+        field.focus()
+        await pilot.press(*"a.example.org", "enter", *"b.example.org", "enter", "enter", *"c.example.org")
+        await driver.settle()
+        assert field.value == "a.example.org, b.example.org, c.example.org"
+        assert "Will be bound" in driver.text() and "a.example.orgb" not in driver.text()

@@ -45,11 +45,18 @@ def describe_check(check: DomainCheck) -> Content:
 
 
 class DomainsInput(SafeInput):
-    """The Domains to Bind input: a list pasted or loaded one name per line keeps every name, shown as
-    'a, b, c' (Input keeps only a paste's first line, and drops new lines from values set by code)."""
+    """The Domains to Bind input: a list pasted, loaded or typed one name per line (Enter) keeps every name,
+    shown as 'a, b, c' (Input keeps only a paste's first line, and drops new lines from values set by code)."""
 
     def validate_value(self, value: str) -> str:
         return super().validate_value(one_line_domain_list(value))
+
+    async def action_submit(self) -> None:
+        """Enter separates names, as a new line does in a pasted list: a paste that arrives as plain keys (no
+        bracketed paste) brings its line ends as Enter, which glued 'a.example.org' and 'b.example.org'."""
+        before = self.value[:self.cursor_position].rstrip()
+        if before and not before.endswith((",", ";")):
+            self.insert_text_at_cursor(", ")
 
     def _on_paste(self, event: events.Paste) -> None:
         if "\n" not in event.text and "\r" not in event.text:
