@@ -226,3 +226,22 @@ async def test_the_ov_detail_says_the_ca_calls_the_company_as_the_form_does(make
         assert "+86 138 0013 8000" not in text                               # not the applicant's
         assert app.screen.table.select(seeded_order_ids["verification"])  # DV: the applicant
         await pilot.pause()
+
+
+async def test_the_footer_of_an_issued_row_fits_60_columns(make_app, services, submit_valid, screen_text):
+    """It read 'w Withdraw: issued, not possible', which pushed Refresh and the rest off a 60-column footer."""
+    order = submit_valid("dv-single", "www.example.com")
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("u")
+        await pilot.pause()
+        services.workflow.confirm_domain_validation(order.id)         # issued meanwhile
+        await pilot.press("w")                                         # says so, and the row follows
+        await pilot.pause()
+        await pilot.press("tab", "enter")
+        await app.workers.wait_for_complete()
+        for _ in range(3):
+            await pilot.pause()
+        assert app.screen.table.row_texts(order.id)["status"] == "Issued"
+        footer = screen_text(app).splitlines()[-1]
+        assert "w Withdraw" in footer and "r Refresh" in footer and "not possible" not in footer

@@ -193,7 +193,7 @@ class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
                 tooltip="The DNS record or file is published: ask the CA to verify the domain now"),
         Binding("w", "withdraw", "Withdraw", show=True,
                 tooltip="Withdraw the selected application: back to draft, everything kept"),
-        Binding("w", "withdraw_blocked", "Withdraw: issued, not possible", show=True),
+        Binding("w", "withdraw_blocked", "Withdraw", show=True),   # dimmed on an issued row; w says why
         Binding("e", "edit", "Edit", show=True,
                 tooltip="Open the selected application (a submitted one is withdrawn first, after asking)"),
         Binding("r", "app.check_status", "Refresh", show=True),
