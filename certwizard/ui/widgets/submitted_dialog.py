@@ -41,7 +41,7 @@ def what_next(order: Order) -> Content:
     if order.expected_issuance_at is not None:
         lines.append(_bullet(template("Expected issuance: $when.", when=local_time(order.expected_issuance_at))))
     if order.status is OrderStatus.DOMAIN_VERIFICATION and order.domain_validations:
-        lines.append(Content.styled("\nProve you control each domain: publish ONE of these, then confirm it in "
+        lines.append(Content.styled("\nProve each domain: publish its own record (or file), then confirm it in "
                                     "Unissued Certificates.", "bold"))
         for validation in order.domain_validations:
             # The value on a line of its own, short of the border: a terminal selection copies it whole (c
