@@ -19,7 +19,6 @@ from textual.content import Content
 from textual.message import Message
 from textual.messages import Prune
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.widgets import (
     Checkbox,
     Input,
@@ -52,8 +51,8 @@ from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
 from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, ProfilePickerDialog, TextPromptDialog
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
-from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import template
+from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
@@ -102,7 +101,7 @@ def _inspect_in_helper(data: bytes, display_name: str) -> DocumentCheck:
     return run_isolated(inspect_bytes, data, display_name)
 
 
-class ApplyScreen(QuietFocus, ReportsWorkerFailures, Screen):
+class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     DEFAULT_CSS = """
     ApplyScreen #apply-header {
         height: 2;

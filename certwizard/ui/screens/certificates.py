@@ -23,7 +23,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import DescendantFocus, Resize
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from certwizard.domain.names import shown_domain, shown_domains
@@ -31,8 +30,8 @@ from certwizard.domain.products import Product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
-from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
+from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.filter_input import FilterInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
@@ -48,10 +47,17 @@ WIDE = 100                                  # terminal columns from which tables
 class Listed(Protocol):
     """What the one-line descriptions need: an Order and an OrderSummary both have it."""
 
-    id: str
-    status: OrderStatus
-    status_reason: str
-    authority_ref: str
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> OrderStatus: ...
+
+    @property
+    def status_reason(self) -> str: ...
+
+    @property
+    def authority_ref(self) -> str: ...
 
     @property
     def product(self) -> Product: ...
@@ -351,7 +357,7 @@ def order_details(order: Listed, now: datetime) -> Content:
         action=next_action(order, now))
 
 
-class CertificatesScreen(QuietFocus, Screen):
+class CertificatesScreen(WizardScreen):
     """Purchased certificates and applications; Enter applies for (or continues) the selected one."""
 
     BINDINGS = [

@@ -5,14 +5,13 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
 
 from certwizard.ca.sandbox import FAIL_TRIGGER_LABEL, SPEED_ENV
 from certwizard.domain.text import printable
 from certwizard.paths import DATA_DIR_ENV, DataLayout
-from certwizard.ui.quiet_focus import QuietFocus
+from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.title_bar import TitleBar
 
@@ -174,7 +173,7 @@ class HelpMarkdown(Markdown):
     BLOCKS = {**Markdown.BLOCKS, "fence": CommandBlock, "code_block": CommandBlock}
 
 
-class HelpScreen(QuietFocus, Screen):
+class HelpScreen(WizardScreen):
     # Command lines are kept short enough for 80 columns; narrower, a code block (Tab, then ← →) scrolls
     # sideways, with a scrollbar to show it, rather than cutting or wrapping a command; `c` copies them whole.
     DEFAULT_CSS = """

@@ -16,7 +16,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
-from textual.screen import Screen
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, WorkerState
 
@@ -31,8 +30,8 @@ from certwizard.issued import (
     summarize_issued,
     validity_phrase,
 )
-from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, literal_multiline, template
+from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.screens.certificates import (
     CertificatesScreen,
     domains_summary,
@@ -124,7 +123,7 @@ def exportable(summary: IssuedSummary | None) -> bool:
     return summary is not None and summary.facts is not None and summary.key.usable
 
 
-class IssuedScreen(QuietFocus, Screen):
+class IssuedScreen(WizardScreen):
     """Issued certificates with the detail of the selected one; e exports it."""
 
     DEFAULT_CSS = """

@@ -15,7 +15,6 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.events import DescendantFocus
-from textual.screen import Screen
 from textual.widgets import Input, Static
 
 from certwizard.ca.base import AuthorityError
@@ -27,8 +26,8 @@ from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.dialogs import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
-from certwizard.ui.quiet_focus import QuietFocus
 from certwizard.ui.safe import literal, template
+from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.screens.certificates import (
     ColumnSpec,
     Listed,
@@ -180,7 +179,7 @@ def _review_guidance(order: Order, now: datetime) -> Content:
 
 # --- the screen --------------------------------------------------------------------------------------------
 
-class UnissuedScreen(QuietFocus, ReportsWorkerFailures, Screen):
+class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", show=True),
         Binding("c", "back", "Certificates", show=False),
