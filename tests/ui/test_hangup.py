@@ -86,7 +86,10 @@ def test_text_typed_right_before_the_signal_is_in_the_draft(tmp_path, signum, te
         if terminal_gone:
             os.close(terminal.master)
         child.send_signal(signum)
-        assert child.wait(timeout=60) == 128 + signum
+        code = child.wait(timeout=60)
+        # With the terminal gone, the app may see the closed terminal and end on its own first (exit 0, after
+        # its normal save); killed by the signal's default action it would be negative (-1), the bug.
+        assert code == 128 + signum or terminal_gone and code == 0, (code, terminal.text()[-500:])
     finally:
         if child.poll() is None:
             child.kill()
