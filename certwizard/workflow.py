@@ -344,8 +344,8 @@ class Workflow:
 
         key_path = str(free_key_path(self.layout.keys_dir, order.id)) if automatic else ""
         attempt = SubmissionAttempt(host=socket.gethostname(), pid=os.getpid(), key_path=key_path)
-        self.repository.update_setting(IN_FLIGHT_SETTING, lambda ids: [*(ids or []), order.id]
-                                       if order.id not in (ids or []) else ids, default=[])
+        self.repository.update_setting(IN_FLIGHT_SETTING, lambda ids: list(dict.fromkeys([*(ids or []), order.id])),
+                                       default=[])
 
         def begin(current: Order) -> Order:
             if current.status is not OrderStatus.DRAFT:
