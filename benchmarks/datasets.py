@@ -84,7 +84,7 @@ def _set_speed(speed: str) -> None:
 
 def build_prototypes(data_dir: Path) -> dict[str, str]:
     """One order per status through the real workflow; returns kind -> order id."""
-    from certwizard.documents import inspect_document
+    from certwizard.documents.images import inspect_document
     from certwizard.domain.models import ApplicationDraft
     from certwizard.services import open_services
 
@@ -164,8 +164,8 @@ def _store_in_one_write(repository, documents: dict[str, dict]) -> None:
 def build(size: int, data_dir: Path, seed: int = SEED) -> Path:
     """A data folder holding `size` orders (0: an empty folder, as on the very first start)."""
     from certwizard.domain.models import new_id, utcnow
-    from certwizard.paths import DataLayout
     from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
 
     data_dir = Path(data_dir)
     if size == 0:
@@ -204,8 +204,8 @@ def build(size: int, data_dir: Path, seed: int = SEED) -> Path:
 
 def _holds_orders(folder: Path, size: int) -> bool:
     """Whether `folder` is a data folder with exactly `size` orders."""
-    from certwizard.paths import DataLayout
     from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
 
     if not folder.is_dir():
         return False

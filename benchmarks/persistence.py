@@ -26,8 +26,8 @@ def _stock_copy(data_dir: Path) -> tuple[Path, int]:
     """The app's order documents in a stock TinyDB file next to the data folder; returns (path, count)."""
     from tinydb import TinyDB
 
-    from certwizard.paths import DataLayout
     from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
 
     repository = Repository.open(DataLayout(data_dir))
     documents = [order.model_dump(mode="json") for order in repository.list_orders()]
@@ -55,8 +55,8 @@ def single(data_dir: Path, updates: int, stock_updates: int, reads: int, sustain
     from tinydb import TinyDB
 
     from certwizard.domain.status import OrderStatus
-    from certwizard.paths import DataLayout
     from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
 
     stock_path, count = _stock_copy(data_dir)
     repository = Repository.open(DataLayout(data_dir))
@@ -119,8 +119,8 @@ def single(data_dir: Path, updates: int, stock_updates: int, reads: int, sustain
 # --- concurrent writers -----------------------------------------------------------------------------------
 
 def _app_writer(data_dir: str, own: list[str], shared: str, start, done) -> None:
-    from certwizard.paths import DataLayout
     from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
 
     repository = Repository.open(DataLayout(Path(data_dir)))
     start.wait()
@@ -173,8 +173,8 @@ def _race(target, args_per_process: list[tuple]) -> float:
 def writers(data_dir: Path, per_process: int, processes: int) -> dict:
     from tinydb import TinyDB
 
-    from certwizard.paths import DataLayout
     from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
 
     stock_path, count = _stock_copy(data_dir)
     repository = Repository.open(DataLayout(data_dir))

@@ -6,7 +6,7 @@ import os
 from typing import TYPE_CHECKING
 
 from certwizard.ca.base import AuthorityError, CertificateAuthority
-from certwizard.paths import DataLayout
+from certwizard.system.paths import DataLayout
 
 if TYPE_CHECKING:
     from certwizard.ca.sandbox import ReviewSpeed

@@ -30,7 +30,7 @@ from certwizard.domain.models import DomainValidation, IssuedCertificate, utcnow
 from certwizard.domain.products import CATALOG, Product, get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
-from certwizard.securefs import (
+from certwizard.system.securefs import (
     FileTooLargeError,
     UnsafePathError,
     atomic_replace,

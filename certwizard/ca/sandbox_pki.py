@@ -47,7 +47,7 @@ from filelock import FileLock, Timeout
 
 from certwizard.domain.text import printable, require_printable
 from certwizard.errors import CertwizardError
-from certwizard.securefs import (
+from certwizard.system.securefs import (
     PRIVATE_DIR_MODE,
     PUBLIC_FILE_MODE,
     TEMP_PREFIX,

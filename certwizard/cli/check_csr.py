@@ -6,9 +6,9 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from certwizard import securefs
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
 from certwizard.domain.products import CATALOG, Product, UnknownProductError, get_product
+from certwizard.system import securefs
 
 if TYPE_CHECKING:
     from certwizard.crypto.csr_lint import CsrReport

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, EXIT_USAGE, print_json, say, usage_error
 
 if TYPE_CHECKING:
-    from certwizard.documents import DocumentCheck
+    from certwizard.documents.images import DocumentCheck
 
 # The FILE argument names nothing that can be read: a usage error (exit 2), as for `check csr FILE`. A file
 # that was read and refused (not an image, too large, damaged) is a rejection (exit 1).
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.file:
         return usage_error("FILE is empty; give the path of a PNG or JPEG file")
     # Pillow is imported only when a document is actually checked, not when the parser is built.
-    from certwizard.documents import inspect_document
+    from certwizard.documents.images import inspect_document
 
     check = inspect_document(args.file)
     unusable_path = [problem for problem in check.problems if str(problem.code) in PATH_PROBLEMS]
@@ -59,7 +59,7 @@ def _print_human(check: DocumentCheck) -> None:
 
 
 def _facts(check: DocumentCheck) -> list[tuple[str, str]]:
-    from certwizard.documents import format_size
+    from certwizard.documents.images import format_size
 
     facts = []
     if check.kind:
@@ -74,7 +74,7 @@ def _facts(check: DocumentCheck) -> list[tuple[str, str]]:
 
 
 def _reencode_hint(check: DocumentCheck) -> str:
-    from certwizard.documents import DocumentError, format_size, reencode_to_fit
+    from certwizard.documents.images import DocumentError, format_size, reencode_to_fit
 
     advice = "add it in the wizard, which offers to re-encode it and shows you the result first"
     try:

@@ -23,9 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_letter(args: argparse.Namespace) -> int:
+    from certwizard.documents.letter import write_verification_template
     from certwizard.services import open_services
     from certwizard.storage import StorageError
-    from certwizard.verification_template import write_verification_template
 
     target = Path(args.out).expanduser()
     try:

@@ -40,9 +40,9 @@ def _run(args: argparse.Namespace, action) -> int:
     from certwizard.domain.products import UnknownProductError
     from certwizard.domain.status import IllegalTransitionError
     from certwizard.errors import CertwizardError
-    from certwizard.paths import DataLayout
     from certwizard.services import open_services
-    from certwizard.workflow import ApplicationInvalidError
+    from certwizard.services.workflow import ApplicationInvalidError
+    from certwizard.system.paths import DataLayout
 
     services = None
     try:
@@ -57,7 +57,7 @@ def _run(args: argparse.Namespace, action) -> int:
             return _refused(args, "this application encrypts its key (encrypt_key = true), so it needs a "
                                   "passphrase: put it in a file only you can read and add "
                                   "--passphrase-file FILE")
-        from certwizard.application_file import file_key
+        from certwizard.services.application_file import file_key
 
         return _refused(args, "the application has errors; fix them in the application file, run "
                               "certwizard apply again, then this command",
@@ -103,7 +103,7 @@ def _read_secret(path_text: str | None, option: str) -> bytes | None:
     """A passphrase or password from the first line of a file; never echoed anywhere."""
     if not path_text:
         return None
-    from certwizard.securefs import read_regular_file
+    from certwizard.system.securefs import read_regular_file
 
     path = Path(path_text).expanduser()
     shown = printable(str(path))
@@ -123,7 +123,7 @@ def _read_secret(path_text: str | None, option: str) -> bytes | None:
 # --- apply --------------------------------------------------------------------------------------------------
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from certwizard.application_file import ApplicationFileError, read_application_file
+    from certwizard.services.application_file import ApplicationFileError, read_application_file
 
     try:
         content = read_application_file(Path(args.source).expanduser())
@@ -175,7 +175,7 @@ def _checked_documents(paths: list[Path] | None):
     """(path, DocumentCheck) for each listed document, or the refusal text; None if the file lists none."""
     if paths is None:
         return None
-    from certwizard.documents import inspect_document
+    from certwizard.documents.images import inspect_document
     from certwizard.domain.application import MAX_DOCUMENTS
 
     if len(paths) > MAX_DOCUMENTS:
@@ -271,7 +271,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 # --- export -------------------------------------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from certwizard.export import ExportError, ServerType, export_order
+    from certwizard.export.bundle import ExportError, ServerType, export_order
 
     def action(services) -> int:
         server = ServerType(args.server)

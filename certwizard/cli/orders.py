@@ -15,7 +15,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 
 if TYPE_CHECKING:
-    from certwizard.workflow import Workflow
+    from certwizard.services.workflow import Workflow
 
 MAX_COUNT = 1000     # same limit as storage.MAX_ORDERS_PER_ADD; storage is imported only when a command runs
 STATUS_VALUES = tuple(status.value for status in OrderStatus)
@@ -171,9 +171,9 @@ def _certificate_type(order: Order) -> str:
 
 def _with_workflow(args: argparse.Namespace, action: Callable[[Workflow], int]) -> int:
     """Open the data folder's services, run `action`, print the notices to stderr; storage failures exit 1."""
-    from certwizard.paths import DataLayout
     from certwizard.services import open_services
     from certwizard.storage import StorageError
+    from certwizard.system.paths import DataLayout
 
     layout = DataLayout.resolve(args.data_dir)
     try:

@@ -40,9 +40,9 @@ def run_sandbox_speed(args: argparse.Namespace) -> int:
     import os
 
     from certwizard.ca.sandbox import SPEED_ENV, SPEED_SETTING
-    from certwizard.paths import DataLayout
     from certwizard.services import open_services
     from certwizard.storage import StorageError
+    from certwizard.system.paths import DataLayout
 
     try:
         services = open_services(args.data_dir)
@@ -76,7 +76,7 @@ def run_sandbox_root(args: argparse.Namespace) -> int:
 def _sandbox_root(args: argparse.Namespace) -> int:
     from certwizard.ca.sandbox_pki import SandboxCAError, SandboxPKI
     from certwizard.crypto.certinfo import describe_certificate
-    from certwizard.paths import DataLayout
+    from certwizard.system.paths import DataLayout
 
     layout = DataLayout.resolve(args.data_dir)
     try:

@@ -25,12 +25,12 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from certwizard import securefs
 from certwizard.crypto.csr import CsrSubject, build_csr
 from certwizard.crypto.key_facts import CURVE_LABELS, key_algorithm_of, key_description, spki_sha256
 from certwizard.domain.models import Company
 from certwizard.domain.products import KeyAlgorithm, Product
 from certwizard.errors import CertwizardError
+from certwizard.system import securefs
 
 RSA_PUBLIC_EXPONENT = 65537
 PBKDF2_ITERATIONS = 600_000        # OWASP 2023 figure for PBKDF2-HMAC-SHA256, as smallstep uses

@@ -32,7 +32,6 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
-from certwizard.securefs import TEMP_PREFIX, UnsafePathError, atomic_replace, atomic_replace_with
 from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError, StorageError
 from certwizard.storage.file_layout import Layout, Tables, decode_file, plan_file
 from certwizard.storage.journal import (
@@ -48,6 +47,7 @@ from certwizard.storage.journal import (
 )
 from certwizard.storage.lazy_table import LazyTable, encode_member, member_entry
 from certwizard.storage.source import Source
+from certwizard.system.securefs import TEMP_PREFIX, UnsafePathError, atomic_replace, atomic_replace_with
 
 __all__ = [
     "MAX_DATABASE_BYTES", "CertwizardDB", "CorruptDatabaseError", "CorruptDocumentError", "KeyedTable",

@@ -30,15 +30,6 @@ from certwizard.domain.ids import new_id, utcnow
 from certwizard.domain.products import get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary, SummaryError, index_document
-from certwizard.paths import DataLayout
-from certwizard.securefs import (
-    PRIVATE_FILE_MODE,
-    create_private_file,
-    ensure_private_dir,
-    fsync_dir,
-    read_regular_file,
-    remove_stale_temp_files,
-)
 from certwizard.storage.file_layout import encode_file
 from certwizard.storage.journal import journal_path
 from certwizard.storage.json_storage import (
@@ -68,6 +59,15 @@ from certwizard.storage.migrations import (
     migrate,
     new_database,
     with_order_index,
+)
+from certwizard.system.paths import DataLayout
+from certwizard.system.securefs import (
+    PRIVATE_FILE_MODE,
+    create_private_file,
+    ensure_private_dir,
+    fsync_dir,
+    read_regular_file,
+    remove_stale_temp_files,
 )
 
 MAX_ORDERS_PER_ADD = 1000

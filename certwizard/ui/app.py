@@ -25,13 +25,13 @@ from certwizard.domain.products import get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 from certwizard.services import Services
+from certwizard.services.workflow import RefreshReport, StatusChange
 from certwizard.ui.commands import CertWizardCommands
 from certwizard.ui.key_guard import KeyGuard
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
 from certwizard.ui.toasts import ToastsLeaveNoTrace
 from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
-from certwizard.workflow import RefreshReport, StatusChange
 
 if TYPE_CHECKING:
     from certwizard.domain.models import Order
@@ -129,9 +129,9 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
     async def _prepare_unissued(self) -> None:
         """Build the Unissued Certificates screen (kept between visits) while the user reads this one, laid
         out and rendered unseen: its first opening then costs one frame, as later ones do (at 10,000 orders
-        ~100 -> ~30-50 ms; see ui/screen_ahead.py)."""
-        from certwizard.ui.screen_ahead import prepare_unseen
+        ~100 -> ~30-50 ms; see ui/textual_fixes/screen_ahead.py)."""
         from certwizard.ui.screens.unissued import UnissuedScreen
+        from certwizard.ui.textual_fixes.screen_ahead import prepare_unseen
 
         if not self.is_screen_installed("unissued"):
             self.install_screen(UnissuedScreen(), "unissued")
@@ -208,14 +208,14 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
     # --- adding purchased certificates ------------------------------------------------------------------------
 
     def add_purchased(self) -> None:
-        from certwizard.ui.dialogs import ProductPickerDialog
+        from certwizard.ui.dialogs.prompts import ProductPickerDialog
 
         self.push_screen(ProductPickerDialog(), self._ask_count)
 
     def _ask_count(self, product_id: str | None) -> None:
         if product_id is None:
             return
-        from certwizard.ui.dialogs import TextPromptDialog, check_count
+        from certwizard.ui.dialogs.prompts import TextPromptDialog, check_count
 
         prompt = f"How many {get_product(product_id).name} certificates did you buy?"
         self.push_screen(TextPromptDialog("Add purchased certificate", prompt, "1", check=check_count),

@@ -25,12 +25,12 @@ NEXT_SCREENS = (
     "certwizard.crypto.certinfo",
     "certwizard.ca.sandbox",
     "certwizard.ca.sandbox_pki",
-    "certwizard.documents",
-    "certwizard.ui.dialogs",
+    "certwizard.documents.images",
+    "certwizard.ui.dialogs.prompts",
     "certwizard.ui.screens.apply",
     "certwizard.ui.screens.unissued",
     "certwizard.ui.screens.issued",
-    "certwizard.ui.screen_ahead",
+    "certwizard.ui.textual_fixes.screen_ahead",
 )
 
 

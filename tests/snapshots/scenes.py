@@ -37,8 +37,8 @@ from certwizard.domain.models import (
 )
 from certwizard.domain.products import KeyAlgorithm
 from certwizard.domain.status import OrderStatus
-from certwizard.securefs import PUBLIC_FILE_MODE, create_new_file, ensure_private_dir
 from certwizard.services import Services
+from certwizard.system.securefs import PUBLIC_FILE_MODE, create_new_file, ensure_private_dir
 from certwizard.ui.app import CertWizardApp
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -329,7 +329,7 @@ async def submit_confirmation(pilot: Pilot) -> None:
 async def submitted_dialog(pilot: Pilot) -> None:
     """What F9 and Submit end with for a DV order: the dialog over the Verify tab. The order is the one
     submission would store, built here (a real submission makes random keys and tokens)."""
-    from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
+    from certwizard.ui.dialogs.submitted import SubmittedDialog
 
     screen = await open_apply(pilot)
     assert screen.current_tab == "verify"

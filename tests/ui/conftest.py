@@ -7,47 +7,22 @@ tmp_path; the sandbox reviews instantly (CERTWIZARD_SANDBOX_SPEED=instant) so a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from textual.notifications import Notification, Notify
 
 from certwizard.domain.models import (
-    Applicant,
-    Application,
     ApplicationDraft,
-    AutomaticCsr,
-    Company,
-    CompanyType,
-    DomainValidation,
-    Location,
     Order,
 )
-from certwizard.domain.products import KeyAlgorithm
-from certwizard.domain.status import OrderStatus
-from certwizard.services import Services, open_services
+from certwizard.services import Services
 from tests.steady import no_blink, utc_timezone  # noqa: F401 - autouse fixtures
+from tests.ui.orders import seed, seeded_orders, valid_dv_draft, valid_ov_draft
 
 # A fixed "now" for screens that compare with the current time (overdue reviews...); later than every seeded time.
 FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def services(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
-    """Real services on an empty data folder; the sandbox CA decides at once."""
-    monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
-    monkeypatch.delenv("CERTWIZARD_DATA_DIR", raising=False)
-    opened = open_services(tmp_path / "data")
-    yield opened
-    opened.repository.close()          # the snapshot keeps the database file open
-
-
-def valid_dv_draft(domains: str = "www.example.com") -> ApplicationDraft:
-    return ApplicationDraft(
-        domains=domains, applicant_name="Li Lei", applicant_phone="+86 138 0013 8000",
-        applicant_email="lilei@example.com", applicant_id_number="11010519491231002X",
-        csr_mode="automatic", key_algorithm="ec-p256")
 
 
 @pytest.fixture
@@ -65,69 +40,6 @@ def submit_valid(services: Services) -> Callable[..., Order]:
         order = workflow.save_draft(order, valid_dv_draft(domains))
         return workflow.submit(order.id)
     return submit
-
-
-def _at(day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
-
-
-def _validation(domain: str, token: str) -> DomainValidation:
-    return DomainValidation(
-        domain=domain, dns_name=f"_dnsauth.{domain}", dns_type="TXT", dns_value=token,
-        file_url=f"http://{domain}/.well-known/pki-validation/fileauth.txt",
-        file_path="/.well-known/pki-validation/fileauth.txt", file_content=token)
-
-
-def _application(*domains: str, company: bool = False) -> Application:
-    """What submission freezes on an order, built directly so seeded data needs no validation round trip."""
-    return Application(
-        domains=list(domains),
-        applicant=Applicant(name="Li Lei", phone="+8613800138000", email="lilei@example.com",
-                            id_number="11010519491231002X"),
-        company=Company(name="Example Trading Co., Ltd.", company_type=CompanyType.PRIVATE, phone="+861065529988",
-                        organization_id="91110105MA01ABCD1X",
-                        location=Location(country="CN", province="CN-BJ", city="Beijing"),
-                        address="1 Chaoyang Road", zip_code="100020") if company else None,
-        csr=AutomaticCsr(key_algorithm=KeyAlgorithm.EC_P256))
-
-
-# What each seeded order is for, in purchase order (the home table lists them in this order).
-SEEDED_KINDS = ("pending", "draft", "verification", "review", "failed")
-
-
-def seeded_orders() -> dict[str, dict[str, object]]:
-    """Fields of five orders with fixed times, one per interesting status. The submitted ones have no CA ledger
-    entry behind them, so build the app with background refresh off (`make_app` does by default)."""
-    failed_reason = ("The CA could not find the domain verification record. Check that the TXT record or file is "
-                     "published exactly as shown, then withdraw and resubmit.")
-    return {
-        "pending": dict(product_id="ov-multi", purchased_at=_at(20, 9)),
-        "draft": dict(product_id="dv-multi", purchased_at=_at(20, 9, 5), status=OrderStatus.DRAFT,
-                      draft=valid_dv_draft("shop.example.com, api.example.com, cdn.example.com")),
-        "verification": dict(
-            product_id="dv-single", purchased_at=_at(20, 9, 10), status=OrderStatus.DOMAIN_VERIFICATION,
-            draft=valid_dv_draft("www.example.com"), application=_application("www.example.com"),
-            authority_ref="sbx-seed00000003", submitted_at=_at(22, 8), expected_issuance_at=_at(22, 8, 15),
-            domain_validations=[_validation("www.example.com", "Qm9vdHN0cmFwVG9rZW4tMDAwMw")]),
-        "review": dict(
-            product_id="ov-single", purchased_at=_at(20, 9, 15), status=OrderStatus.UNDER_REVIEW,
-            draft=valid_dv_draft("portal.example.org"), application=_application("portal.example.org", company=True),
-            authority_ref="sbx-seed00000004", submitted_at=_at(23, 14), expected_issuance_at=_at(26, 14)),
-        "failed": dict(
-            product_id="dv-wildcard", purchased_at=_at(20, 9, 20), status=OrderStatus.REVIEW_FAILED,
-            draft=valid_dv_draft("*.example.net"), application=_application("*.example.net"),
-            status_reason=failed_reason, authority_ref="sbx-seed00000005", submitted_at=_at(21, 16)),
-    }
-
-
-def seed(services: Services, orders: dict[str, dict[str, object]], last: str | None = None) -> dict[str, str]:
-    """Store each order through the repository; returns kind -> order id. `last` is saved last, so it is the
-    most recently updated order (where the home screen's cursor starts)."""
-    ids = {}
-    for kind, fields in sorted(orders.items(), key=lambda item: item[0] == last):
-        [purchased] = services.repository.add_orders(str(fields["product_id"]))
-        ids[kind] = services.repository.save_order(purchased.model_copy(update=fields)).id
-    return ids
 
 
 @pytest.fixture
@@ -194,16 +106,6 @@ def notes() -> NoteRecorder:
 
 # --- the Apply screen ---------------------------------------------------------------------------------
 # Added for the tests/ui/test_apply_*.py files; nothing above depends on it.
-
-VALID_COMPANY_DRAFT = dict(
-    company_name="Example Trading Co., Ltd.", company_type="private", company_phone="+86 10 6552 9988",
-    company_organization_id="91110105MA01ABCD1X", company_country="CN", company_province="CN-BJ",
-    company_city="Beijing", company_address="1 Chaoyang Road", company_zip_code="100020")
-
-
-def valid_ov_draft(domains: str = "portal.example.org") -> ApplicationDraft:
-    return valid_dv_draft(domains).model_copy(update=VALID_COMPANY_DRAFT)
-
 
 @pytest.fixture
 def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:

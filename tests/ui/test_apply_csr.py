@@ -12,11 +12,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from textual.widgets import Input
 
-from certwizard import isolation
 from certwizard.domain.status import OrderStatus
-from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog
+from certwizard.system import isolation
+from certwizard.ui.dialogs.prompts import ConfirmDialog, PassphraseDialog
+from certwizard.ui.dialogs.submitted import SubmittedDialog
 from certwizard.ui.screens.apply import ApplyScreen
-from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

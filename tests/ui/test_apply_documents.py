@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from textual.widgets import Input
 
-from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.dialogs.prompts import ConfirmDialog
 from certwizard.ui.screens import apply as apply_module
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.widgets.path_input import PathPromptDialog
@@ -87,7 +87,7 @@ async def test_valid_png_and_jpeg_are_listed_with_type_size_and_pixels(tmp_path,
 async def test_pictures_are_decoded_only_in_the_helper_process(tmp_path, make_app, services, ov_order,
                                                               apply_driver, monkeypatch):
     """Pillow keeps the GIL while it decodes: both checks (the file, then the bytes stored) run elsewhere."""
-    import certwizard.documents as documents
+    import certwizard.documents.images as documents
 
     in_helper = []
     real = apply_module.run_isolated

@@ -172,7 +172,7 @@ async def test_closing_apply_on_purpose_means_the_next_start_opens_the_home_scre
 async def test_a_domain_list_from_an_application_file_stays_a_list_from_form_to_certificate(
         tmp_path, make_app, services, apply_driver, no_debounce):
     from certwizard.cli import main
-    from tests.unit.cli_flow import toml_file
+    from tests.cli.cli_flow import toml_file
 
     [order] = services.workflow.add_purchased("dv-multi")
     names = ["a.example.net", "b.example.net", "c.example.net"]

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Input, Select
 
 from certwizard.domain.models import ProfileKind
-from certwizard.ui.dialogs import ProfilePickerDialog, TextPromptDialog
+from certwizard.ui.dialogs.prompts import ProfilePickerDialog, TextPromptDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

@@ -13,10 +13,10 @@ from PIL import Image
 from textual import events
 from textual.widgets import Input
 
-from certwizard.ui.dialogs import ConfirmDialog, ProfilePickerDialog, TextPromptDialog
+from certwizard.ui.dialogs.prompts import ConfirmDialog, ProfilePickerDialog, TextPromptDialog
+from certwizard.ui.dialogs.submitted import SubmittedDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.widgets.path_input import PathPromptDialog
-from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

@@ -7,11 +7,11 @@ import pytest
 from textual.widgets import Button
 
 from certwizard.domain.status import OrderStatus
-from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.submitted import SubmittedDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.unissued import UnissuedScreen
-from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 
@@ -72,7 +72,7 @@ async def test_the_confirmation_lists_the_documents_of_a_professional_applicatio
         tmp_path, make_app, services, draft_for, apply_driver):
     from PIL import Image
 
-    from certwizard.documents import inspect_document
+    from certwizard.documents.images import inspect_document
 
     letter = tmp_path / "letter.png"
     Image.new("RGB", (600, 400), "white").save(letter)
@@ -180,7 +180,7 @@ async def test_the_confirmation_always_shows_its_buttons_and_scrolls_the_rest(
     buttons stay in view under the text, which scrolls, and a line says which button Enter presses."""
     from PIL import Image
 
-    from certwizard.documents import inspect_document
+    from certwizard.documents.images import inspect_document
 
     [order] = services.workflow.add_purchased(product)
     names = LONG_NAMES if product == "ov-multi" else None
@@ -220,7 +220,7 @@ async def test_the_submitted_dialog_names_a_phone_shared_by_applicant_and_compan
         tmp_path, make_app, services, draft_for, apply_driver):
     from PIL import Image
 
-    from certwizard.documents import inspect_document
+    from certwizard.documents.images import inspect_document
 
     letter = tmp_path / "letter.png"
     Image.new("RGB", (600, 400), "white").save(letter)

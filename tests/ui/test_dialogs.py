@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Button, Input
 
-from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, TextPromptDialog
+from certwizard.ui.dialogs.prompts import ConfirmDialog, PassphraseDialog, TextPromptDialog
 
 NAMED = {"-": "minus"}
 

@@ -19,9 +19,9 @@ from textual.geometry import Region
 from textual.widgets import Input, RadioButton, Select
 
 from certwizard.domain.status import OrderStatus
+from certwizard.ui.dialogs.export import ExportDialog
 from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.issued import IssuedScreen, export_selected
-from certwizard.ui.widgets.export_dialog import ExportDialog
 
 PFX_PASSWORD = "pfx pass 123"
 KEY_PASSPHRASE = "lantern tulip 42"
@@ -535,7 +535,7 @@ async def test_end_and_home_move_the_cursor_to_the_last_and_first_certificate(ma
 
 async def test_end_in_the_product_picker_moves_to_the_last_product(make_app):
     from certwizard.domain.products import CATALOG
-    from certwizard.ui.dialogs import ProductPickerDialog
+    from certwizard.ui.dialogs.prompts import ProductPickerDialog
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,48 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from textual.app import App, ComposeResult
 
-from certwizard.domain.models import Application, Order
+from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable, fit
-from tests.ui.conftest import _application, valid_dv_draft
-
-START = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-def many_orders(count: int) -> list[Order]:
-    """Every 4th order a draft for shop<i>.example.com, every 4th under review (expected at a distinct time),
-    the rest pending; purchase times increase with i."""
-    orders = []
-    for i in range(count):
-        kind = i % 4
-        # Numbered ids: 10,000 random 32-bit ids would clash about once in 90 runs.
-        fields: dict[str, object] = dict(id=f"ord-{i:08x}", product_id="dv-multi",
-                                         purchased_at=START + timedelta(minutes=i))
-        if kind == 1:
-            fields.update(status=OrderStatus.DRAFT, draft=valid_dv_draft(f"shop{i}.example.com, api.example.com"))
-        elif kind == 2:
-            application: Application = _application(f"review{i}.example.org")
-            fields.update(status=OrderStatus.UNDER_REVIEW, application=application, authority_ref=f"sbx-{i}",
-                          submitted_at=START + timedelta(days=1, minutes=i),
-                          expected_issuance_at=START + timedelta(days=3, minutes=-i))
-        orders.append(Order(**fields))
-    return orders
-
-
-async def open_unissued(pilot) -> UnissuedScreen:
-    """Press u on the home screen; the Unissued Certificates screen it opens."""
-    await pilot.press("u")
-    screen = pilot.app.screen
-    assert isinstance(screen, UnissuedScreen)
-    return screen
+from tests.ui.orders import START, many_orders, open_unissued, submitted_application
 
 
 @pytest.fixture(params=[12, 10_000], ids=["12-orders", "10000-orders"])
@@ -183,7 +153,7 @@ async def test_unissued_sorts_orders_that_arrive_later_into_place(make_app, serv
         await pilot.press("s", "s", "s", "s", "s")         # round all the columns back to submission
         assert "sorted by Submitted" in screen.query_one("#sort-line").render().plain
         # Under review, expected after every seeded one: it goes at the top of "expected, latest first".
-        late = _application("late.example.org")
+        late = submitted_application("late.example.org")
         services.repository.insert_orders([Order(
             id="ord-late0001", product_id="dv-multi", status=OrderStatus.UNDER_REVIEW, application=late,
             authority_ref="sbx-late", purchased_at=START, submitted_at=START + timedelta(days=2),

@@ -6,7 +6,7 @@ import pytest
 from textual.command import CommandPalette
 
 from certwizard.ui.commands import CertWizardCommands
-from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.dialogs.prompts import ConfirmDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter

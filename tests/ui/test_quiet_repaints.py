@@ -9,7 +9,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.ui.screens.certificates import OrderTable
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.keys_footer import KeysFooter
-from tests.ui.test_order_lists import many_orders, open_unissued
+from tests.ui.orders import many_orders, open_unissued
 
 
 class DetailsApp(App):

@@ -68,10 +68,10 @@ def test_no_ui_class_overwrites_a_private_textual_attribute():
 def test_every_screen_moves_the_focus_without_repainting_all_of_itself():
     from textual.screen import Screen
 
-    from certwizard.ui.quiet_focus import QuietFocus
+    from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
 
     screens = [cls for cls in _ui_classes() if issubclass(cls, Screen)]
     assert len(screens) >= 8
     loud = [cls.__qualname__ for cls in screens if not issubclass(cls, QuietFocus)]
-    assert not loud, "mix QuietFocus into these screens (see ui/quiet_focus.py): " + ", ".join(loud)
+    assert not loud, "mix QuietFocus into these screens (see ui/textual_fixes/quiet_focus.py): " + ", ".join(loud)
     assert all(cls.focused._repaint is False for cls in screens)

@@ -34,9 +34,8 @@ async def test_text_after_a_tab_in_one_burst_goes_to_the_next_field(make_app, se
 
 
 async def test_text_typed_right_after_the_filter_key_goes_into_the_filter(make_app, services):
-    from test_order_lists import many_orders
-
     from certwizard.ui.screens.certificates import CertificatesScreen
+    from tests.ui.orders import many_orders
 
     services.repository.insert_orders(many_orders(12))
     app = make_app(services)

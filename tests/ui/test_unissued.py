@@ -44,9 +44,8 @@ async def test_verify_and_withdraw_keys_follow_the_selected_row(make_app, seeded
 
 
 async def test_the_kept_screen_starts_each_visit_afresh(make_app, services):
-    from test_order_lists import many_orders
-
     from certwizard.domain.models import Order
+    from tests.ui.orders import many_orders
 
     services.repository.insert_orders(many_orders(12))
     reviews = [s.id for s in services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]
@@ -75,7 +74,7 @@ async def test_the_kept_screen_starts_each_visit_afresh(make_app, services):
 
 
 async def test_the_screen_built_ahead_shows_what_a_new_one_would(make_app, services, screen_text):
-    from test_order_lists import many_orders
+    from tests.ui.orders import many_orders
 
     services.repository.insert_orders(many_orders(12))
     reviews = [s.id for s in services.workflow.summaries() if s.status is OrderStatus.UNDER_REVIEW]
@@ -103,7 +102,7 @@ async def test_the_screen_built_ahead_shows_what_a_new_one_would(make_app, servi
 
 async def test_a_screen_built_ahead_follows_a_terminal_resized_before_it_is_shown(make_app, services,
                                                                                    screen_text):
-    from test_order_lists import many_orders
+    from tests.ui.orders import many_orders
 
     services.repository.insert_orders(many_orders(12))
     app = make_app(services)
@@ -121,7 +120,7 @@ async def test_a_screen_built_ahead_follows_a_terminal_resized_before_it_is_show
 
 
 async def test_showing_the_screen_while_it_is_built_ahead_is_safe(make_app, services, screen_text):
-    from test_order_lists import many_orders
+    from tests.ui.orders import many_orders
 
     services.repository.insert_orders(many_orders(12))
     app = make_app(services)
@@ -137,8 +136,8 @@ async def test_showing_the_screen_while_it_is_built_ahead_is_safe(make_app, serv
 def test_a_wildcard_is_offered_the_dns_record_only(submit_valid) -> None:
     """Baseline Requirements 3.2.2.4.18/.19: no file check for a wildcard, on every screen that says what
     to publish (Unissued details, the Submitted dialog)."""
+    from certwizard.ui.dialogs.submitted import what_next
     from certwizard.ui.screens.unissued import _domain_validation_steps
-    from certwizard.ui.widgets.submitted_dialog import what_next
 
     wildcard = submit_valid("dv-wildcard", "*.example.com")
     (validation,) = wildcard.domain_validations
@@ -188,7 +187,7 @@ async def test_withdrawing_an_application_issued_meanwhile_says_so_and_its_row_f
 
 async def test_e_on_a_failed_review_withdraws_after_asking_and_opens_the_form(
         make_app, seeded_services, seeded_order_ids, screen_text):
-    from certwizard.ui.dialogs import ConfirmDialog
+    from certwizard.ui.dialogs.prompts import ConfirmDialog
     from certwizard.ui.screens.apply import ApplyScreen
 
     failed = seeded_order_ids["failed"]

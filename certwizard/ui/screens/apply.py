@@ -32,7 +32,7 @@ from textual.widgets import (
 
 from certwizard.ca.base import AuthorityError
 from certwizard.crypto.keys import CsrSelfCheckError, KeyFileError
-from certwizard.documents import (
+from certwizard.documents.images import (
     DocumentCheck,
     DocumentError,
     ReencodedImage,
@@ -46,10 +46,18 @@ from certwizard.domain.models import Application, CsrMode, Order, Profile, Profi
 from certwizard.domain.products import Product
 from certwizard.domain.status import IllegalTransitionError
 from certwizard.domain.text import printable
-from certwizard.isolation import run_isolated
+from certwizard.services.order_session import OrderSession
+from certwizard.services.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
-from certwizard.ui.dialogs import ConfirmDialog, PassphraseDialog, ProfilePickerDialog, TextPromptDialog
+from certwizard.system.isolation import run_isolated
+from certwizard.ui.dialogs.prompts import (
+    ConfirmDialog,
+    PassphraseDialog,
+    ProfilePickerDialog,
+    TextPromptDialog,
+)
+from certwizard.ui.dialogs.submitted import SubmittedDialog
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.safe import template
 from certwizard.ui.screens.base import WizardScreen
@@ -58,13 +66,10 @@ from certwizard.ui.widgets.documents_list import DocumentsList
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
 from certwizard.ui.widgets.field_row import FieldRow
 from certwizard.ui.widgets.keys_footer import KeysFooter
-from certwizard.ui.widgets.order_session import OrderSession
 from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
 from certwizard.ui.widgets.progress_step import ProgressStep
-from certwizard.ui.widgets.submitted_dialog import SubmittedDialog
 from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_row
 from certwizard.ui.workers import ReportsWorkerFailures
-from certwizard.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 
 ENTER, VERIFY = "enter", "verify"
 # Fields checked when the user leaves them: input id -> draft field.
@@ -532,7 +537,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="template",
           description="Writing the verification letter")
     def _write_template(self, path: Path) -> None:
-        from certwizard.verification_template import write_verification_template
+        from certwizard.documents.letter import write_verification_template
 
         try:
             written = write_verification_template(self.order, self.order.draft, path)

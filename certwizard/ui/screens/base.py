@@ -1,4 +1,4 @@
-"""The base of certwizard's screens: QuietFocus (ui/quiet_focus.py) mixed in once, and `app` typed as the
+"""The base of certwizard's screens: QuietFocus (ui/textual_fixes/quiet_focus.py) mixed in once, and `app` typed as the
 wizard's own app for the type checker (the property exists only under TYPE_CHECKING: at run time `app` is
 Textual's, which returns the running CertWizardApp anyway).
 """
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from textual.screen import Screen
 
-from certwizard.ui.quiet_focus import QuietFocus
+from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
 
 if TYPE_CHECKING:
     from certwizard.ui.app import CertWizardApp

@@ -10,7 +10,7 @@ from textual.widgets.markdown import MarkdownFence
 
 from certwizard.ca.sandbox import FAIL_TRIGGER_LABEL, SPEED_ENV
 from certwizard.domain.text import printable
-from certwizard.paths import DATA_DIR_ENV, DataLayout
+from certwizard.system.paths import DATA_DIR_ENV, DataLayout
 from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.title_bar import TitleBar

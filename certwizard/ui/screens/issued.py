@@ -21,8 +21,8 @@ from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
-from certwizard.export import ExportResult
-from certwizard.issued import (
+from certwizard.export.bundle import ExportResult
+from certwizard.services.issued import (
     CERTIFICATE_STATUSES,
     IssuedSummary,
     issued_orders,
@@ -30,6 +30,7 @@ from certwizard.issued import (
     summarize_issued,
     validity_phrase,
 )
+from certwizard.ui.dialogs.export import ExportDialog
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.screens.certificates import (
@@ -39,7 +40,6 @@ from certwizard.ui.screens.certificates import (
     product_label,
     table_cell,
 )
-from certwizard.ui.widgets.export_dialog import ExportDialog
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar

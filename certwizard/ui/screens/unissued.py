@@ -24,7 +24,7 @@ from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import IllegalTransitionError, OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
-from certwizard.ui.dialogs import ConfirmDialog
+from certwizard.ui.dialogs.prompts import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.base import WizardScreen

@@ -20,11 +20,11 @@ from textual.content import Content
 from textual.message import Message
 from textual.widgets import ContentSwitcher, Input, RadioSet, Select, Static, TextArea
 
-from certwizard import securefs
 from certwizard.crypto.csr_lint import CsrReport, lint_csr, openssl_commands
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.models import ApplicationDraft, CsrMode
 from certwizard.domain.products import KeyAlgorithm, Product
+from certwizard.system import securefs
 from certwizard.ui.safe import literal
 from certwizard.ui.widgets.applicant_form import input_id, select_text, set_select
 from certwizard.ui.widgets.csr_lint_panel import CsrLintPanel

@@ -17,7 +17,7 @@ from textual.widgets import Checkbox, Input, Label, RadioSet, Select, Static, Te
 from textual.widgets.text_area import Edit, EditResult
 
 from certwizard.ui.safe import literal_multiline
-from certwizard.ui.widgets.keys_in_order import KeysInOrder
+from certwizard.ui.textual_fixes.keys_in_order import KeysInOrder
 from certwizard.ui.widgets.safe_input import ControlCharactersRemoved, SafeInput, without_control_characters
 
 __all__ = ["ControlCharactersRemoved", "FieldRow", "SafeInput", "SafeTextArea", "without_control_characters"]

@@ -14,7 +14,7 @@ from textual.widget import Widget
 from textual.widgets import Input
 
 from certwizard.domain.text import describe_characters, unprintable_characters
-from certwizard.ui.widgets.keys_in_order import KeysInOrder
+from certwizard.ui.textual_fixes.keys_in_order import KeysInOrder
 
 
 class ControlCharactersRemoved(Message):

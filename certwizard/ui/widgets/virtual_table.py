@@ -23,7 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from certwizard.domain.text import printable
-from certwizard.ui.widgets.steady_scrollbar import steady_vertical_scrollbar
+from certwizard.ui.textual_fixes.steady_scrollbar import steady_vertical_scrollbar
 
 CellTexts = Callable[[str], Sequence[str]]
 

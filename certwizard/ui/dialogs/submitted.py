@@ -1,0 +1,142 @@
+"""Shown once an application has gone to the certificate authority: what happens next and what to do."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from certwizard.domain import fields
+from certwizard.domain.models import Order
+from certwizard.domain.names import shown_domain, shown_domains
+from certwizard.domain.status import OrderStatus
+from certwizard.domain.text import printable
+from certwizard.ui.safe import literal, template
+from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
+from certwizard.ui.widgets.keys_footer import KeysFooter
+
+
+def local_time(moment: datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def _bullet(text: Content | str) -> Content:
+    return Content("• ").append(text if isinstance(text, Content) else literal(text))
+
+
+def what_next(order: Order) -> Content:
+    """Phone, mailbox, expected time, and for DV the record or file to publish for each domain."""
+    application = order.application
+    lines: list[Content] = [template("[b]Your application for $domains is with the certificate authority.[/b]",
+                                     domains=shown_domains(order.bound_domains))]
+    if application is not None:
+        lines.append(_bullet(phone_advice(application)))
+        lines.append(_bullet(template("Watch the mailbox of $email for the authority's e-mails.",
+                                      email=application.applicant.email)))
+    if order.expected_issuance_at is not None:
+        lines.append(_bullet(template("Expected issuance: $when.", when=local_time(order.expected_issuance_at))))
+    if order.status is OrderStatus.DOMAIN_VERIFICATION and order.domain_validations:
+        lines.append(Content.styled("\nProve each domain: publish its own record (or file), then confirm it in "
+                                    "Unissued Certificates.", "bold"))
+        for validation in order.domain_validations:
+            # The value on a line of its own, short of the border: a terminal selection copies it whole (c
+            # copies it too); wrapped after the record name, it came with the box's border characters.
+            lines.append(template("[b]$domain[/b]", domain=shown_domain(validation.domain)))
+            record = f"DNS {validation.dns_type} record"
+            lines.append(template("  $label $name", label=f"{record:<16}", name=validation.dns_name))
+            lines.append(template("  $label $value", label=f"{'value':<16}", value=validation.dns_value))
+            if validation.file_url:     # none for a wildcard: DNS only
+                lines.append(Content("  or publish a file at"))
+                lines.append(template("  $url", url=validation.file_url))
+                lines.append(template("  $label $content", label=f"{'containing':<16}",
+                                      content=validation.file_content))
+    elif order.status is OrderStatus.REVIEW_FAILED:
+        lines.append(_bullet(template("The authority refused it: $reason", reason=order.status_reason)))
+    lines.append(Content("\nAll of this stays visible in Unissued Certificates, where the application can be "
+                         "followed, confirmed or withdrawn."))
+    return Content("\n").join(lines)
+
+
+def phone_advice(application) -> Content:
+    """Whom the authority calls. OV/EV: the company, to confirm the application (the form says so too), and
+    perhaps the applicant; DV: the applicant. A number is named once, however many roles it has."""
+    applicant = fields.format_phone(application.applicant.phone)
+    if application.company is None:
+        return template("Keep your phone on ($phone): the authority may call to confirm.", phone=applicant)
+    company = fields.format_phone(application.company.phone)
+    if company == applicant:
+        return template("Keep the company phone reachable ($phone): the authority calls it to confirm the "
+                        "application.", phone=company)
+    return template("Keep the company phone reachable ($company): the authority calls it to confirm the "
+                    "application, and may call the applicant ($applicant).", company=company,
+                    applicant=applicant)
+
+
+class SubmittedDialog(QuietFocus, ModalScreen[None]):
+    # Its box (wider, green) is styled in app.tcss: the app's `.dialog-box` rule beats any DEFAULT_CSS.
+    DEFAULT_CSS = """
+    /* In screen units, so the OK button below still fits at 80x24 (a fixed 16 rows pushed it off). */
+    SubmittedDialog VerticalScroll {
+        height: auto;
+        max-height: 55vh;
+    }
+    """
+
+    BINDINGS = [
+        Binding("escape,enter", "close", "OK", show=True),
+        Binding("c", "copy_value", "Copy TXT value", show=True,
+                tooltip="Copy the value of the next DNS TXT record to publish to the clipboard"),
+    ]
+
+    def __init__(self, order: Order, authority_title: str) -> None:
+        super().__init__(classes="dialog")
+        self.order = order
+        self._authority_title = authority_title
+        self._copied = 0
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box") as box:
+            box.border_title = literal(f"Submitted to {self._authority_title}")
+            with VerticalScroll(can_focus=True, id="what-next-scroll"):
+                yield Static(what_next(self.order), id="what-next")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("OK, show Unissued Certificates", variant="success", id="ok")
+        yield KeysFooter(compact=False)
+
+    def on_mount(self) -> None:
+        # The text first: arrows and PageDown read all of it; Enter (or Escape) still closes.
+        self.query_one("#what-next-scroll").focus()
+
+    @property
+    def _records(self) -> list:
+        order = self.order
+        return list(order.domain_validations) if order.status is OrderStatus.DOMAIN_VERIFICATION else []
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "copy_value":
+            return bool(self._records)
+        return True
+
+    def action_copy_value(self) -> None:
+        """Copy the TXT value of each domain in turn (one press, one value: what a DNS console takes)."""
+        records = self._records
+        if not records:
+            return
+        index = self._copied % len(records)
+        self._copied += 1
+        record = records[index]
+        self.app.copy_to_clipboard(record.dns_value)
+        more = f" ({index + 1} of {len(records)}; press c for the next)" if len(records) > 1 else ""
+        self.notify(printable(f"Copied the TXT value for {record.dns_name}{more}."), title="Copied",
+                    markup=False)
+
+    def on_button_pressed(self) -> None:
+        self.dismiss(None)
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,26 @@
+"""Fixtures for every test: a real data folder with the real repository and the real sandbox CA."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import jpeg_bytes
+
+
+@pytest.fixture
+def services(tmp_path, monkeypatch):
+    """Real services on an empty data folder; the sandbox CA decides at once."""
+    from certwizard.services import open_services
+
+    monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
+    monkeypatch.delenv("CERTWIZARD_DATA_DIR", raising=False)
+    opened = open_services(tmp_path / "data")
+    yield opened
+    opened.repository.close()
+
+
+@pytest.fixture
+def stamped_letter(tmp_path):
+    path = tmp_path / "stamped-letter.jpg"
+    path.write_bytes(jpeg_bytes())
+    return path
