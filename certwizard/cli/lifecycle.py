@@ -175,18 +175,17 @@ def _checked_documents(paths: list[Path] | None):
     """(path, DocumentCheck) for each listed document, or the refusal text; None if the file lists none."""
     if paths is None:
         return None
-    from certwizard.documents.images import inspect_document
     from certwizard.domain.application import MAX_DOCUMENTS
+    from certwizard.services.document_intake import in_place, take_in
 
     if len(paths) > MAX_DOCUMENTS:
         return f"the file lists {len(paths)} documents; at most {MAX_DOCUMENTS} can be attached"
     checks = []
     for path in paths:
-        check = inspect_document(path)
-        if not check.ok:
-            problems = "; ".join(p.message for p in check.problems)
-            return f"document {printable(str(path))} was not accepted: {problems}"
-        checks.append((path, check))
+        intake = take_in(path, run=in_place, offer_smaller=False)   # a script is told why; no copy to accept
+        if not intake.ok:
+            return f"document {printable(str(path))} was not accepted: {'; '.join(intake.reasons)}"
+        checks.append((path, intake.check))
     return checks
 
 
