@@ -9,7 +9,6 @@ from certwizard.cli.output import say
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
 from certwizard.domain.status import OrderStatus
-from certwizard.export.servers import SERVERS
 
 
 def _when(moment: datetime | None) -> str:
@@ -34,6 +33,8 @@ def next_step(order: Order) -> str:
         return (f"fix what the reason says: certwizard withdraw {oid}, correct the application file, then "
                 f"certwizard apply {oid} --from FILE and certwizard submit {oid}")
     if status is OrderStatus.ISSUED:
+        from certwizard.export.servers import SERVERS
+
         return f"export it: certwizard export {oid} --server {'|'.join(SERVERS)} --out DIR"
     return "nothing more can be done with this order; buy and apply for a new certificate"
 

@@ -14,8 +14,6 @@ from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
 
-from certwizard.export.servers import SERVERS, spoken_list
-
 
 class PaletteCommand(NamedTuple):
     name: str
@@ -24,7 +22,10 @@ class PaletteCommand(NamedTuple):
 
 
 def export_targets() -> str:
-    """'nginx, Apache, Tomcat, IIS or as PEM', from the server records."""
+    """'nginx, Apache, Tomcat, IIS or as PEM', from the server records (imported here, not before the first
+    screen: the palette is built when it opens)."""
+    from certwizard.export.servers import SERVERS, spoken_list
+
     return spoken_list(layout.palette_label or layout.short_label for layout in SERVERS.values())
 
 
