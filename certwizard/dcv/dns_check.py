@@ -77,7 +77,7 @@ class ServerAnswer:
     queried_name: str
     rcode: str                  # NOERROR, NXDOMAIN, SERVFAIL, REFUSED...; "" when nothing came back
     authoritative: bool         # the AA flag
-    values: tuple[str, ...]     # the values found at queried_name (TXT text, or the CNAME target)
+    values: tuple[str, ...]     # found at queried_name (TXT text or CNAME target), control characters escaped
     ttl: int | None
     cname: str = ""             # the target, when queried_name is an alias and is followed
     used_tcp: bool = False
@@ -178,8 +178,8 @@ def check_dns_record(record_name: str, expected: str | Iterable[str], record_typ
         name = target_name
     else:
         return _result(record_name, record_type, wanted, name, zone, chain, answers, strict, passed=False,
-                       message=f"{record_name} goes through more than {MAX_CNAME_HOPS} CNAMEs: point it "
-                               "straight at the name that holds the TXT record")
+                       message=f"{printable(record_name)} goes through more than {MAX_CNAME_HOPS} CNAMEs: "
+                               "point it straight at the name that holds the TXT record")
     return _finish(record_name, record_type, wanted, name, zone, chain, answers, strict)
 
 
@@ -278,7 +278,9 @@ def _rcode_problem(rcode: str) -> str:
 def _value(record: object) -> str:
     strings = getattr(record, "strings", None)
     if strings is not None:        # TXT: one value split into strings of at most 255 bytes
-        return b"".join(strings).decode("utf-8", errors="replace")
+        # Escaped as it is received: every string in a result can be shown as it is. An expected value
+        # (base64url, or a CA's token) has nothing to escape, so the comparison is unchanged.
+        return printable(b"".join(strings).decode("utf-8", errors="replace"))
     return _canonical_target(name_text(getattr(record, "target", record)))
 
 

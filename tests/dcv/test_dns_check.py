@@ -85,6 +85,20 @@ def test_a_stale_secondary_fails_the_check_and_is_named(loopback_dns):
                                    "verify again")
 
 
+def test_a_value_with_control_characters_is_shown_escaped(loopback_dns):
+    from dnslib import QTYPE, RR, TXT
+
+    hostile = Zones(example_com())
+    hostile.records.append(RR(f"{RECORD}.", QTYPE.TXT, rdata=TXT(b"old\x1b[2Jvalue"), ttl=60))
+    loopback_dns.serve({"127.0.0.4": hostile})
+
+    result = check_dns_record(RECORD, VALUE, servers=[NameServer("ns", "127.0.0.4", loopback_dns.port)],
+                              environ={})
+
+    assert result.servers[0].values == ("old\\x1b[2Jvalue",)
+    assert "\x1b" not in result.message and '(it has "old\\x1b[2Jvalue")' in result.message
+
+
 def test_a_record_published_nowhere_says_nxdomain_and_what_to_publish(loopback_dns):
     resolver = serve(loopback_dns, example_com(), example_com())
 
@@ -173,6 +187,29 @@ def test_a_secondary_without_the_new_cname_yet_is_named(loopback_dns):
     assert result.servers[1].kind is Problem.MISSING
     assert result.servers[1].problem.startswith(f"has no CNAME at {RECORD} yet (the other servers point it "
                                                 f"to {target})")
+
+
+def test_servers_that_disagree_about_the_cname_fail(loopback_dns):
+    ns1 = example_com(extra=f"{RECORD}. 300 IN CNAME a.acme-dns.example.org.\n")
+    ns2 = example_com(extra=f"{RECORD}. 300 IN CNAME b.acme-dns.example.org.\n")
+    resolver = serve(loopback_dns, ns1, ns2)
+
+    result = check(loopback_dns, resolver)
+
+    assert not result.passed
+    assert [a.kind for a in result.servers] == [Problem.CNAME_DIFFERS] * 2
+    assert "disagree (a.acme-dns.example.org, b.acme-dns.example.org); keep one CNAME" in result.message
+
+
+def test_a_cname_loop_is_named(loopback_dns):
+    loop = (f"{RECORD}. 300 IN CNAME again.example.com.\n"
+            f"again.example.com. 300 IN CNAME {RECORD}.\n")
+    resolver = serve(loopback_dns, example_com(extra=loop), example_com(extra=loop))
+
+    result = check(loopback_dns, resolver)
+
+    assert not result.passed and result.cname_chain == ("again.example.com",)
+    assert result.message.startswith(f"again.example.com is a CNAME loop (it comes back to {RECORD})")
 
 
 def test_a_server_answering_without_authority_fails_unless_servers_are_set_by_hand(loopback_dns):
