@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -77,17 +78,29 @@ def _handler(site: WebSite) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def site() -> Iterator[WebSite]:
+def start_site(address: str = "127.0.0.1", port: int = 0, tls: ssl.SSLContext | None = None):
+    """A web server in a thread; returns (site, stop)."""
     web = WebSite()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(web))
+    server = ThreadingHTTPServer((address, port), _handler(web))
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     web.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
+
+    def stop() -> None:
+        server.shutdown()
+        server.server_close()
+
+    return web, stop
+
+
+@pytest.fixture
+def site() -> Iterator[WebSite]:
+    web, stop = start_site()
     yield web
-    server.shutdown()
-    server.server_close()
+    stop()
 
 
 def check(site: WebSite, expected: str = CONTENT, path: str = TOKEN_PATH, **options):
@@ -179,6 +192,55 @@ def test_a_redirect_to_another_host_connects_where_that_host_is_mapped(site):
 
     assert result.passed, result.message
     assert site.hosts == [f"{DOMAIN}:{site.port}", f"files.example.net:{site.port}"]
+
+
+def test_a_redirect_to_https_is_followed_without_checking_the_certificate(tmp_path):
+    """As a CA does: the redirect target's certificate (self-signed here) is not what is being validated.
+    The TLS site listens on 127.0.0.2 with the plain site's port number, a port the check follows."""
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(*self_signed_files(tmp_path, "files.example.net"))
+    secure, stop_secure = start_site("127.0.0.2", tls=tls)
+    try:
+        plain, stop_plain = start_site("127.0.0.1", secure.port)
+    except OSError:
+        stop_secure()
+        pytest.skip("the port of the TLS site is taken on 127.0.0.1: rerun")
+    try:
+        plain.routes[TOKEN_PATH] = Route(302, headers={"Location": f"https://files.example.net:{secure.port}/t"})
+        secure.routes["/t"] = Route(body=CONTENT.encode())
+
+        result = check_http_file(DOMAIN, TOKEN_PATH, CONTENT, port=plain.port,
+                                 connect_to={DOMAIN: "127.0.0.1", "files.example.net": "127.0.0.2"})
+    finally:
+        stop_plain()
+        stop_secure()
+
+    assert result.passed, result.message
+    assert result.hops[-1].url == f"https://files.example.net:{secure.port}/t"
+    assert secure.hosts == [f"files.example.net:{secure.port}"]
+
+
+def self_signed_files(folder, name: str) -> tuple[str, str]:
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+                   .public_key(key.public_key()).serial_number(x509.random_serial_number())
+                   .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+                   .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "site.crt", folder / "site.key"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(cert_path), str(key_path)
 
 
 def test_a_redirect_loop_stops(site):
