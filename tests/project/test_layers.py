@@ -23,6 +23,7 @@ LAYERS = [
     ("documents", 3, ("certwizard.documents",)),
     ("ca", 3, ("certwizard.ca",)),
     ("export", 3, ("certwizard.export",)),
+    ("dcv", 3, ("certwizard.dcv",)),
     ("services", 4, ("certwizard.services",)),
     ("cli", 5, ("certwizard.cli",)),
     ("ui", 5, ("certwizard.ui",)),
