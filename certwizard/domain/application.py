@@ -53,7 +53,8 @@ def check_company(draft: ApplicationDraft, errors: dict[str, str], region: str |
     return None if values is None else Company.model_validate(values)
 
 
-def check_key_algorithm(product: Product, draft: ApplicationDraft, errors: dict[str, str]) -> KeyAlgorithm | None:
+def check_key_algorithm(product: Product, draft: ApplicationDraft,
+                        errors: dict[str, str]) -> KeyAlgorithm | None:
     if not draft.key_algorithm:
         return product.default_key_algorithm
     allowed = ", ".join(a.value for a in product.key_algorithms)

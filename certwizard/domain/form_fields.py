@@ -59,7 +59,7 @@ def phone_region(draft: ApplicationDraft, default_region: str | None) -> str | N
     return default_region
 
 
-# --- readable forms of typed values (the letter prints the draft as typed) ------------------------------------
+# --- readable forms of typed values (the letter prints the draft as typed) ----------------------------------
 
 def as_typed(typed: str, _draft: ApplicationDraft) -> str:
     return typed
@@ -111,7 +111,7 @@ def readable_province(typed: str, draft: ApplicationDraft) -> str:
         return typed
 
 
-# --- normalisers with what they need ---------------------------------------------------------------------------
+# --- normalisers with what they need ------------------------------------------------------------------------
 
 def _plain(normalise: Callable[[str], Any]) -> Normaliser:
     return lambda typed, _checking: normalise(typed)
@@ -130,18 +130,18 @@ def _province(typed: str, checking: Checking) -> str | None:
     raise f.FieldError("Province/state is required: choose the country first, then the province")
 
 
-# --- the declaration ---------------------------------------------------------------------------------------------
+# --- the declaration ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class FormField:
     """One applicant or company field, everywhere it appears."""
 
-    name: str                   # the ApplicationDraft attribute; also the key of its error and of its form row
+    name: str                   # the ApplicationDraft attribute, also the key of its error and its form row
     block: Block
     label: str                  # on the form
     placeholder: str            # in the empty control (a list's prompt)
     normalise: Normaliser       # typed text -> canonical value, or FieldError saying what is accepted
-    target: str                 # where the canonical value goes in the Application, e.g. "company.location.city"
+    target: str                 # where the canonical value goes in the Application: "company.location.city"
     file_key: str               # in an application file, e.g. "company.zip_code"
     listed: int                 # position in Verify Information and the letter, within its block
     verify_line: str            # the Verify Information line it is shown on
@@ -193,15 +193,18 @@ FIELDS: tuple[FormField, ...] = (          # in form order (also the focus order
               normalise=_plain(f.normalise_company_name), target="company.name", file_key="company.name",
               listed=1, verify_line="Company", letter_label="Company name"),
     FormField("company_type", C, "Type of company", "Choose the type", control=Control.COMPANY_TYPE,
-              normalise=_plain(f.normalise_company_type), target="company.company_type", file_key="company.type",
-              listed=2, verify_line="Company", verify_part=" ({})", shown=lambda kind: CompanyType(kind).label,
+              normalise=_plain(f.normalise_company_type), target="company.company_type",
+              file_key="company.type", listed=2, verify_line="Company", verify_part=" ({})",
+              shown=lambda kind: CompanyType(kind).label,
               letter_label="Type of company", readable=readable_company_type),
     FormField("company_phone", C, "Company phone", "with country code, e.g. +86 10 6552 9988",
               hint="The certificate authority calls this number to confirm the application.",
               normalise=_phone, target="company.phone", file_key="company.phone",
               file_example='"+86 571 8502 2088"', checked_on_leaving=True,
-              listed=4, verify_line="Phone", shown=f.format_phone, letter_label="Phone", readable=readable_phone),
-    FormField("company_organization_id", C, "Organization ID", "e.g. 91350100M000100Y43 or a registration number",
+              listed=4, verify_line="Phone", shown=f.format_phone, letter_label="Phone",
+              readable=readable_phone),
+    FormField("company_organization_id", C, "Organization ID",
+              "e.g. 91350100M000100Y43 or a registration number",
               normalise=_plain(f.normalise_organization_id), target="company.organization_id",
               file_key="company.organization_id", file_example='"91330100MA27XY1234"',
               listed=3, verify_line="Company", verify_part=", org. ID {}", letter_label="Organization ID"),

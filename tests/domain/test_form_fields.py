@@ -12,6 +12,7 @@ from certwizard.domain.form_fields import (
     COMPANY_FIELDS,
     FIELDS,
     Block,
+    Control,
     block_fields,
     listed_fields,
 )
@@ -47,7 +48,7 @@ def test_every_declared_field_is_a_plain_text_attribute_of_the_draft_and_the_oth
         info = draft_fields[declared.name]
         assert info.annotation is str and info.default == "", declared.name
     contacts = {name for name in draft_fields if name.startswith(("applicant_", "company_"))}
-    assert contacts == set(BY_NAME), "declare every applicant/company field of the draft in form_fields.FIELDS"
+    assert contacts == set(BY_NAME), "declare each applicant/company field of the draft in form_fields.FIELDS"
 
 
 @pytest.mark.parametrize("block", list(Block))
@@ -61,7 +62,8 @@ def test_the_targets_fill_the_validated_model_exactly(block):
 
 @pytest.mark.parametrize("block", list(Block))
 def test_the_listed_order_is_a_permutation_of_the_block(block):
-    assert sorted(field.listed for field in listed_fields(block)) == list(range(1, len(block_fields(block)) + 1))
+    ranks = sorted(field.listed for field in listed_fields(block))
+    assert ranks == list(range(1, len(block_fields(block)) + 1))
 
 
 @pytest.mark.parametrize("declared", FIELDS, ids=lambda declared: declared.name)
@@ -81,3 +83,8 @@ def test_the_validated_company_is_built_from_the_targets():
     assert (company.location.country, company.location.province, company.location.city) == (
         "CN", "CN-ZJ", "Hangzhou")
     assert company.company_type.label == "Private enterprise"
+
+
+def test_the_applicant_fields_are_all_typed_text():
+    """The applicant form offers text controls only; the company form has the lists (form_fields.Control)."""
+    assert all(field.control is Control.TEXT for field in block_fields(Block.APPLICANT))

@@ -84,3 +84,10 @@ def test_every_declared_field_is_printed_on_the_letter(declared):
     sections = dict(letter_sections(order, draft, date(2026, 5, 1)))
     assert (declared.letter_label, marker(declared)) in sections[declared.block.heading]
 
+
+
+@pytest.mark.parametrize("declared", FIELDS, ids=field_id)
+def test_every_declared_file_key_is_in_the_readme_table(declared):
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    [row] = [line for line in readme.splitlines() if line.startswith(f"| `[{declared.file_section}]` |")]
+    assert f"`{declared.file_name}`" in row

@@ -65,8 +65,8 @@ class ApplicantForm(Vertical):
     def compose(self) -> ComposeResult:
         yield SectionTitle(Block.APPLICANT.heading)
         for declared in block_fields(Block.APPLICANT):     # all text (form_fields.Control.TEXT)
-            yield FieldRow(declared.label, SafeInput(placeholder=declared.placeholder, id=input_id(declared.name)),
-                           field_name=declared.name, hint=declared.hint)
+            control = SafeInput(placeholder=declared.placeholder, id=input_id(declared.name))
+            yield FieldRow(declared.label, control, field_name=declared.name, hint=declared.hint)
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#{input_id(name)}", Input).value for name in APPLICANT_FIELDS}

@@ -75,8 +75,8 @@ class CompanyForm(Vertical):
         name, label = declared.name, declared.label
         if declared.control is Control.COMPANY_TYPE:
             kinds = [(kind.label, kind.value) for kind in CompanyType]
-            yield FieldRow(label, Select(kinds, prompt=declared.placeholder, id=input_id(name)), field_name=name,
-                           hint=declared.hint)
+            yield FieldRow(label, Select(kinds, prompt=declared.placeholder, id=input_id(name)),
+                           field_name=name, hint=declared.hint)
         elif declared.control is Control.COUNTRY:
             countries = [(option_prompt(f"{c.name} ({c.code})"), c.code) for c in fields.countries()]
             yield FieldRow(label, Select(countries, prompt=declared.placeholder, id=input_id(name)),
