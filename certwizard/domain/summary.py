@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from certwizard.domain.products import CATALOG, Product, get_product
+from certwizard.domain.products import CATALOG, DEFAULT_AUTHORITY, Product, get_product
 from certwizard.domain.status import OrderStatus
 
 _DOMAIN_SEPARATORS = re.compile(r"[\s,;]+")
@@ -47,7 +47,7 @@ def index_document(order: dict[str, Any]) -> dict[str, Any]:
         order.get("status_reason", ""),
         order.get("revision", 0),
         listed_domains(domains if isinstance(domains, list) else None, typed if isinstance(typed, str) else ""),
-        order.get("authority", "sandbox"),
+        order.get("authority", DEFAULT_AUTHORITY),
         order.get("authority_ref", ""),
         _canonical(order.get("purchased_at")),
         _canonical(order.get("updated_at")),
@@ -118,7 +118,7 @@ class OrderSummary(NamedTuple):
                        f"unknown product {product_id!r}" if product_id not in CATALOG else "no purchase time")
             raise SummaryError(f"its index entry cannot be read ({problem})")
         return tuple.__new__(cls, (order_id, product_id, known, reason or "", revision or 0,
-                                   tuple(domains) if isinstance(domains, list) else (), authority or "sandbox",
+                                   tuple(domains) if isinstance(domains, list) else (), authority or DEFAULT_AUTHORITY,
                                    ref or "", purchased, updated or purchased, submitted, expected, expires))
 
     @property
