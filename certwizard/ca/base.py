@@ -11,8 +11,9 @@ verify an issued chain, None for a publicly trusted CA) with a `trust_note` for 
 for the Help screen. Its refusals are `AuthorityError`s (an authority may subclass it); any other failure it
 raises is still a `CertwizardError`, which every front end catches in one place, never an authority's own type.
 
-A new authority is one module under `ca/` with a class that has these attributes and methods, plus one entry
-in `ca/registry.py`.
+A new authority is one module under `ca/` with a class that has these attributes and methods and a
+`configured(layout, repository)` class method that builds it for a data folder, plus one entry in
+`ca/registry.py` and its products in the catalog.
 """
 
 from __future__ import annotations

@@ -5,7 +5,8 @@
 modules that using it imports (`ui/warm_up.py` loads them all while the user reads the first screen). The
 class builds itself for a data folder with `configured(layout, repository)`; its capabilities (title, CSR name
 rule, products, validation methods, trust note, help) are attributes of the class, so `authority_class(name)`
-answers them without a data folder. A new authority: one module under `ca/` and one entry in `KNOWN`.
+answers them without a data folder. A new authority: one module under `ca/`, one entry in `KNOWN`, and its
+products in the catalog (`domain/products.py`, which says why they live there).
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ def self_signed_root_pem() -> str:
 
 
 class FakeAuthority:
-    """Only the capabilities: the tests below never send it an application."""
+    """The capabilities, and calls that refuse: the tests below never send it an application."""
 
     name = FAKE
     title = "the fake CA"
@@ -63,6 +63,11 @@ class FakeAuthority:
     def trust_anchor_pem(self) -> str | None:
         self.anchor_asked += 1
         return self.root_pem
+
+    def _closed(self, *_):
+        raise AuthorityError("the fake CA takes no applications")
+
+    submit = status = confirm_domain_validation = statuses = withdraw = _closed
 
 
 def issued_order(services, domains="www.example.com"):
