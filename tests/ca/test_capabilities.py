@@ -85,8 +85,13 @@ def issued_order(services, domains="www.example.com"):
 
 # --- the sandbox states its capabilities ----------------------------------------------------------------------
 
+SANDBOX_PRODUCTS = ["dv-single", "dv-multi", "dv-wildcard", "ov-single", "ov-multi", "ov-wildcard",
+                    "ov-multi-wildcard", "ev-single", "ev-multi"]
+
+
 def test_the_catalog_is_the_sandboxs_offer_and_every_product_names_a_known_authority():
-    assert SandboxAuthority.products == products_of(DEFAULT_AUTHORITY) == tuple(CATALOG.values())
+    assert SandboxAuthority.products == products_of(DEFAULT_AUTHORITY)
+    assert [product.id for product in SandboxAuthority.products] == SANDBOX_PRODUCTS
     assert DEFAULT_AUTHORITY == SandboxAuthority.name and DEFAULT_AUTHORITY in KNOWN
     assert all(product.authority in KNOWN for product in CATALOG.values())
     assert get_product("dv-single").authority == DEFAULT_AUTHORITY
@@ -119,22 +124,23 @@ def test_the_sandboxs_help_section_says_how_to_set_its_speed_and_try_a_failure(s
     section = SandboxAuthority.help_section
     assert section.startswith("# The sandbox CA\n") and SPEED_ENV in section
     assert f"`{FAIL_TRIGGER_LABEL}.example.com`" in section and "$" not in section.replace(f"${SPEED_ENV}", "")
-    assert services.authorities.help_sections() == [section]
+    assert section in services.authorities.help_sections()
 
 
 def test_the_registry_names_the_modules_to_warm_and_refuses_an_unknown_authority():
-    assert modules_to_warm() == ["certwizard.ca.sandbox", "certwizard.ca.sandbox_pki"]
+    warmed = modules_to_warm()
+    assert warmed.index("certwizard.ca.sandbox") < warmed.index("certwizard.ca.sandbox_pki")
     assert authority_class("sandbox") is SandboxAuthority
-    with pytest.raises(AuthorityError, match="no certificate authority named 'acme'.*known: sandbox"):
-        authority_class("acme")
+    with pytest.raises(AuthorityError, match="no certificate authority named 'nobody'.*known: .*sandbox"):
+        authority_class("nobody")
 
 
 # --- a second authority goes through the same paths ---------------------------------------------------------
 
 def test_a_registered_authoritys_products_are_listed_after_the_sandboxs(services):
     services.authorities.register(FAKE, lambda: FakeAuthority(None))
-    assert services.authorities.names() == ["sandbox", FAKE]
-    assert services.authorities.products() == [*CATALOG.values(), FAKE_PRODUCT]
+    assert services.authorities.names() == [*KNOWN, FAKE]
+    assert services.authorities.products() == [*(p for name in KNOWN for p in products_of(name)), FAKE_PRODUCT]
     assert services.authorities.help_sections()[-1] == FakeAuthority.help_section
     assert services.authorities.find("nobody") is None
 
