@@ -114,7 +114,9 @@ async def test_c_in_help_copies_the_commands_whole(make_app, services, notes, sc
 
     app = make_app()
     async with app.run_test(size=(80, 24), message_hook=notes.hook, notifications=True) as pilot:
-        await pilot.press("f1", "c")
+        await pilot.press("f1")
+        await pilot.pause()         # letters typed before the Help screen is shown wait (KeyGuard): show it first
+        await pilot.press("c")
         await pilot.pause()
         copied = app.clipboard
         footer = screen_text(app).splitlines()[-1]
