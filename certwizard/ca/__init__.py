@@ -1,1 +1,3 @@
-"""Certificate authorities behind one interface; `sandbox_pki` is the local CA that the sandbox authority uses."""
+"""Certificate authorities behind one interface (`base`), built by name (`registry`); `sandbox` is the built-in
+one, and `sandbox_pki` the local CA it issues from. Outside this package only the sandbox's own commands
+(`cli/sandbox.py`) import the sandbox's modules."""

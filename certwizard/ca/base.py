@@ -3,12 +3,24 @@
 The workflow and the TUI talk only to this interface. It is shaped for asynchronous review: submit returns at
 once with what happens next (domain validation to publish, or review under way, or an immediate failure), and
 later `status` calls report progress, failure reasons and, eventually, the issued certificate.
+
+Besides the calls, an authority states its capabilities, so nothing outside `ca/` needs to know which one it
+is: the `products` it offers (its entries of `domain.products.CATALOG`), the `validation_methods` by which
+applicants prove control of a domain, its trust anchor (`trust_anchor_pem`: the root clients must trust to
+verify an issued chain, None for a publicly trusted CA) with a `trust_note` for the user, and a `help_section`
+for the Help screen. Its refusals are `AuthorityError`s (an authority may subclass it); any other failure it
+raises is still a `CertwizardError`, which every front end catches in one place, never an authority's own type.
+
+A new authority is one module under `ca/` with a class that has these attributes and methods and a
+`configured(layout, repository)` class method that builds it for a data folder, plus one entry in
+`ca/registry.py` and its products in the catalog.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from certwizard.domain.csr_names import CsrNameRule
@@ -52,10 +64,26 @@ class AuthorityState:
     certificate: IssuedCertificate | None = None
 
 
+class ValidationMethod(StrEnum):
+    """How an applicant proves control of a domain (Baseline Requirements 3.2.2.4)."""
+
+    DNS_TXT = "dns-txt"         # a TXT record under the domain (3.2.2.4.7); proves wildcards too
+    HTTP_FILE = "http-file"     # a file served over HTTP from the host (3.2.2.4.18); never for a wildcard
+
+
 class CertificateAuthority(Protocol):
     name: str          # recorded on the order, e.g. "sandbox"
     title: str         # shown to the user, e.g. "Sandbox CA (built in, not publicly trusted)"
     csr_name_rule: CsrNameRule   # how the names of a CSR must relate to the bound domains
+    products: tuple[Product, ...]                    # what it offers: its entries of the catalog
+    validation_methods: frozenset[ValidationMethod]  # what its domain validations may ask the user to publish
+    trust_note: str    # said with an issued certificate about trusting it; "" for a publicly trusted CA
+    help_section: str  # Markdown for the Help screen (a "# Title" and its text); "" for none
+
+    def trust_anchor_pem(self) -> str | None:
+        """The root certificate (PEM) clients must trust to verify a chain it issued: None for a publicly
+        trusted CA (the system's trust store decides), or when it has none yet."""
+        ...
 
     def submit(self, request: SubmissionRequest) -> AuthorityState:
         """Send an application; the state says whether domain validation or review comes next.

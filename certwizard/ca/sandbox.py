@@ -20,14 +20,15 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from string import Template
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest, ValidationMethod
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.models import DomainValidation, IssuedCertificate, utcnow
-from certwizard.domain.products import CATALOG, Product, get_product
+from certwizard.domain.products import CATALOG, DEFAULT_AUTHORITY, Product, get_product, products_of
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 from certwizard.system.securefs import (
@@ -38,9 +39,26 @@ from certwizard.system.securefs import (
     read_regular_file,
 )
 
+if TYPE_CHECKING:
+    from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
+
 FAIL_TRIGGER_LABEL = "review-fail"
 SPEED_SETTING = "sandbox_speed"
 SPEED_ENV = "CERTWIZARD_SANDBOX_SPEED"
+MAX_ROOT_BYTES = 64 * 1024
+
+HELP_SECTION = Template("""\
+# The sandbox CA
+
+The built-in sandbox CA behaves like a real one but its certificates are not publicly trusted. It is
+for trying the whole flow.
+
+- **Review speed:** set `${speed_env}` to `instant` (decides at once), `fast` (seconds, the default) or
+  `realistic` (minutes for DV, days for OV/EV), e.g. `${speed_env}=instant certwizard`.
+- **Trying a failure:** bind a name whose first label is `${fail_label}` (e.g. `${fail_label}.example.com`);
+  it passes submission and then fails review with a reason.""").substitute(speed_env=SPEED_ENV,
+                                                                          fail_label=FAIL_TRIGGER_LABEL)
 
 
 class ReviewSpeed(StrEnum):
@@ -55,6 +73,15 @@ class ReviewSpeed(StrEnum):
             return timedelta(seconds={"DV": 5, "OV": 20, "EV": 30}[product.level.value])
         low, high = product.review_hours
         return timedelta(hours=high) if product.is_professional else timedelta(minutes=15)
+
+
+def configured_speed(repository: "Repository") -> ReviewSpeed:
+    """$CERTWIZARD_SANDBOX_SPEED wins over the saved setting; default: fast."""
+    value = os.environ.get(SPEED_ENV) or repository.get_setting(SPEED_SETTING, ReviewSpeed.FAST.value)
+    try:
+        return ReviewSpeed(value)
+    except ValueError:
+        return ReviewSpeed.FAST
 
 
 class LedgerError(AuthorityError):
@@ -218,10 +245,15 @@ def _dt(value: str | None) -> datetime | None:
 
 
 class SandboxAuthority:
-    name = "sandbox"
+    name = DEFAULT_AUTHORITY        # the catalog's built-in products are the sandbox's
     title = "the sandbox CA (built in, not publicly trusted)"
     # Like Alibaba Cloud's: the certificate gets the order's names and only the CSR's key.
     csr_name_rule = CsrNameRule.FROM_ORDER
+    products = products_of(DEFAULT_AUTHORITY)
+    validation_methods = frozenset({ValidationMethod.DNS_TXT, ValidationMethod.HTTP_FILE})
+    trust_note = ("issued by the sandbox CA (not publicly trusted): see `certwizard sandbox-root` to trust "
+                  "it on a test machine")
+    help_section = HELP_SECTION
 
     def __init__(self, ca_dir: Path, speed: ReviewSpeed | Callable[[], ReviewSpeed] = ReviewSpeed.FAST,
                  now: Callable[[], datetime] = utcnow) -> None:
@@ -229,6 +261,11 @@ class SandboxAuthority:
         self._ledger = _Ledger(self.ca_dir / "ledger")
         self._speed = speed
         self._now = now
+
+    @classmethod
+    def configured(cls, layout: "DataLayout", repository: "Repository") -> "SandboxAuthority":
+        """The sandbox of a data folder: its CA folder, at the speed set for it (read at each use)."""
+        return cls(layout.ca_dir, speed=lambda: configured_speed(repository))
 
     @property
     def speed(self) -> ReviewSpeed:
@@ -241,6 +278,13 @@ class SandboxAuthority:
         return SandboxPKI(self.ca_dir)
 
     # --- the interface -----------------------------------------------------------------------------------
+
+    def trust_anchor_pem(self) -> str | None:
+        """Its root certificate, or None while the CA was never created (nothing it issued exists yet)."""
+        try:
+            return read_regular_file(self.pki.root_pem_path, MAX_ROOT_BYTES).decode("utf-8", "replace")
+        except OSError:
+            return None
 
     def submit(self, request: SubmissionRequest) -> AuthorityState:
         now = self._now()
@@ -386,7 +430,8 @@ class SandboxAuthority:
         seen: dict[str, None] = {}
         for domain in domains:
             seen.setdefault(domain[2:] if domain.startswith("*.") else domain, None)
-        return [SandboxAuthority._validation(domain, file_allowed=domain not in wildcard_bases)
+        files = ValidationMethod.HTTP_FILE in SandboxAuthority.validation_methods
+        return [SandboxAuthority._validation(domain, file_allowed=files and domain not in wildcard_bases)
                 for domain in seen]
 
     @staticmethod

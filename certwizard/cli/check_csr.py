@@ -44,10 +44,10 @@ def run(args: argparse.Namespace) -> int:
     data = _read_input(args.file)
     if isinstance(data, str):
         return usage_error(data)
-    from certwizard.ca.sandbox import SandboxAuthority  # the authority every order goes to (its name rule)
+    from certwizard.ca.registry import authority_class  # the product's authority decides the name rule
 
     report: CsrReport = too_large_report() if data is None else lint_csr(
-        data, product, domains, name_rule=SandboxAuthority.csr_name_rule)
+        data, product, domains, name_rule=authority_class(product.authority).csr_name_rule)
     if args.json:
         print_json({"product": product.id, "domains": domains, **report.to_dict()})
     else:

@@ -209,13 +209,17 @@ def cmd_submit(args: argparse.Namespace) -> int:
     def action(services) -> int:
         passphrase = _read_secret(args.passphrase_file, "--passphrase-file")
         progress = (lambda step: None) if args.json else (lambda step: say(f"... {step}", err=True))
-        return _report(args, services.workflow.submit(args.order, passphrase, progress), acting=True)
+        order = services.workflow.submit(args.order, passphrase, progress)
+        return _report(args, services, order, acting=True)
     return _run(args, action)
 
 
-def _report(args: argparse.Namespace, order, acting: bool = False) -> int:
+def _report(args: argparse.Namespace, services, order, acting: bool = False) -> int:
     """Show the order; after submit/verify a failed review is a refusal (exit 1) with the CA's reason."""
     from certwizard.domain.status import OrderStatus
+
+    authority = services.authorities.find(order.authority)
+    trust_note = authority.trust_note if authority is not None else ""
 
     failed = acting and order.status is OrderStatus.REVIEW_FAILED
     if failed:
@@ -223,27 +227,27 @@ def _report(args: argparse.Namespace, order, acting: bool = False) -> int:
         if args.json:
             print_json({"ok": False, "error": reason, "order": order_summary(order)})
         else:
-            print_order(order)
+            print_order(order, trust_note)
             say(f"refused: {reason}", err=True)
         return EXIT_REJECTED
     if args.json:
         print_json({"ok": True, "order": order_summary(order)})
     else:
-        print_order(order)
+        print_order(order, trust_note)
     return EXIT_OK
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     return _run(args, lambda services: _report(
-        args, services.workflow.confirm_domain_validation(args.order), acting=True))
+        args, services, services.workflow.confirm_domain_validation(args.order), acting=True))
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
-    return _run(args, lambda services: _report(args, services.workflow.withdraw(args.order)))
+    return _run(args, lambda services: _report(args, services, services.workflow.withdraw(args.order)))
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    return _run(args, lambda services: _report(args, services.workflow.order(args.order)))
+    return _run(args, lambda services: _report(args, services, services.workflow.order(args.order)))
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

@@ -82,7 +82,8 @@ def order_summary(order: Order, domains: list[str] | None = None) -> dict[str, A
     }
 
 
-def print_order(order: Order) -> None:
+def print_order(order: Order, trust_note: str = "") -> None:
+    """`trust_note`: what the order's authority says about trusting the certificates it issues."""
     say(f"{order.id}  {order.product.certificate_type}  {order.status.label}")
     if order.bound_domains:
         say(f"  domains: {shown_domains(order.bound_domains)}")
@@ -110,7 +111,6 @@ def print_order(order: Order) -> None:
     if order.certificate:
         say(f"  certificate: serial {order.certificate.serial}, "
             f"valid {order.certificate.not_before:%Y-%m-%d} to {order.certificate.not_after:%Y-%m-%d}")
-        if order.authority == "sandbox":
-            say("  issued by the sandbox CA (not publicly trusted): see `certwizard sandbox-root` to trust "
-                "it on a test machine")
+        if trust_note:          # the issuing authority's, e.g. how to trust a CA that is not public
+            say(f"  {trust_note}")
     say(f"  next: {next_step(order)}")

@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_sandbox_speed(args: argparse.Namespace) -> int:
     import os
 
-    from certwizard.ca.sandbox import SPEED_ENV, SPEED_SETTING
+    from certwizard.ca.sandbox import SPEED_ENV, SPEED_SETTING, configured_speed
     from certwizard.services import open_services
     from certwizard.storage import StorageError
     from certwizard.system.paths import DataLayout
@@ -48,7 +48,7 @@ def run_sandbox_speed(args: argparse.Namespace) -> int:
         services = open_services(args.data_dir)
         if args.speed is not None:
             services.repository.set_setting(SPEED_SETTING, args.speed)
-        in_use = services.authorities.sandbox_speed().value
+        in_use = configured_speed(services.repository).value
     except StorageError as exc:
         return _refused(args, str(exc))
     except OSError as exc:      # a full disk (ENOSPC), a read-only or unwritable data folder

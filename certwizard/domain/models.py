@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError  # noqa: F401 - ValidationError re-exported
 
 from certwizard.domain.ids import new_id, utcnow
-from certwizard.domain.products import KeyAlgorithm, Product, get_product
+from certwizard.domain.products import DEFAULT_AUTHORITY, KeyAlgorithm, Product, get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import listed_domains
 
@@ -211,7 +211,7 @@ class Order(Record):
     purchased_at: datetime = Field(default_factory=utcnow)
     status: OrderStatus = OrderStatus.PENDING_APPLICATION
     status_reason: str = ""
-    authority: str = "sandbox"
+    authority: str = DEFAULT_AUTHORITY
     authority_ref: str = ""           # the authority's own id for the application
     draft: ApplicationDraft = Field(default_factory=ApplicationDraft)
     application: Application | None = None      # frozen at submission

@@ -1,7 +1,14 @@
 """Certificate products: what was purchased decides the domain rules, the information asked and the key choices.
 
-Products are a fixed catalog, checked when it is built. They are frozen dataclasses rather than pydantic models
-on purpose: the home screen needs the catalog, and importing pydantic would add ~60-90 ms to every start-up.
+Each certificate authority offers its own products, and each product names the authority that offers it
+(`Product.authority`, a name of `ca/registry.py`): an order for the product goes to that authority. The
+catalog holds the products of every authority, keyed by id (ids are unique across authorities): orders and the
+order index record only the id, and reading them must not load any authority's code. An authority lists its
+offer with `products_of(its name)`; a new authority adds its products to the catalog here. Today's catalog is
+the built-in sandbox CA's offer (`DEFAULT_AUTHORITY`).
+
+Products are checked when the catalog is built. They are frozen dataclasses rather than pydantic models on
+purpose: the home screen needs the catalog, and importing pydantic would add ~60-90 ms to every start-up.
 """
 
 from __future__ import annotations
@@ -71,6 +78,10 @@ class KeyAlgorithm(StrEnum):
         return int(self.value.rsplit("-", 1)[1].lstrip("p"))
 
 
+# The authority of the built-in products, and of orders stored before an order recorded its authority. A name
+# only (the domain imports nothing from ca/): the registry there builds the authority behind it.
+DEFAULT_AUTHORITY = "sandbox"
+
 ALL_KEY_ALGORITHMS = tuple(KeyAlgorithm)
 DEFAULT_KEY_ALGORITHM = KeyAlgorithm.EC_P256
 
@@ -99,7 +110,7 @@ class InvalidProductError(ValueError):
 
 @dataclass(frozen=True)
 class Product:
-    """A certificate product from the catalog."""
+    """A certificate product from the catalog, offered by `authority`."""
 
     id: str
     name: str
@@ -111,6 +122,7 @@ class Product:
     key_algorithms: tuple[KeyAlgorithm, ...] = ALL_KEY_ALGORITHMS
     allows_ip: bool = False
     review_hours: tuple[int, int] = (0, 48)
+    authority: str = DEFAULT_AUTHORITY
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__       # normalise strings to the enums, as a model would
@@ -185,8 +197,10 @@ class Product:
 
 def _product(pid: str, name: str, level: ValidationLevel, dtype: DomainType, max_domains: int = 1,
              allows_ip: bool = False, review_hours: tuple[int, int] = (0, 48)) -> Product:
+    """One of the sandbox CA's products."""
     return Product(id=pid, name=name, brand="Sandbox Trust", level=level, domain_type=dtype,
-                   max_domains=max_domains, validity_days=198, allows_ip=allows_ip, review_hours=review_hours)
+                   max_domains=max_domains, validity_days=198, allows_ip=allows_ip, review_hours=review_hours,
+                   authority=DEFAULT_AUTHORITY)
 
 
 _DV_REVIEW = (0, 48)
@@ -230,3 +244,8 @@ def get_product(product_id: str) -> Product:
         return CATALOG[product_id]
     except KeyError:
         raise UnknownProductError(product_id) from None
+
+
+def products_of(authority: str) -> tuple[Product, ...]:
+    """What `authority` offers, in catalog order."""
+    return tuple(product for product in CATALOG.values() if product.authority == authority)

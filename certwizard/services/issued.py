@@ -24,9 +24,9 @@ from certwizard.domain.text import printable
 from certwizard.system.securefs import PRIVATE_FILE_MODE
 
 if TYPE_CHECKING:
+    from certwizard.ca.registry import Authorities
     from certwizard.crypto.certinfo import CertificateFacts
 
-MAX_ROOT_BYTES = 64 * 1024
 # The statuses in which an order holds a certificate (lists may ask the repository for only these).
 CERTIFICATE_STATUSES = (OrderStatus.ISSUED, OrderStatus.EXPIRED, OrderStatus.REVOKED)
 
@@ -256,16 +256,19 @@ def validity_phrase(facts: CertificateFacts, now: datetime) -> str:
     return f"{days} day{'s' if days != 1 else ''} left"
 
 
-def sandbox_root_pem(ca_dir: str | os.PathLike[str]) -> str | None:
-    """The sandbox CA's root certificate (what clients must trust), or None when the CA was never created."""
-    from certwizard.ca.sandbox_pki import SandboxPKI
-    from certwizard.system.securefs import read_regular_file
-
-    try:
-        return read_regular_file(SandboxPKI(ca_dir).root_pem_path, MAX_ROOT_BYTES).decode("utf-8", "replace")
-    except OSError:
-        return None
+def summarize_issued_orders(orders: Iterable[Order], now: datetime,
+                            authorities: "Authorities") -> dict[str, IssuedSummary]:
+    """`summarize_issued` of each order, its chain verified against the trust anchor of the authority that
+    issued it (asked once per authority; none for a publicly trusted CA, or one no longer configured)."""
+    anchors: dict[str, str | None] = {}
+    summaries = {}
+    for order in orders:
+        if order.authority not in anchors:
+            authority = authorities.find(order.authority)
+            anchors[order.authority] = authority.trust_anchor_pem() if authority is not None else None
+        summaries[order.id] = summarize_issued(order, now, root_pem=anchors[order.authority])
+    return summaries
 
 
 __all__ = ["CERTIFICATE_STATUSES", "KeyState", "KeyCheck", "IssuedSummary", "USABLE_STATES", "issued_orders",
-           "check_stored_key", "summarize_issued", "validity_phrase", "sandbox_root_pem"]
+           "check_stored_key", "summarize_issued", "summarize_issued_orders", "validity_phrase"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from certwizard.domain.products import CATALOG
+from certwizard.domain.products import CATALOG, DEFAULT_AUTHORITY
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary, listed_domains
 
@@ -35,7 +35,7 @@ def index_document(order: dict[str, Any]) -> dict[str, Any]:
         order.get("status_reason", ""),
         order.get("revision", 0),
         listed_domains(domains if isinstance(domains, list) else None, typed if isinstance(typed, str) else ""),
-        order.get("authority", "sandbox"),
+        order.get("authority", DEFAULT_AUTHORITY),
         order.get("authority_ref", ""),
         _canonical(order.get("purchased_at")),
         _canonical(order.get("updated_at")),
@@ -80,5 +80,6 @@ def summary_from_index(order_id: str, entry: dict[str, Any]) -> OrderSummary:
                    f"unknown product {product_id!r}" if product_id not in CATALOG else "no purchase time")
         raise IndexEntryError(f"its index entry cannot be read ({problem})")
     return tuple.__new__(OrderSummary, (order_id, product_id, known, reason or "", revision or 0,
-                                        tuple(domains) if isinstance(domains, list) else (), authority or "sandbox",
-                                        ref or "", purchased, updated or purchased, submitted, expected, expires))
+                                        tuple(domains) if isinstance(domains, list) else (),
+                                        authority or DEFAULT_AUTHORITY, ref or "", purchased, updated or purchased,
+                                        submitted, expected, expires))

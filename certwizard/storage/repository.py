@@ -180,7 +180,8 @@ class Repository:
     # --- orders -------------------------------------------------------------------------------------------
 
     def add_orders(self, product_id: str, count: int = 1) -> list[Order]:
-        """Register `count` purchased certificates of a catalog product, pending application."""
+        """Register `count` purchased certificates of a catalog product, pending application (each to go to
+        the authority that offers the product)."""
         product = get_product(product_id)
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_ORDERS_PER_ADD:
             raise ValueError("the number of certificates must be a whole number from 1 to "
@@ -192,7 +193,7 @@ class Repository:
             orders = []
             for _ in range(count):
                 order = _models().Order(id=_unused_id("ord", taken), product_id=product.id, purchased_at=now,
-                              updated_at=now)
+                              updated_at=now, authority=product.authority)   # who offers it serves it
                 taken.add(order.id)
                 orders.append(order)
             documents = {o.id: o.model_dump(mode="json") for o in orders}

@@ -210,7 +210,7 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
     def add_purchased(self) -> None:
         from certwizard.ui.dialogs.prompts import ProductPickerDialog
 
-        self.push_screen(ProductPickerDialog(), self._ask_count)
+        self.push_screen(ProductPickerDialog(self.services.authorities.products()), self._ask_count)
 
     def _ask_count(self, product_id: str | None) -> None:
         if product_id is None:

@@ -15,16 +15,17 @@ from __future__ import annotations
 import gc
 import importlib
 
+from certwizard.ca.registry import modules_to_warm
 from certwizard.storage.repository import Repository
 
-NEXT_SCREENS = (
+CORE = (
     "filelock",                 # the first write takes the database lock (opening a healthy one took none)
     "certwizard.domain.models",
     "certwizard.services.validation",
     "certwizard.crypto.csr_lint",
     "certwizard.crypto.certinfo",
-    "certwizard.ca.sandbox",
-    "certwizard.ca.sandbox_pki",
+)
+NEXT_SCREENS = (
     "certwizard.documents.images",
     "certwizard.ui.dialogs.prompts",
     "certwizard.ui.screens.apply",
@@ -36,7 +37,7 @@ NEXT_SCREENS = (
 
 def warm_up(repository: Repository) -> None:
     """Run in a thread worker once the first frame is painted."""
-    for name in NEXT_SCREENS:
+    for name in (*CORE, *modules_to_warm(), *NEXT_SCREENS):      # the authorities: what each one uses
         importlib.import_module(name)
     repository.find_orders()
     gc.freeze()

@@ -75,6 +75,7 @@ def test_pem_and_json_cannot_be_combined(cli):
 
 
 def test_sandbox_speed_is_saved_in_the_data_folder_and_the_environment_wins(tmp_path, capsys, monkeypatch):
+    from certwizard.ca.sandbox import configured_speed
     from certwizard.cli import main
     from certwizard.services import open_services
 
@@ -83,7 +84,7 @@ def test_sandbox_speed_is_saved_in_the_data_folder_and_the_environment_wins(tmp_
     assert main(["--data-dir", data, "sandbox-speed"]) == 0
     assert "in use: 'fast'" in capsys.readouterr().out
     assert main(["--data-dir", data, "sandbox-speed", "realistic"]) == 0
-    assert open_services(data).authorities.sandbox_speed().value == "realistic"
+    assert configured_speed(open_services(data).repository).value == "realistic"
     monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "instant")
     assert main(["--data-dir", data, "sandbox-speed"]) == 0
     assert "in use: 'instant' (from $CERTWIZARD_SANDBOX_SPEED" in capsys.readouterr().out
@@ -93,6 +94,7 @@ def test_sandbox_speed_is_saved_in_the_data_folder_and_the_environment_wins(tmp_
 
 
 def test_an_unknown_speed_in_the_environment_is_an_error_not_fast(tmp_path, capsys, monkeypatch):
+    from certwizard.ca.sandbox import configured_speed
     from certwizard.cli import main
     from certwizard.services import open_services
 
@@ -107,7 +109,7 @@ def test_an_unknown_speed_in_the_environment_is_an_error_not_fast(tmp_path, caps
         assert out == "" and "$CERTWIZARD_SANDBOX_SPEED is 'Instant'" in err
         assert "instant, fast or realistic, or unset it" in err
     monkeypatch.delenv("CERTWIZARD_SANDBOX_SPEED")
-    assert open_services(data).authorities.sandbox_speed().value == "realistic"   # the saved one, untouched
+    assert configured_speed(open_services(data).repository).value == "realistic"   # the saved one, untouched
 
 
 def test_the_command_line_knows_the_sandbox_speeds_without_importing_them():
@@ -136,6 +138,7 @@ def full_disk(monkeypatch):
 @pytest.mark.parametrize("existing", [True, False], ids=["saved-before", "new-data-folder"])
 def test_sandbox_speed_on_a_full_disk_says_so_without_a_traceback(tmp_path, capsys, monkeypatch, full_disk,
                                                                   existing):
+    from certwizard.ca.sandbox import configured_speed
     from certwizard.cli import main
     from certwizard.services import open_services
 
@@ -151,4 +154,4 @@ def test_sandbox_speed_on_a_full_disk_says_so_without_a_traceback(tmp_path, caps
     assert "Traceback" not in err and "saved:" not in out
     monkeypatch.undo()
     if existing:
-        assert open_services(str(data)).authorities.sandbox_speed().value == "realistic"
+        assert configured_speed(open_services(str(data)).repository).value == "realistic"

@@ -16,7 +16,6 @@ from certwizard.services.issued import (
     KeyState,
     check_stored_key,
     issued_orders,
-    sandbox_root_pem,
     summarize_issued,
     validity_phrase,
 )
@@ -64,7 +63,7 @@ def test_a_fresh_automatic_order_has_facts_a_matching_key_and_a_verifying_chain(
     order = issue(services, "www.example.com, api.example.com", product_id="dv-multi")
     cert = certificate_of(order)
     now = cert.not_valid_before_utc + timedelta(days=10)
-    summary = summarize_issued(order, now, root_pem=sandbox_root_pem(services.layout.ca_dir))
+    summary = summarize_issued(order, now, root_pem=services.authorities.get("sandbox").trust_anchor_pem())
 
     assert summary.domains == ("www.example.com", "api.example.com")
     assert int(summary.facts.serial_hex, 16) == cert.serial_number
@@ -175,7 +174,7 @@ def test_validity_is_phrased_from_the_given_now(services):
     assert phrase(end - timedelta(days=3, hours=1)) == "3 days left"
     assert phrase(end - timedelta(hours=1)) == "expires today"
     assert phrase(end + timedelta(days=1, hours=1)) == "expired 1 day ago"
-    root = sandbox_root_pem(services.layout.ca_dir)
+    root = services.authorities.get("sandbox").trust_anchor_pem()
     expired = summarize_issued(order, end + timedelta(days=2), root_pem=root)
     assert expired.chain_problems and "expired" in expired.chain_problems[0]
     assert not expired.usable
@@ -205,7 +204,3 @@ def test_a_damaged_certificate_is_reported_not_raised(services):
         update={"certificate_pem": "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"})})
     summary = summarize_issued(damaged, certificate_of(order).not_valid_before_utc)
     assert summary.facts is None and summary.certificate_problem and not summary.usable
-
-
-def test_no_sandbox_root_before_the_ca_exists(tmp_path):
-    assert sandbox_root_pem(tmp_path / "nothing-here") is None

@@ -46,7 +46,7 @@ async def test_f1_opens_help_and_escape_goes_back(make_app, seeded_services):
 
 
 def test_help_covers_the_flow_csrs_by_hand_data_paths_and_the_sandbox(services: Services):
-    text = help_markdown(services.layout)
+    text = help_markdown(services)
     for expected in ("Keep your phone on", "Watch your mailbox", "3 to 7 business days", "about 2 days",
                      "openssl req -new -newkey rsa:2048", "prime256v1", "-addext \"subjectAltName=DNS:",
                      "-config example.cnf -reqexts san", "DNS.2 = example.com",
@@ -97,7 +97,7 @@ def test_each_csr_command_block_in_help_pastes_into_a_shell(services, tmp_path):
     import re
     import subprocess
 
-    blocks = re.findall(r"```\n(.*?)```", help_markdown(services.layout), re.S)
+    blocks = re.findall(r"```\n(.*?)```", help_markdown(services), re.S)
     commands = [block for block in blocks if "openssl req" in block]
     assert len(commands) == 4     # RSA and ECDSA, each with -addext and with the config file (1.0.2)
     (config_file,) = {m.group(0) for block in commands for m in re.finditer(r"cat > .*?\nEOF\n", block, re.S)}
@@ -110,15 +110,12 @@ def test_each_csr_command_block_in_help_pastes_into_a_shell(services, tmp_path):
 
 
 async def test_c_in_help_copies_the_commands_whole(make_app, services, notes, screen_text):
-    from certwizard.ui.screens.help import HelpScreen, csr_commands
+    from certwizard.ui.screens.help import csr_commands
 
     app = make_app()
     async with app.run_test(size=(80, 24), message_hook=notes.hook, notifications=True) as pilot:
         await pilot.press("f1")
-        for _ in range(100):            # on a loaded machine Help may take more than one pause to open
-            if isinstance(app.screen, HelpScreen):
-                break
-            await pilot.pause(0.05)
+        await pilot.pause()         # letters typed before the Help screen is shown wait (KeyGuard): show it first
         await pilot.press("c")
         await pilot.pause()
         copied = app.clipboard

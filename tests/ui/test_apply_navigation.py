@@ -171,7 +171,7 @@ async def test_the_domains_field_is_focused_when_apply_opens(make_app, services,
 def test_help_explains_the_keys_of_the_application_form(services):
     from certwizard.ui.screens.help import help_markdown
 
-    text = help_markdown(services.layout)
+    text = help_markdown(services)
     for expected in ("`F8` (Next)", "`F9` submits", "`F2` goes back", "`F3` saves the pre-filled",
                      "`F4` uploads", "`x` or `Delete` removes", "`F5` saves", "`F6` fills", "Load from file"):
         assert expected in text, expected

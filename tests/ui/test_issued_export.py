@@ -570,7 +570,7 @@ async def test_end_in_the_product_picker_moves_to_the_last_product(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         chosen = []
-        app.push_screen(ProductPickerDialog(), chosen.append)
+        app.push_screen(ProductPickerDialog(app.services.authorities.products()), chosen.append)
         await pilot.pause()
         await pilot.press("end", "enter")
         await pilot.pause()

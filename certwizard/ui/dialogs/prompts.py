@@ -6,7 +6,7 @@ Texts given as `str` are shown literally (they may hold user data); pass a `Cont
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Static
 
 from certwizard.domain.models import Profile
-from certwizard.domain.products import CATALOG, Product
+from certwizard.domain.products import Product
 from certwizard.domain.text import unprintable_characters
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.certificates import table_cell
@@ -256,8 +256,10 @@ class ProductPickerDialog(_Dialog):
 
     BINDINGS = [Binding("enter", "choose", "Choose", show=True, priority=True)]
 
-    def __init__(self, title: TextLike = "Which certificate did you buy?") -> None:
+    def __init__(self, products: Iterable[Product], title: TextLike = "Which certificate did you buy?") -> None:
+        """`products`: what the configured authorities offer (`Authorities.products()`)."""
         super().__init__(title)
+        self._products = tuple(products)
         self.add_class("-wide")
 
     def compose_box(self) -> ComposeResult:
@@ -269,7 +271,7 @@ class ProductPickerDialog(_Dialog):
         # Filled once mounted, so the columns are measured to fit their content.
         table = self.query_one("#products", DataTable)
         table.add_columns("Product", "Level", "Type", "Names", "Validity")
-        for product in CATALOG.values():
+        for product in self._products:
             table.add_row(*(table_cell(fact) for fact in product_facts(product)), key=product.id)
         table.focus()
 

@@ -1,4 +1,5 @@
-"""Help: how applying works, what to do while the CA reviews, CSRs by hand, where data lives, the sandbox CA."""
+"""Help: how applying works, what to do while the CA reviews, CSRs by hand, where data lives, and what each
+configured certificate authority says about itself (its `help_section`)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownFence
 
-from certwizard.ca.sandbox import FAIL_TRIGGER_LABEL, SPEED_ENV
 from certwizard.domain.text import printable
-from certwizard.system.paths import DATA_DIR_ENV, DataLayout
+from certwizard.services import Services
+from certwizard.system.paths import DATA_DIR_ENV
 from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.title_bar import TitleBar
@@ -113,15 +114,7 @@ ${data_dir}
 - The sandbox CA: `${ca_dir}` (its certificates name the CRL it publishes there,
   `pki/intermediate-ca.crl`)
 
-# The sandbox CA
-
-The built-in sandbox CA behaves like a real one but its certificates are not publicly trusted. It is
-for trying the whole flow.
-
-- **Review speed:** set `${speed_env}` to `instant` (decides at once), `fast` (seconds, the default) or
-  `realistic` (minutes for DV, days for OV/EV), e.g. `${speed_env}=instant certwizard`.
-- **Trying a failure:** bind a name whose first label is `${fail_label}` (e.g. `${fail_label}.example.com`);
-  it passes submission and then fails review with a reason.
+${authorities}
 
 # Keys
 
@@ -136,19 +129,21 @@ def csr_commands(algorithm: str = "rsa-2048"):
     return openssl_commands(None, algorithm, basename="example")
 
 
-def help_markdown(layout: DataLayout) -> str:
-    """The help text with the real paths of this data folder (shown literally, control characters escaped)."""
+def help_markdown(services: Services) -> str:
+    """The help text with the real paths of this data folder (shown literally, control characters escaped)
+    and the authorities' own sections."""
     from string import Template
 
     def shown(path: object) -> str:
         return printable(str(path))
 
+    layout = services.layout
     rsa, ec = csr_commands(), csr_commands("ec-p256")
     return Template(HELP_TEXT).substitute(
         data_env=DATA_DIR_ENV, data_dir=shown(layout.root), database=shown(layout.database),
         keys_dir=shown(layout.keys_dir), documents_dir=shown(layout.documents_dir), ca_dir=shown(layout.ca_dir),
-        speed_env=SPEED_ENV, fail_label=FAIL_TRIGGER_LABEL, addext_rsa=rsa.addext, config_rsa=rsa.config,
-        addext_ec=ec.addext, config_ec=ec.config_request)
+        authorities="\n\n".join(services.authorities.help_sections()), addext_rsa=rsa.addext,
+        config_rsa=rsa.config, addext_ec=ec.addext, config_ec=ec.config_request)
 
 
 class CommandBlock(MarkdownFence, can_focus=True):
@@ -198,7 +193,7 @@ class HelpScreen(WizardScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         with VerticalScroll(id="help-scroll"):
-            yield HelpMarkdown(help_markdown(self.app.services.layout), id="help-text")
+            yield HelpMarkdown(help_markdown(self.app.services), id="help-text")
         yield KeysFooter()
 
     def on_mount(self) -> None:

@@ -26,8 +26,7 @@ from certwizard.services.issued import (
     CERTIFICATE_STATUSES,
     IssuedSummary,
     issued_orders,
-    sandbox_root_pem,
-    summarize_issued,
+    summarize_issued_orders,
     validity_phrase,
 )
 from certwizard.ui.dialogs.export import ExportDialog
@@ -277,10 +276,7 @@ class IssuedScreen(WizardScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="issued-check",
           description="Checking issued certificates against their keys")
     def _check(self, orders: list[Order], now: datetime) -> dict[str, IssuedSummary]:
-        root = sandbox_root_pem(self.app.services.layout.ca_dir)
-        return {order.id: summarize_issued(order, now,
-                                           root_pem=root if order.authority == "sandbox" else None)
-                for order in orders}
+        return summarize_issued_orders(orders, now, self.app.services.authorities)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group != "issued-check":
