@@ -12,13 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.ca.pebble import PebbleOptions, PebbleServer, pebble_missing_reason, start_pebble
-
-
-def require_pebble() -> None:
-    reason = pebble_missing_reason()
-    if reason is not None:
-        pytest.skip(reason)
+from tests.ca.pebble import PebbleOptions, PebbleServer, require_pebble, start_pebble
 
 
 @pytest.fixture(scope="module")

@@ -49,6 +49,15 @@ def pebble_missing_reason() -> str | None:
     return None
 
 
+def require_pebble() -> None:
+    """Skip the calling test, saying how to install Pebble, when it is missing (pytest -rs lists it)."""
+    import pytest
+
+    reason = pebble_missing_reason()
+    if reason is not None:
+        pytest.skip(reason)
+
+
 class PebbleStartError(RuntimeError):
     """Pebble or challtestsrv did not come up; the message carries the end of their output."""
 

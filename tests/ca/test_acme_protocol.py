@@ -33,7 +33,14 @@ from certwizard.ca.base import AuthorityError
 from certwizard.crypto.csr import build_csr
 from certwizard.crypto.keys import generate_private_key, load_private_key, write_private_key
 from certwizard.domain.products import KeyAlgorithm
-from tests.ca.pebble import PebbleServer, new_eab_hmac_key, write_api_certificate
+from tests.ca.pebble import (
+    PebbleOptions,
+    PebbleServer,
+    new_eab_hmac_key,
+    require_pebble,
+    start_pebble,
+    write_api_certificate,
+)
 
 PLAIN_TYPES = (str, int, bool, float, type(None), datetime, Path)
 
@@ -170,9 +177,6 @@ class TestExternalAccountBinding:
 
     @pytest.fixture(scope="class")
     def eab_pebble(self, eab):
-        from tests.ca.conftest import require_pebble
-        from tests.ca.pebble import PebbleOptions, start_pebble
-
         require_pebble()
         with start_pebble(PebbleOptions(eab_keys=eab)) as server:
             yield server
@@ -503,3 +507,21 @@ def test_a_missing_pebble_is_a_skip_that_says_how_to_install_it(monkeypatch):
 
     monkeypatch.setattr(helper, "PEBBLE", "/nonexistent/pebble")
     assert helper.pebble_missing_reason() == "pebble is not installed: apt-get install -y pebble"
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date():
+    import requests
+
+    from certwizard.ca.acme.client import _retry_after_seconds
+
+    def answer(value):
+        response = requests.Response()
+        if value is not None:
+            response.headers["Retry-After"] = value
+        return response
+
+    assert _retry_after_seconds(answer("3")) == 3.0
+    assert _retry_after_seconds(answer(None)) is None and _retry_after_seconds(answer("soon")) is None
+    later = (datetime.now(UTC) + timedelta(seconds=30)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert 25 <= _retry_after_seconds(answer(later)) <= 31
+    assert _retry_after_seconds(answer("Mon, 01 Jan 2001 00:00:00 GMT")) == 0.0

@@ -12,9 +12,11 @@ newAccount request and not kept. The certificate's key and CSR are made elsewher
 
 from __future__ import annotations
 
+import email.utils
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
@@ -59,6 +61,7 @@ PEM_CERTIFICATE = re.compile(rb"-----BEGIN CERTIFICATE-----\r?\n.+?\r?\n-----END
 PENDING_STATES = ("pending", "processing")
 
 _T = TypeVar("_T")
+_Polled = TypeVar("_Polled", AcmeOrder, AcmeAuthorization)
 
 
 class AcmeUsageError(CertwizardError, ValueError):
@@ -77,6 +80,23 @@ def _signing_algorithm(key: Any) -> jose.JWASignature:
     elif isinstance(key, rsa.RSAPrivateKey):
         return jose.RS256
     raise AcmeUsageError("an ACME account key must be ECDSA (P-256, P-384, P-521) or RSA")
+
+
+def _retry_after_seconds(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _jwk(key: Any) -> jose.JWK:
@@ -98,6 +118,7 @@ class AcmeClient:
         self._host = problems.host_of(directory_url)
         self._jwk: jose.JWK | None = None
         self._account: AcmeAccount | None = None
+        self._retry_after: float | None = None      # the last answer's Retry-After, in seconds
 
     # --- opening ------------------------------------------------------------------------------------------
 
@@ -159,7 +180,9 @@ class AcmeClient:
         """One signed POST (obj None: POST-as-GET), badNonce sent again, every failure an AuthorityError."""
         for attempt in range(1, BAD_NONCE_ATTEMPTS + 1):
             try:
-                return self._net.post(url, obj, new_nonce_url=self._directory["newNonce"], **kwargs)
+                response = self._net.post(url, obj, new_nonce_url=self._directory["newNonce"], **kwargs)
+                self._retry_after = _retry_after_seconds(response)
+                return response
             except messages.Error as exc:
                 if exc.code == "badNonce" and attempt < BAD_NONCE_ATTEMPTS:
                     continue
@@ -374,31 +397,28 @@ class AcmeClient:
         response = self._send(authorization_url, None, "show the authorization", changes_state=False)
         return self._authorization_from(authorization_url, response, jwk)
 
-    def _wait(self, fetch: Callable[[], tuple[_T, str]], timeout: float) -> _T:
+    def _wait(self, fetch: Callable[[], _Polled], timeout: float) -> _Polled:
+        """Fetch until the status is no longer pending/processing or the deadline passes (Retry-After kept
+        to, within POLL_INTERVAL..MAX_POLL_INTERVAL)."""
         deadline = time.monotonic() + timeout
         while True:
-            value, status = fetch()
+            value = fetch()
             left = deadline - time.monotonic()
-            if status not in PENDING_STATES or left <= 0:
+            if value.status not in PENDING_STATES or left <= 0:
                 return value
-            time.sleep(min(POLL_INTERVAL, left))
+            asked = self._retry_after if self._retry_after is not None else POLL_INTERVAL
+            time.sleep(min(max(asked, POLL_INTERVAL), MAX_POLL_INTERVAL, left))
 
     def wait_for_authorization(self, authorization_url: str, *, timeout: float = DEFAULT_WAIT
                                ) -> AcmeAuthorization:
         """Poll until the authorization is no longer pending (valid or invalid), or `timeout` passes."""
-        def fetch() -> tuple[AcmeAuthorization, str]:
-            authorization = self.authorization(authorization_url)
-            return authorization, authorization.status
-        return self._wait(fetch, timeout)
+        return self._wait(lambda: self.authorization(authorization_url), timeout)
 
     def wait_for_order(self, order_url: str, *, timeout: float = DEFAULT_WAIT) -> AcmeOrder:
         """Poll until the order is ready, valid or invalid, or `timeout` passes; authorizations included.
 
         A pending order whose challenges nobody answered stays pending: this then returns at the deadline."""
-        def fetch() -> tuple[AcmeOrder, str]:
-            current = self.order(order_url)
-            return current, current.status
-        self._wait(fetch, timeout)
+        self._wait(lambda: self.order(order_url), timeout)
         return self.order(order_url, with_authorizations=True)
 
     def finalize(self, order_url: str, csr_pem: str | bytes, *, timeout: float = DEFAULT_WAIT) -> AcmeOrder:
@@ -427,10 +447,7 @@ class AcmeClient:
             self._send(current.finalize_url, messages.CertificateRequest(csr=csr), "issue the certificate",
                        changes_state=True)
 
-        def fetch() -> tuple[AcmeOrder, str]:
-            polled = self.order(order_url)
-            return polled, polled.status
-        final = self._wait(fetch, timeout)
+        final = self._wait(lambda: self.order(order_url), timeout)
         if final.status == "invalid":
             raise self.failure(self.order(order_url, with_authorizations=True))
         return final
