@@ -10,8 +10,6 @@ from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
 from certwizard.domain.status import OrderStatus
 
-SERVER_CHOICES = ("nginx", "apache", "tomcat", "iis", "pem")
-
 
 def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "not known yet"
@@ -35,7 +33,9 @@ def next_step(order: Order) -> str:
         return (f"fix what the reason says: certwizard withdraw {oid}, correct the application file, then "
                 f"certwizard apply {oid} --from FILE and certwizard submit {oid}")
     if status is OrderStatus.ISSUED:
-        return f"export it: certwizard export {oid} --server {'|'.join(SERVER_CHOICES)} --out DIR"
+        from certwizard.export.servers import SERVERS
+
+        return f"export it: certwizard export {oid} --server {'|'.join(SERVERS)} --out DIR"
     return "nothing more can be done with this order; buy and apply for a new certificate"
 
 

@@ -22,18 +22,8 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import TTFFont
 
-from certwizard.domain.application import phone_region
 from certwizard.domain.domains import check_domains
-from certwizard.domain.fields import (
-    FieldError,
-    countries,
-    format_phone,
-    normalise_company_type,
-    normalise_country,
-    normalise_phone,
-    normalise_province,
-    subdivision_name,
-)
+from certwizard.domain.form_fields import Block, listed_fields
 from certwizard.domain.models import ApplicationDraft, Order
 from certwizard.domain.products import Product
 from certwizard.system import securefs
@@ -98,67 +88,11 @@ def _domain_rows(product: Product, typed: str) -> list[Row]:
     return [(f"Domain {n}", entry.display) for n, entry in enumerate(check.entries, start=1)]
 
 
-def _applicant_rows(draft: ApplicationDraft) -> list[Row]:
-    return [
-        ("Name", draft.applicant_name),
-        ("Phone", _phone(draft, draft.applicant_phone)),
-        ("E-mail", draft.applicant_email),
-        ("ID number", draft.applicant_id_number),
-    ]
-
-
-def _phone(draft: ApplicationDraft, typed: str) -> str:
-    """As the app shows it (+86 138 0013 8000), whatever the spacing typed; printed as typed if not valid."""
-    try:
-        return format_phone(normalise_phone(typed, phone_region(draft, None)))
-    except FieldError:
-        return typed
-
-
-def _company_type_label(typed: str) -> str:
-    try:
-        return normalise_company_type(typed).label
-    except FieldError:
-        return typed
-
-
-def _country_code(typed: str) -> str | None:
-    try:
-        return normalise_country(typed)
-    except FieldError:
-        return None
-
-
-def _country_name(typed: str) -> str:
-    code = _country_code(typed)
-    return next((choice.name for choice in countries() if choice.code == code), typed)
-
-
-def _province_name(country_typed: str, typed: str) -> str:
-    code = _country_code(country_typed)
-    if code is None or not clean(typed):
-        return typed
-    try:
-        return subdivision_name(normalise_province(code, typed))
-    except FieldError:
-        return typed
-
-
-def _company_rows(draft: ApplicationDraft) -> list[Row]:
-    # Names instead of codes only where the typed value is recognised; anything else is printed as typed.
-    type_label = _company_type_label(draft.company_type) if clean(draft.company_type) else ""
-    country = _country_name(draft.company_country) if clean(draft.company_country) else ""
-    return [
-        ("Company name", draft.company_name),
-        ("Type of company", type_label),
-        ("Organization ID", draft.company_organization_id),
-        ("Phone", _phone(draft, draft.company_phone)),
-        ("Address", draft.company_address),
-        ("City", draft.company_city),
-        ("Province/state", _province_name(draft.company_country, draft.company_province)),
-        ("Country", country),
-        ("Zip code", draft.company_zip_code),
-    ]
+def _block_rows(draft: ApplicationDraft, block: Block) -> list[Row]:
+    # Names instead of codes only where the typed value is recognised (form_fields' `readable`); anything
+    # else is printed as typed.
+    return [(declared.letter_label, declared.readable(getattr(draft, declared.name), draft))
+            for declared in listed_fields(block)]
 
 
 def _declaration(product: Product) -> str:
@@ -178,10 +112,10 @@ def letter_sections(order: Order, draft: ApplicationDraft, day: date) -> list[tu
     sections = [
         ("Order and product", _product_rows(order, product, day)),
         ("Domains to bind", _domain_rows(product, draft.domains)),
-        ("Applicant", _applicant_rows(draft)),
+        (Block.APPLICANT.heading, _block_rows(draft, Block.APPLICANT)),
     ]
     if product.is_professional:
-        sections.append(("Company", _company_rows(draft)))
+        sections.append((Block.COMPANY.heading, _block_rows(draft, Block.COMPANY)))
     return sections
 
 

@@ -2,8 +2,9 @@
 
 Two shapes of the application exist on purpose:
 - `ApplicationDraft` holds exactly what the user typed, valid or not, so nothing is ever lost;
-- `Application` is the validated, normalised form, built from a draft by `certwizard.domain.application`
-  and frozen on the order when it is submitted.
+- `Application` is the validated, normalised form, built from a draft by `certwizard.services.validation`
+  and frozen on the order when it is submitted. The applicant and company fields are declared once, in
+  `certwizard.domain.form_fields`.
 """
 
 from __future__ import annotations
@@ -141,11 +142,6 @@ class ApplicationDraft(Record):
 
     def filled(self, **values: object) -> "ApplicationDraft":
         return self.model_copy(update=values)
-
-
-APPLICANT_FIELDS = ("applicant_name", "applicant_phone", "applicant_email", "applicant_id_number")
-COMPANY_FIELDS = ("company_name", "company_type", "company_phone", "company_organization_id",
-                  "company_country", "company_province", "company_city", "company_address", "company_zip_code")
 
 
 # --- orders ---------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Read an application from a TOML or JSON file into an ApplicationDraft (for `certwizard apply --from`).
 
-The file uses the same fields as the wizard, grouped for readability:
+The file uses the same fields as the wizard (their keys are declared in `certwizard.domain.form_fields`),
+grouped for readability:
 
     domains = ["www.example.com", "example.com"]      # or one string: "www.example.com, example.com"
     documents = ["stamped-letter.jpg"]                # optional; professional (OV/EV) products need one
@@ -39,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from certwizard.domain.form_fields import FIELDS, Block, block_fields
 from certwizard.domain.models import ApplicationDraft, CsrMode
 from certwizard.domain.text import printable
 from certwizard.errors import CertwizardError
@@ -48,26 +50,20 @@ MAX_APPLICATION_FILE = 256 * 1024
 MAX_CSR_FILE = 16 * 1024
 SUFFIXES = (".toml", ".json")
 
-_APPLICANT = {"name": "applicant_name", "phone": "applicant_phone", "email": "applicant_email",
-              "id_number": "applicant_id_number"}
-_COMPANY = {"name": "company_name", "type": "company_type", "phone": "company_phone",
-            "organization_id": "company_organization_id", "country": "company_country",
-            "province": "company_province", "city": "company_city", "address": "company_address",
-            "zip_code": "company_zip_code"}
+# [applicant] and [company]: key in the table -> draft field
+_SECTIONS = {block.value: {declared.file_name: declared.name for declared in block_fields(block)}
+             for block in Block}
 _AUTOMATIC_KEYS = ("mode", "key", "encrypt_key")
 _MANUAL_KEYS = ("mode", "file", "pem")
-_TOP_LEVEL = ("domains", "documents", "applicant", "company", "csr")
-_EXAMPLES = {"applicant.phone": '"+86 138 0013 8000"', "applicant.id_number": '"11010519491231002X"',
-             "company.zip_code": '"311121"', "company.phone": '"+86 571 8502 2088"',
-             "company.organization_id": '"91330100MA27XY1234"', "csr.key": '"ec-p256"'}
+_TOP_LEVEL = ("domains", "documents", *_SECTIONS, "csr")
+_EXAMPLES = {**{declared.file_key: declared.file_example for declared in FIELDS}, "csr.key": '"ec-p256"'}
+_FILE_KEYS = {declared.name: declared.file_key for declared in FIELDS}
 
 
 def file_key(draft_field: str) -> str:
     """How an application file spells a draft field (`applicant_phone` -> `applicant.phone`)."""
-    for section, mapping in (("applicant", _APPLICANT), ("company", _COMPANY)):
-        for key, name in mapping.items():
-            if name == draft_field:
-                return f"{section}.{key}"
+    if draft_field in _FILE_KEYS:
+        return _FILE_KEYS[draft_field]
     return {"csr_mode": "csr.mode", "key_algorithm": "csr.key", "encrypt_key": "csr.encrypt_key",
             "csr_pem": "csr.file"}.get(draft_field, draft_field)
 
@@ -228,8 +224,8 @@ def parse_application(text: str, suffix: str, base: Path) -> ApplicationFile:
     values: dict[str, Any] = {}
     if "domains" in data:
         values["domains"] = _domains(data["domains"])
-    values.update(_fields(data, "applicant", _APPLICANT))
-    values.update(_fields(data, "company", _COMPANY))
+    for section, mapping in _SECTIONS.items():
+        values.update(_fields(data, section, mapping))
     values.update(_csr(data, base, keys))
     return ApplicationFile(values, _documents(data, base), keys)
 

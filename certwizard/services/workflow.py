@@ -20,7 +20,6 @@ from certwizard.system.paths import DataLayout
 
 if TYPE_CHECKING:
     from certwizard.ca.base import AuthorityState, CertificateAuthority
-    from certwizard.domain.application import DraftValidation
     from certwizard.domain.csr_names import CsrNameRule
     from certwizard.domain.models import (
         ApplicationDraft,
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
         ProfileKind,
         SubmissionAttempt,
     )
+    from certwizard.services.validation import DraftValidation
     from certwizard.storage.repository import Repository
 
 # The models (pydantic) and the application rules are imported where used: the first screen only lists
@@ -181,7 +181,7 @@ class Workflow:
 
     def validate(self, order: Order, draft: ApplicationDraft | None = None,
                  for_submission: bool = False) -> DraftValidation:
-        from certwizard.domain.application import validate_draft
+        from certwizard.services.validation import validate_draft
 
         return validate_draft(order.product, draft or order.draft, self.default_phone_region,
                               for_submission=for_submission, name_rule=self.csr_name_rule(order))
@@ -233,7 +233,8 @@ class Workflow:
         label = " ".join(label.split())
         if not label:
             raise ValueError("Give the profile a name, e.g. the team or company it is for")
-        from certwizard.domain.models import APPLICANT_FIELDS, COMPANY_FIELDS, Profile, ProfileKind
+        from certwizard.domain.form_fields import APPLICANT_FIELDS, COMPANY_FIELDS
+        from certwizard.domain.models import Profile, ProfileKind
 
         kinds: list[tuple[ProfileKind, tuple[str, ...]]] = [(ProfileKind.APPLICANT, APPLICANT_FIELDS)]
         if include_company:
@@ -253,7 +254,8 @@ class Workflow:
 
     @staticmethod
     def apply_profile(draft: ApplicationDraft, profile: Profile) -> ApplicationDraft:
-        from certwizard.domain.models import APPLICANT_FIELDS, COMPANY_FIELDS, ProfileKind
+        from certwizard.domain.form_fields import APPLICANT_FIELDS, COMPANY_FIELDS
+        from certwizard.domain.models import ProfileKind
 
         allowed = APPLICANT_FIELDS if profile.kind is ProfileKind.APPLICANT else COMPANY_FIELDS
         return draft.model_copy(update={k: v for k, v in profile.values.items() if k in allowed})

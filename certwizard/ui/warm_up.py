@@ -20,7 +20,7 @@ from certwizard.storage.repository import Repository
 NEXT_SCREENS = (
     "filelock",                 # the first write takes the database lock (opening a healthy one took none)
     "certwizard.domain.models",
-    "certwizard.domain.application",
+    "certwizard.services.validation",
     "certwizard.crypto.csr_lint",
     "certwizard.crypto.certinfo",
     "certwizard.ca.sandbox",

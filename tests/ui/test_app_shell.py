@@ -110,11 +110,16 @@ def test_each_csr_command_block_in_help_pastes_into_a_shell(services, tmp_path):
 
 
 async def test_c_in_help_copies_the_commands_whole(make_app, services, notes, screen_text):
-    from certwizard.ui.screens.help import csr_commands
+    from certwizard.ui.screens.help import HelpScreen, csr_commands
 
     app = make_app()
     async with app.run_test(size=(80, 24), message_hook=notes.hook, notifications=True) as pilot:
-        await pilot.press("f1", "c")
+        await pilot.press("f1")
+        for _ in range(100):            # on a loaded machine Help may take more than one pause to open
+            if isinstance(app.screen, HelpScreen):
+                break
+            await pilot.pause(0.05)
+        await pilot.press("c")
         await pilot.pause()
         copied = app.clipboard
         footer = screen_text(app).splitlines()[-1]

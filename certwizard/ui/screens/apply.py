@@ -38,13 +38,14 @@ from certwizard.documents.images import (
     ReencodedImage,
     format_size,
 )
-from certwizard.domain.application import DraftValidation
+from certwizard.domain.form_fields import FIELDS
 from certwizard.domain.models import Application, CsrMode, Order, Profile, ProfileKind
 from certwizard.domain.products import Product
 from certwizard.domain.status import IllegalTransitionError
 from certwizard.domain.text import printable
 from certwizard.services.document_intake import recheck_in_helper, take_in
 from certwizard.services.order_session import OrderSession
+from certwizard.services.validation import DraftValidation
 from certwizard.services.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
@@ -58,6 +59,7 @@ from certwizard.ui.dialogs.submitted import SubmittedDialog
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.safe import template
 from certwizard.ui.screens.base import WizardScreen
+from certwizard.ui.widgets.applicant_form import input_id
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
@@ -70,8 +72,8 @@ from certwizard.ui.workers import ReportsWorkerFailures
 
 ENTER, VERIFY = "enter", "verify"
 # Fields checked when the user leaves them: input id -> draft field.
-_CHECKED_ON_LEAVING = {"f-applicant_phone": "applicant_phone", "f-applicant_email": "applicant_email",
-                       "f-company_phone": "company_phone"}
+_CHECKED_ON_LEAVING = {input_id(declared.name): declared.name for declared in FIELDS
+                       if declared.checked_on_leaving}
 IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 # Actions that only make sense on one tab (the Footer shows only those of the current tab).
 _TAB_ACTIONS = {"next": ENTER, "fill_profile": ENTER,
@@ -333,14 +335,11 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
 
     def _field_problem(self, name: str, value: str) -> str | None:
         from certwizard.domain import fields
-        from certwizard.domain.application import phone_region
+        from certwizard.domain.form_fields import BY_NAME, Checking, phone_region
 
+        draft = self.order.draft.model_copy(update=self.form.values())
         try:
-            if name == "applicant_email":
-                fields.normalise_email(value)
-            else:
-                draft = self.order.draft.model_copy(update=self.form.values())
-                fields.normalise_phone(value, phone_region(draft, self.workflow.default_phone_region))
+            BY_NAME[name].normalise(value, Checking(phone_region(draft, self.workflow.default_phone_region)))
         except fields.FieldError as problem:
             return str(problem)
         return None

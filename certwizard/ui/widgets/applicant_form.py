@@ -1,4 +1,7 @@
-"""The Applicant section: the person the certificate authority contacts (name, phone, e-mail, ID number)."""
+"""The Applicant section: the person the certificate authority contacts (name, phone, e-mail, ID number).
+
+The fields, their labels and hints are declared in `certwizard.domain.form_fields`.
+"""
 
 from __future__ import annotations
 
@@ -7,19 +10,10 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Select, Static
 
-from certwizard.domain.models import APPLICANT_FIELDS, ApplicationDraft
+from certwizard.domain.form_fields import APPLICANT_FIELDS, Block, block_fields
+from certwizard.domain.models import ApplicationDraft
 from certwizard.domain.text import printable
 from certwizard.ui.widgets.field_row import FieldRow, SafeInput
-
-# (draft field, label, placeholder showing accepted forms, hint under the field)
-APPLICANT_ROWS: tuple[tuple[str, str, str, str | None], ...] = (
-    ("applicant_name", "Name", "your full name, e.g. Li Lei", None),
-    ("applicant_phone", "Phone", "with country code, e.g. +86 138 0013 8000",
-     "The certificate authority may call this number."),
-    ("applicant_email", "E-mail", "a full address, e.g. admin@example.com",
-     "The authority sends its verification e-mail here: watch this mailbox."),
-    ("applicant_id_number", "ID number", "e.g. 11010519491231002X or passport E12345678", None),
-)
 
 
 def input_id(field_name: str) -> str:
@@ -69,10 +63,10 @@ class ApplicantForm(Vertical):
     """
 
     def compose(self) -> ComposeResult:
-        yield SectionTitle("Applicant")
-        for name, label, placeholder, hint in APPLICANT_ROWS:
-            yield FieldRow(label, SafeInput(placeholder=placeholder, id=input_id(name)), field_name=name,
-                           hint=hint)
+        yield SectionTitle(Block.APPLICANT.heading)
+        for declared in block_fields(Block.APPLICANT):     # all text (form_fields.Control.TEXT)
+            control = SafeInput(placeholder=declared.placeholder, id=input_id(declared.name))
+            yield FieldRow(declared.label, control, field_name=declared.name, hint=declared.hint)
 
     def values(self) -> dict[str, str]:
         return {name: self.query_one(f"#{input_id(name)}", Input).value for name in APPLICANT_FIELDS}

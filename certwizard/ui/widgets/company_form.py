@@ -1,16 +1,20 @@
 """The Company section (OV/EV only): who the certificate is for, and where the company is.
 
 Location is Country (type to search), then Province/State, refilled from the country's ISO 3166-2 subdivisions
-(an Input instead when the country has none), then City.
+(an Input instead when the country has none), then City. The fields, their labels and hints are declared in
+`certwizard.domain.form_fields`; their `control` says which of these controls each one gets.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Select
 
 from certwizard.domain import fields
+from certwizard.domain.form_fields import Block, Control, FormField, block_fields
 from certwizard.domain.models import ApplicationDraft, CompanyType
 from certwizard.ui.widgets.applicant_form import (
     SectionTitle,
@@ -21,16 +25,8 @@ from certwizard.ui.widgets.applicant_form import (
 )
 from certwizard.ui.widgets.field_row import FieldRow, SafeInput
 
-# Plain text fields: (draft field, label, placeholder, hint)
-_TEXT_ROWS = {
-    "company_name": ("Company name", "the registered name, e.g. Example Trading Co., Ltd.", None),
-    "company_phone": ("Company phone", "with country code, e.g. +86 10 6552 9988",
-                      "The certificate authority calls this number to confirm the application."),
-    "company_organization_id": ("Organization ID", "e.g. 91350100M000100Y43 or a registration number", None),
-    "company_city": ("City", "e.g. Hangzhou", None),
-    "company_address": ("Detailed address", "street, number, building, e.g. 969 West Wenyi Road", None),
-    "company_zip_code": ("Zip code", "e.g. 310000 or SW1A 1AA", None),
-}
+_FIELDS = block_fields(Block.COMPANY)
+_TEXT_FIELDS = tuple(declared.name for declared in _FIELDS if declared.control is Control.TEXT)
 PROVINCE_TEXT_ID = "f-company_province-text"
 
 
@@ -70,31 +66,30 @@ class CompanyForm(Vertical):
         self._province_is_list = True
 
     def compose(self) -> ComposeResult:
-        yield SectionTitle("Company")
-        yield self._text_row("company_name")
-        yield FieldRow("Type of company",
-                       Select([(kind.label, kind.value) for kind in CompanyType], prompt="Choose the type",
-                              id=input_id("company_type")), field_name="company_type")
-        yield self._text_row("company_phone")
-        yield self._text_row("company_organization_id")
-        countries = [(option_prompt(f"{c.name} ({c.code})"), c.code) for c in fields.countries()]
-        yield FieldRow("Country", Select(countries, prompt="Choose the country (type to search)",
-                                         id=input_id("company_country")),
-                       field_name="company_country")
-        yield FieldRow("Province/State", Select([], prompt="Choose the country first",
-                                                id=input_id("company_province")),
-                       field_name="company_province")
-        yield FieldRow("Province/State",
-                       SafeInput(placeholder="state, county or region", id=PROVINCE_TEXT_ID),
-                       field_name="company_province", id="row-company_province-text")
-        for name in ("company_city", "company_address", "company_zip_code"):
-            yield self._text_row(name)
+        yield SectionTitle(Block.COMPANY.heading)
+        for declared in _FIELDS:
+            yield from self._rows(declared)
 
     @staticmethod
-    def _text_row(name: str) -> FieldRow:
-        label, placeholder, hint = _TEXT_ROWS[name]
-        return FieldRow(label, SafeInput(placeholder=placeholder, id=input_id(name)), field_name=name,
-                        hint=hint)
+    def _rows(declared: FormField) -> Iterator[FieldRow]:
+        name, label = declared.name, declared.label
+        if declared.control is Control.COMPANY_TYPE:
+            kinds = [(kind.label, kind.value) for kind in CompanyType]
+            yield FieldRow(label, Select(kinds, prompt=declared.placeholder, id=input_id(name)),
+                           field_name=name, hint=declared.hint)
+        elif declared.control is Control.COUNTRY:
+            countries = [(option_prompt(f"{c.name} ({c.code})"), c.code) for c in fields.countries()]
+            yield FieldRow(label, Select(countries, prompt=declared.placeholder, id=input_id(name)),
+                           field_name=name, hint=declared.hint)
+        elif declared.control is Control.PROVINCE:
+            # A list of the country's subdivisions, or (hidden until a country has none) free text.
+            yield FieldRow(label, Select([], prompt="Choose the country first", id=input_id(name)),
+                           field_name=name, hint=declared.hint)
+            yield FieldRow(label, SafeInput(placeholder=declared.placeholder, id=PROVINCE_TEXT_ID),
+                           field_name=name, hint=declared.hint, id="row-company_province-text")
+        else:
+            yield FieldRow(label, SafeInput(placeholder=declared.placeholder, id=input_id(name)),
+                           field_name=name, hint=declared.hint)
 
     def on_mount(self) -> None:
         self.query_one("#row-company_province-text").display = False
@@ -134,7 +129,7 @@ class CompanyForm(Vertical):
     # --- values --------------------------------------------------------------------------------------------
 
     def values(self) -> dict[str, str]:
-        values = {name: self.query_one(f"#{input_id(name)}", Input).value for name in _TEXT_ROWS}
+        values = {name: self.query_one(f"#{input_id(name)}", Input).value for name in _TEXT_FIELDS}
         values["company_type"] = select_text(self.query_one(f"#{input_id('company_type')}", Select))
         values["company_country"] = select_text(self.query_one(f"#{input_id('company_country')}", Select))
         values["company_province"] = (select_text(self._province_select) if self.province_uses_list
@@ -142,7 +137,7 @@ class CompanyForm(Vertical):
         return values
 
     def load(self, draft: ApplicationDraft) -> None:
-        for name in _TEXT_ROWS:
+        for name in _TEXT_FIELDS:
             self.query_one(f"#{input_id(name)}", Input).value = getattr(draft, name)
         set_select(self.query_one(f"#{input_id('company_type')}", Select), company_type_value(draft.company_type))
         code = country_code(draft.company_country)

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from certwizard.domain import fields
+from certwizard.domain.form_fields import Block, listed_fields
 from certwizard.domain.models import Application, AutomaticCsr, Document, Order
 from certwizard.domain.names import shown_domains
 from certwizard.domain.products import Product
@@ -61,27 +61,34 @@ def _line(label: str, value: Content | str) -> Row:
     return label, value if isinstance(value, Content) else literal(value)
 
 
+def _applied(application: Application, target: str) -> object:
+    """The validated value at a field's `target` ("company.location.city")."""
+    value: object = application
+    for step in target.split("."):
+        value = getattr(value, step)
+    return value
+
+
+def block_lines(application: Application, block: Block) -> list[Row]:
+    """The block's fields as declared (form_fields): each joins its `verify_line` in its `verify_part`."""
+    lines: dict[str, str] = {}
+    for declared in listed_fields(block):
+        shown = declared.shown(_applied(application, declared.target))
+        lines[declared.verify_line] = lines.get(declared.verify_line, "") + declared.verify_part.format(shown)
+    return [_line(label, text) for label, text in lines.items()]
+
+
 def application_summary(order: Order, application: Application) -> list[Row]:
     """The validated, normalised application, as the authority will receive it: (label, value) rows."""
     product = order.product
-    applicant = application.applicant
     lines = [
         _line("Product", f"{product.name}, {product.certificate_type}, {product.validity_days} days"),
         _line("Domains", shown_domains(application.domains)
               + "  (the first is the common name)"),
-        _line("Applicant", f"{applicant.name}, {fields.format_phone(applicant.phone)}, {applicant.email}"),
-        _line("ID number", applicant.id_number),
+        *block_lines(application, Block.APPLICANT),
     ]
-    company = application.company
-    if company is not None:
-        location = company.location
-        province = fields.subdivision_name(location.province)
-        lines += [
-            _line("Company", f"{company.name} ({company.company_type.label}), org. ID {company.organization_id}"),
-            _line("Phone", fields.format_phone(company.phone)),
-            _line("Address", f"{company.address}, {location.city}, {province}, {location.country} "
-                             f"{company.zip_code}"),
-        ]
+    if application.company is not None:
+        lines += block_lines(application, Block.COMPANY)
     csr = application.csr
     if isinstance(csr, AutomaticCsr):
         lines.append(_line("CSR", describe_automatic(csr.key_algorithm.value, csr.encrypt_key)))
