@@ -29,7 +29,8 @@ from certwizard.services.workflow import RefreshReport, StatusChange
 from certwizard.ui.commands import CertWizardCommands
 from certwizard.ui.key_guard import KeyGuard
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
-from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
+from certwizard.ui.order_words import domains_summary, order_domains
+from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.toasts import ToastsLeaveNoTrace
 from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
 

@@ -264,7 +264,7 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
     # --- layout ------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        from certwizard.ui.screens.certificates import domains_summary, order_domains
+        from certwizard.ui.order_words import domains_summary, order_domains
 
         with Vertical(classes="dialog-box") as box:
             box.border_title = template("Export $names", names=domains_summary(order_domains(self.order)))

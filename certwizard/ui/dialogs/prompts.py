@@ -21,11 +21,11 @@ from certwizard.domain.models import Profile
 from certwizard.domain.products import CATALOG, Product
 from certwizard.domain.text import unprintable_characters
 from certwizard.ui.safe import literal, literal_multiline, template
-from certwizard.ui.screens.certificates import table_cell
 from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.labelled_lines import LabelledLines, Row
+from certwizard.ui.widgets.order_table import table_cell
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.safe_input import SecretInput
 

@@ -31,16 +31,12 @@ from certwizard.services.issued import (
     validity_phrase,
 )
 from certwizard.ui.dialogs.export import ExportDialog
+from certwizard.ui.order_words import domains_summary, order_domains, product_label
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.base import WizardScreen
-from certwizard.ui.screens.certificates import (
-    CertificatesScreen,
-    domains_summary,
-    order_domains,
-    product_label,
-    table_cell,
-)
+from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.order_table import table_cell
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
 
