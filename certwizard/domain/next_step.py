@@ -4,6 +4,9 @@ The lists (ui/order_words.py `next_action`) show a few words; the CLI (cli/order
 the command to type. Both read `NEXT_STEPS`, so a new status (or a changed step) is one edit here. The
 placeholders are filled with `str.format`: {id} the order, {expected} the expected issuance, {reason} the
 authority's reason, {servers} the export server choices.
+
+The longer guidance around them (the Unissued detail panel, the Submitted dialog) is written where it is
+shown: the records to publish, whom the CA calls; where it has nothing more to say it shows these words.
 """
 
 from __future__ import annotations

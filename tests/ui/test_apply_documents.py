@@ -11,10 +11,10 @@ import pytest
 from PIL import Image
 from textual.widgets import Input
 
-from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
+from certwizard.ui.dialogs.path_prompt import PathPromptDialog
 from certwizard.ui.screens import apply as apply_module
 from certwizard.ui.screens.apply import ApplyScreen
-from certwizard.ui.widgets.path_input import PathPromptDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

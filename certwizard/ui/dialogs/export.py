@@ -13,12 +13,11 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -26,14 +25,15 @@ from certwizard.domain.models import Order
 from certwizard.domain.text import printable, unprintable_characters
 from certwizard.export.bundle import ExportError, ExportResult, ServerType, default_basename, export_order
 from certwizard.services.issued import KeyCheck, KeyState, check_stored_key
+from certwizard.ui.dialogs.base import DialogScreen
 from certwizard.ui.safe import literal, literal_multiline, template
-from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.safe_input import SecretInput
 from certwizard.ui.widgets.toggles import RadioButton
+from certwizard.ui.workers import background
 
 EXPORT_ROOT = "~/certwizard-export"
 
@@ -152,7 +152,7 @@ class FormRow(Horizontal):
         yield self._control
 
 
-class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
+class ExportDialog(DialogScreen[ExportResult | None]):
     """Export one issued order. Dismisses with the ExportResult, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -463,8 +463,7 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
             self.query_one("#progress-text", ProgressStep).step = ""
         self.refresh_bindings()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export",
-          description="Exporting the certificate")
+    @background("export", "Exporting the certificate")
     def _export(self, request: ExportRequest) -> ExportOutcome:
         return run_export(self.order, request)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -23,7 +23,7 @@ from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import IllegalTransitionError, OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
-from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.order_words import (
     Listed,
@@ -40,7 +40,7 @@ from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_table import ColumnSpec, OrderTable
 from certwizard.ui.widgets.title_bar import TitleBar
 from certwizard.ui.widgets.virtual_table import VirtualTable
-from certwizard.ui.workers import ReportsWorkerFailures
+from certwizard.ui.workers import ReportsWorkerFailures, background
 
 WITHDRAW_CONSEQUENCE = (
     "The application goes back to draft with everything kept; you can modify it and submit again. "
@@ -388,11 +388,10 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
             self.notify("Asking the CA to check the published record…")
             self._verify(order.id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ca",
-          description="Asking the CA to verify the domain")
+    @background("ca", "Asking the CA to verify the domain")
     def _verify(self, order_id: str) -> None:
         order = self.app.workflow.confirm_domain_validation(order_id)
-        self.app.call_from_thread(self._acted, order, f"Domain verified: now {order.status.label.lower()}.")
+        self.deliver(self._acted, order, f"Domain verified: now {order.status.label.lower()}.")
 
     def action_withdraw(self) -> None:
         order = self.selected
@@ -407,7 +406,7 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
                                            else "Withdraw"),
                              lambda yes: self._withdraw(order.id, then_edit) if yes else None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ca", description="Withdrawing the application")
+    @background("ca", "Withdrawing the application")
     def _withdraw(self, order_id: str, then_edit: bool = False) -> None:
         workflow = self.app.workflow
         try:
