@@ -13,7 +13,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from certwizard.cli.order_view import SERVER_CHOICES, next_step, order_summary, print_order
+from certwizard.cli.order_view import next_step, order_summary, print_order
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, stdout_closed, usage_error
 from certwizard.domain.text import printable
 
@@ -175,18 +175,17 @@ def _checked_documents(paths: list[Path] | None):
     """(path, DocumentCheck) for each listed document, or the refusal text; None if the file lists none."""
     if paths is None:
         return None
-    from certwizard.documents.images import inspect_document
     from certwizard.domain.application import MAX_DOCUMENTS
+    from certwizard.services.document_intake import in_place, take_in
 
     if len(paths) > MAX_DOCUMENTS:
         return f"the file lists {len(paths)} documents; at most {MAX_DOCUMENTS} can be attached"
     checks = []
     for path in paths:
-        check = inspect_document(path)
-        if not check.ok:
-            problems = "; ".join(p.message for p in check.problems)
-            return f"document {printable(str(path))} was not accepted: {problems}"
-        checks.append((path, check))
+        intake = take_in(path, run=in_place, offer_smaller=False)   # a script is told why; no copy to accept
+        if not intake.ok:
+            return f"document {printable(str(path))} was not accepted: {'; '.join(intake.reasons)}"
+        checks.append((path, intake.check))
     return checks
 
 
@@ -271,13 +270,15 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 # --- export -------------------------------------------------------------------------------------------------
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from certwizard.export.bundle import ExportError, ServerType, export_order
+    from certwizard.export.bundle import export_order
+    from certwizard.export.errors import ExportError
+    from certwizard.export.servers import SERVERS
 
     def action(services) -> int:
-        server = ServerType(args.server)
+        server = SERVERS[args.server]
         pkcs12_password = _read_secret(args.pkcs12_password_file, "--pkcs12-password-file")
         if server.needs_private_key and pkcs12_password is None:
-            raise UsageProblem(f"--server {server.value} writes a password-protected .pfx; give its password "
+            raise UsageProblem(f"--server {server.name} writes a password-protected .pfx; give its password "
                                "with --pkcs12-password-file FILE (the server asks for it when importing)")
         key_passphrase = _read_secret(args.passphrase_file, "--passphrase-file")
         order = services.workflow.order(args.order)
@@ -296,7 +297,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         for warning in result.warnings:
             say(f"certwizard: warning: {warning}", err=True)
         if args.json:
-            print_json({"ok": True, "order": order.id, "server": server.value,
+            print_json({"ok": True, "order": order.id, "server": server.name,
                         "files": [{"path": str(p), "mode": f"{stat.S_IMODE(os.stat(p).st_mode):04o}"}
                                   for p in result.files],
                         "private_key_file": str(key_file) if order.key is not None else None,
@@ -334,12 +335,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     command("show", cmd_show, "status, expected issuance, what to publish, failure reason")
     command("withdraw", cmd_withdraw, "withdraw a submitted application back to draft (not after issuance)")
     export = command("export", cmd_export, "write the issued certificate, chain and key for a server type")
-    export.add_argument("--server", required=True, choices=SERVER_CHOICES)
+    from certwizard.export.pkcs12 import PKCS12_PROFILES
+    from certwizard.export.servers import SERVERS, spoken_list
+
+    pfx_servers = spoken_list((name for name, layout in SERVERS.items() if layout.pkcs12), last="and")
+    export.add_argument("--server", required=True, choices=tuple(SERVERS))
     export.add_argument("--out", required=True, metavar="DIR",
                         help="folder to write into (created 0700 if missing; existing files are never "
                              "overwritten)")
     export.add_argument("--pkcs12-password-file", metavar="FILE",
-                        help="file holding the password for the .pfx (required for tomcat and iis)")
-    export.add_argument("--pkcs12-profile", choices=["modern", "legacy"], default="modern",
+                        help=f"file holding the password for the .pfx (required for {pfx_servers})")
+    export.add_argument("--pkcs12-profile", choices=PKCS12_PROFILES, default="modern",
                         help="legacy = 3DES/SHA-1 for old Windows Server and appliances")
     export.add_argument("--passphrase-file", metavar="FILE", help="passphrase of an encrypted private key")

@@ -11,8 +11,6 @@ from certwizard.domain.names import shown_domains
 from certwizard.domain.next_step import NEXT_STEPS
 from certwizard.domain.status import OrderStatus
 
-SERVER_CHOICES = ("nginx", "apache", "tomcat", "iis", "pem")
-
 
 def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "not known yet"
@@ -20,8 +18,13 @@ def _when(moment: datetime | None) -> str:
 
 def next_step(order: Order) -> str:
     """What the user does next with this order, as a command they can type (domain/next_step.py)."""
+    servers = ""
+    if order.status is OrderStatus.ISSUED:      # the server records are imported only when they are named
+        from certwizard.export.servers import SERVERS
+
+        servers = "|".join(SERVERS)
     return NEXT_STEPS[order.status].command.format(id=order.id, expected=_when(order.expected_issuance_at),
-                                                   servers="|".join(SERVER_CHOICES))
+                                                   servers=servers)
 
 
 def _certificate_facts(order: Order) -> dict[str, Any] | None:

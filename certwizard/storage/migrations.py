@@ -14,8 +14,8 @@ from typing import Any
 
 from certwizard import __version__
 from certwizard.domain.ids import new_id
-from certwizard.domain.summary import index_document
 from certwizard.storage.errors import CorruptDatabaseError, StorageError
+from certwizard.storage.order_index import index_document
 
 # Tables as migrations see them: {table: {document id: document}} (read-only; return new objects).
 Tables = Mapping[str, Mapping[str, Mapping[str, Any]]]

@@ -29,7 +29,7 @@ from tinydb.table import Document
 from certwizard.domain.ids import new_id, utcnow
 from certwizard.domain.products import get_product
 from certwizard.domain.status import OrderStatus
-from certwizard.domain.summary import OrderSummary, SummaryError, index_document
+from certwizard.domain.summary import OrderSummary
 from certwizard.storage.file_layout import encode_file
 from certwizard.storage.journal import journal_path
 from certwizard.storage.json_storage import (
@@ -60,6 +60,7 @@ from certwizard.storage.migrations import (
     new_database,
     with_order_index,
 )
+from certwizard.storage.order_index import IndexEntryError, index_document, summary_from_index
 from certwizard.system.paths import DataLayout
 from certwizard.system.securefs import (
     PRIVATE_FILE_MODE,
@@ -271,9 +272,9 @@ class Repository:
         for order_id, member in changed:
             try:
                 if order_id not in entries:
-                    raise SummaryError("its index entry is not valid JSON")
-                yield order_id, (member, OrderSummary.from_index(order_id, entries[order_id]))
-            except SummaryError as exc:
+                    raise IndexEntryError("its index entry is not valid JSON")
+                yield order_id, (member, summary_from_index(order_id, entries[order_id]))
+            except IndexEntryError as exc:
                 self._notify(str(UnreadableRecordError(self.db_path, "order", order_id, str(exc))))
 
     def find_orders(self) -> None:

@@ -21,6 +21,14 @@ class PaletteCommand(NamedTuple):
     run: Callable[[], object]
 
 
+def export_targets() -> str:
+    """'nginx, Apache, Tomcat, IIS or as PEM', from the server records (imported here, not before the first
+    screen: the palette is built when it opens)."""
+    from certwizard.export.servers import SERVERS, spoken_list
+
+    return spoken_list(layout.palette_label or layout.short_label for layout in SERVERS.values())
+
+
 def _export_selected(app) -> None:
     from certwizard.ui.screens.issued import export_selected
 
@@ -83,7 +91,7 @@ class CertWizardCommands(Provider):
                            "Certificates the CA issued: validity, fingerprints, does the key match; export",
                            app.action_issued),
             PaletteCommand("Export the selected certificate",
-                           "Write the selected issued certificate for nginx, Apache, Tomcat, IIS or as PEM",
+                           f"Write the selected issued certificate for {export_targets()}",
                            lambda: _export_selected(app)),
             PaletteCommand("Refresh status from the certificate authority",
                            "Ask the CA about every submitted application now", app.action_check_status),

@@ -22,14 +22,10 @@ from cryptography.x509.oid import NameOID
 from certwizard.ca.sandbox_pki import SandboxPKI
 from certwizard.domain.models import IssuedCertificate, KeyRecord, Order
 from certwizard.domain.products import KeyAlgorithm
-from certwizard.export.bundle import (
-    LEGACY_PKCS12_KDF_ROUNDS,
-    MODERN_PKCS12_KDF_ROUNDS,
-    ExportError,
-    ServerType,
-    export_bundle,
-    export_order,
-)
+from certwizard.export.bundle import export_bundle, export_order
+from certwizard.export.errors import ExportError
+from certwizard.export.pkcs12 import LEGACY_PKCS12_KDF_ROUNDS, MODERN_PKCS12_KDF_ROUNDS
+from certwizard.export.servers import SERVERS
 
 PASSWORD = b"correct horse battery staple"
 PASSPHRASE = b"key passphrase 7f3a"
@@ -96,16 +92,16 @@ def export(server, out_dir, bundle, key_file, **options):
 # --- layouts ------------------------------------------------------------------------------------------------
 
 EXPECTED_FILES = {
-    ServerType.NGINX: {f"{NAME}.fullchain.pem": 0o644, f"{NAME}.key": 0o600},
-    ServerType.APACHE: {f"{NAME}.crt": 0o644, f"{NAME}.chain.crt": 0o644, f"{NAME}.key": 0o600},
-    ServerType.TOMCAT: {f"{NAME}.pfx": 0o600},
-    ServerType.IIS: {f"{NAME}.pfx": 0o600},
-    ServerType.PEM: {f"{NAME}.crt": 0o644, f"{NAME}.chain.pem": 0o644, f"{NAME}.fullchain.pem": 0o644,
-                     f"{NAME}.key": 0o600},
+    "nginx": {f"{NAME}.fullchain.pem": 0o644, f"{NAME}.key": 0o600},
+    "apache": {f"{NAME}.crt": 0o644, f"{NAME}.chain.crt": 0o644, f"{NAME}.key": 0o600},
+    "tomcat": {f"{NAME}.pfx": 0o600},
+    "iis": {f"{NAME}.pfx": 0o600},
+    "pem": {f"{NAME}.crt": 0o644, f"{NAME}.chain.pem": 0o644, f"{NAME}.fullchain.pem": 0o644,
+            f"{NAME}.key": 0o600},
 }
 
 
-@pytest.mark.parametrize("server", list(ServerType))
+@pytest.mark.parametrize("server", list(SERVERS))
 def test_each_server_gets_its_files_with_private_modes_under_umask_zero(server, bundle, key_file, tmp_path,
                                                                         umask_zero):
     out = tmp_path / "out"
@@ -435,7 +431,8 @@ def test_an_output_path_that_is_a_file_is_refused(bundle, key_file, tmp_path):
 FAILING_WRITER = textwrap.dedent("""
     import resource, signal, sys
     from pathlib import Path
-    from certwizard.export.bundle import ExportError, export_bundle
+    from certwizard.export.bundle import export_bundle
+    from certwizard.export.errors import ExportError
 
     cert, chain, key, out, limit = sys.argv[1:6]
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # make an oversized write fail with EFBIG instead
@@ -503,6 +500,7 @@ STALLING_EXPORTER = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     import certwizard.export.bundle as export
+    import certwizard.export.writing as writing
 
     cert, chain, key, out, point = sys.argv[1:6]
 
@@ -520,14 +518,14 @@ STALLING_EXPORTER = textwrap.dedent("""
             return real_write(fd, data)
         os.write = write
     elif point == "moving-the-second-file":
-        real_move = export._move_without_replacing
+        real_move = writing._move_without_replacing
         calls = []
         def move(*args):
             calls.append(args)
             if len(calls) == 2:
                 stall()
             return real_move(*args)
-        export._move_without_replacing = move
+        writing._move_without_replacing = move
     export.export_bundle("pem", out, Path(cert).read_text(), Path(chain).read_text(), Path(key))
     print("returned", flush=True)
 """)
@@ -632,11 +630,11 @@ def test_the_staging_folder_of_a_live_export_is_left_alone(bundle, key_file, tmp
 
 def test_a_failing_move_into_an_existing_folder_takes_back_what_it_moved(bundle, key_file, tmp_path,
                                                                          monkeypatch):
-    import certwizard.export.bundle as export_module
+    import certwizard.export.writing as writing
 
     out = tmp_path / "apache"
     out.mkdir()
-    real_move = export_module._move_without_replacing
+    real_move = writing._move_without_replacing
     calls = []
 
     def move(*args):
@@ -645,7 +643,7 @@ def test_a_failing_move_into_an_existing_folder_takes_back_what_it_moved(bundle,
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_move(*args)
 
-    monkeypatch.setattr(export_module, "_move_without_replacing", move)
+    monkeypatch.setattr(writing, "_move_without_replacing", move)
     with pytest.raises(ExportError, match="failed .No space left on device.; the files written so far"):
         export("apache", out, bundle, key_file)
     assert list(out.iterdir()) == []
@@ -671,17 +669,17 @@ def test_a_symlinked_output_folder_or_parent_is_refused(bundle, key_file, tmp_pa
 
 
 def test_a_link_swapped_in_after_the_check_is_refused_not_followed(bundle, key_file, tmp_path, monkeypatch):
-    import certwizard.export.bundle as export_module
+    import certwizard.export.writing as writing
 
     out, victim = tmp_path / "site" / "tls", tmp_path / "victim"
     victim.mkdir()
-    real_refuse = export_module._refuse_existing
+    real_refuse = writing.refuse_existing
 
     def swap(folder, files):        # after the symlink check, before any folder is opened
         real_refuse(folder, files)
         (tmp_path / "site").symlink_to(victim)
 
-    monkeypatch.setattr(export_module, "_refuse_existing", swap)
+    monkeypatch.setattr(writing, "refuse_existing", swap)
     with pytest.raises(ExportError, match="became a symbolic link"):
         export("nginx", out, bundle, key_file)
     assert list(victim.iterdir()) == []

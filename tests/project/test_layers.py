@@ -152,7 +152,7 @@ def test_every_error_a_user_can_act_on_shares_one_base():
     names = {
         "certwizard.storage.errors": ["StorageError"], "certwizard.crypto.keys": ["KeyFileError", "CsrSelfCheckError"],
         "certwizard.ca.base": ["AuthorityError"], "certwizard.documents.images": ["DocumentError"],
-        "certwizard.export.bundle": ["ExportError"], "certwizard.domain.status": ["IllegalTransitionError"],
+        "certwizard.export.errors": ["ExportError"], "certwizard.domain.status": ["IllegalTransitionError"],
         "certwizard.crypto.certinfo": ["CertificateError"], "certwizard.services.application_file": ["ApplicationFileError"],
         "certwizard.ca.sandbox_pki": ["SandboxCAError", "IssuanceError"],
         "certwizard.services.workflow": ["ApplicationInvalidError", "NotEditableError", "SubmissionInProgressError"],

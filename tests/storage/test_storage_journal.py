@@ -18,11 +18,11 @@ from tinydb import TinyDB
 
 from certwizard.domain.models import Profile, ProfileKind
 from certwizard.domain.status import OrderStatus
-from certwizard.domain.summary import index_fields
 from certwizard.storage import Repository
 from certwizard.storage.journal import decode_journal, journal_path
 from certwizard.storage.json_storage import SnapshotStore
 from certwizard.storage.migrations import ORDER_INDEX, ORDERS
+from certwizard.storage.order_index import index_fields
 from certwizard.storage.source import Source
 from certwizard.system.paths import DataLayout
 from certwizard.system.securefs import atomic_replace

@@ -9,11 +9,11 @@ from tinydb import TinyDB
 
 from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
-from certwizard.domain.summary import INDEX_FIELDS, index_document, index_fields
 from certwizard.storage import CURRENT_SCHEMA_VERSION, Repository, UnreadableRecordError
 from certwizard.storage.file_layout import Layout, encode_file, read_file
 from certwizard.storage.json_storage import as_tables
 from certwizard.storage.migrations import ORDER_INDEX, ORDERS
+from certwizard.storage.order_index import INDEX_FIELDS, index_document, index_fields
 from certwizard.system.paths import DataLayout
 
 

@@ -11,9 +11,9 @@ import pytest
 from PIL import Image
 from textual.widgets import Input
 
+from certwizard.services import document_intake
 from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.dialogs.path_prompt import PathPromptDialog
-from certwizard.ui.screens import apply as apply_module
 from certwizard.ui.screens.apply import ApplyScreen
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
@@ -47,13 +47,13 @@ async def upload(driver, path, wait: bool = True) -> None:
 def held_check(monkeypatch) -> threading.Event:
     """The helper process answers a document check only once the test sets the returned event."""
     release = threading.Event()
-    check_in_helper = apply_module.run_isolated
+    check_in_helper = document_intake.run_isolated
 
     def held(function, *args):
         assert release.wait(10)
         return check_in_helper(function, *args)
 
-    monkeypatch.setattr(apply_module, "run_isolated", held)
+    monkeypatch.setattr(document_intake, "run_isolated", held)
     return release
 
 
@@ -90,7 +90,7 @@ async def test_pictures_are_decoded_only_in_the_helper_process(tmp_path, make_ap
     import certwizard.documents.images as documents
 
     in_helper = []
-    real = apply_module.run_isolated
+    real = document_intake.run_isolated
 
     def recorded(function, *args):
         in_helper.append(function.__name__)
@@ -99,7 +99,7 @@ async def test_pictures_are_decoded_only_in_the_helper_process(tmp_path, make_ap
     def decoded_here(*args):
         raise AssertionError("a picture was decoded in the app's own process")
 
-    monkeypatch.setattr(apply_module, "run_isolated", recorded)
+    monkeypatch.setattr(document_intake, "run_isolated", recorded)
     monkeypatch.setattr(documents, "_inspect_image", decoded_here)   # the helper process has its own module
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

@@ -22,6 +22,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.ui.dialogs.export import ExportDialog
 from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.issued import IssuedScreen, export_selected
+from tests.export.extra_server import register_lighttpd
 
 PFX_PASSWORD = "pfx pass 123"
 KEY_PASSPHRASE = "lantern tulip 42"
@@ -456,6 +457,35 @@ async def test_a_manual_csr_order_exports_without_a_key_and_refuses_pfx_at_the_f
         await export_now(app, pilot)
     assert sorted(path.name for path in out.iterdir()) == ["manual.example.com.README.txt",
                                                            "manual.example.com.fullchain.pem"]
+
+
+async def test_a_server_added_only_to_the_registry_is_offered_and_exported_by_the_dialog(
+        make_app, services, valid_draft, tmp_path, monkeypatch):
+    """One record per server type (tests/export/test_server_records.py has the CLI's half)."""
+    lighttpd = register_lighttpd(monkeypatch)
+    order = issue(services, valid_draft)
+    out = tmp_path / "out" / "lighttpd"
+    app = make_app(now=ten_days_in(order))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_issued(app, pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#server", Select).value = lighttpd.name      # refused unless it is a choice
+        await pilot.pause()
+        folder = dialog.query_one("#folder", Input)
+        assert folder.value == "~/certwizard-export/www.example.com-lighttpd"
+        text = dialog_text(app)
+        assert lighttpd.choice in text and lighttpd.hint in text
+        assert not dialog.query_one("#pfx-fields").display
+        folder.value = str(out)
+        await export_now(app, pilot)
+        shown = dialog.query_one("#result-text").content.plain
+    assert {path.name: mode_of(path) for path in out.iterdir()} == {
+        "www.example.com.lighttpd.pem": 0o600, "www.example.com.README.txt": 0o644}
+    assert mode_of(out) == 0o700
+    assert f"Exported for lighttpd into {out}" in shown and "0600  www.example.com.lighttpd.pem" in shown
 
 
 async def test_keyboard_only_walk_fits_80x24_with_keys_in_the_footer(

@@ -23,7 +23,15 @@ from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
 from certwizard.domain.text import printable, unprintable_characters
-from certwizard.export.bundle import ExportError, ExportResult, ServerType, default_basename, export_order
+from certwizard.export.bundle import ExportResult, default_basename, export_order
+from certwizard.export.errors import ExportError
+from certwizard.export.servers import (
+    SERVERS,
+    ServerLayout,
+    default_server,
+    layouts_without_pkcs12,
+    spoken_list,
+)
 from certwizard.services.issued import KeyCheck, KeyState, check_stored_key
 from certwizard.ui.dialogs.base import DialogScreen
 from certwizard.ui.safe import literal, literal_multiline, template
@@ -37,52 +45,31 @@ from certwizard.ui.workers import background
 
 EXPORT_ROOT = "~/certwizard-export"
 
-SERVER_CHOICES = (
-    (ServerType.NGINX, "nginx (full chain + key)"),
-    (ServerType.APACHE, "Apache httpd (certificate, chain, key)"),
-    (ServerType.TOMCAT, "Tomcat (PKCS#12 .pfx with a password)"),
-    (ServerType.IIS, "IIS / Windows (PKCS#12 .pfx with a password)"),
-    (ServerType.PEM, "Plain PEM files"),
-)
-
-# For manual-CSR orders there is no key to write: the labels do not promise one (a .pfx is explained and
-# refused at the field, see SERVER_HINTS_WITHOUT_KEY).
-LABELS_WITHOUT_KEY = {
-    ServerType.NGINX: "nginx (full chain; your own key)",
-    ServerType.APACHE: "Apache httpd (certificate, chain; your own key)",
-}
-
-SERVER_HINTS = {
-    ServerType.NGINX: "One file with the certificate followed by its chain, and the private key (0600).",
-    ServerType.APACHE: "The certificate, the chain and the private key (0600), as three files.",
-    ServerType.TOMCAT: "One password-protected keystore (.pfx, 0600) holding key, certificate and chain.",
-    ServerType.IIS: "One password-protected .pfx (0600) to import in IIS Manager or with PowerShell.",
-    ServerType.PEM: "Certificate, chain, full chain and private key (0600) as separate PEM files.",
-}
-
-# For manual-CSR orders: the same layouts without the key (certwizard never had it).
-SERVER_HINTS_WITHOUT_KEY = {
-    ServerType.NGINX: "One file with the certificate followed by its chain; use it with your own key.",
-    ServerType.APACHE: "The certificate and the chain, as two files; use them with your own key.",
-    ServerType.PEM: "Certificate, chain and full chain as separate PEM files; use them with your own key.",
-}
-
 PROFILE_HELP = ("modern: AES-256 and SHA-256; read by Windows Server 2019 and later, Java 8u301 and later, "
                 "OpenSSL 1.1+. legacy: 3DES and SHA-1, weaker; only for Windows Server 2016 and older, old "
                 "Java and appliances that refuse the modern file.")
 
-NO_PFX_FOR_MANUAL_CSR = ("Not possible for this order: a .pfx must contain the private key, and this "
-                         "order's key was made outside certwizard (manual CSR). Choose nginx, Apache or PEM, "
-                         "or build the .pfx yourself with openssl pkcs12 -export.")
+# The server types, their picker lines and hints are the records in certwizard/export/servers/.
 
 
-def default_folder(order: Order, server: ServerType) -> str:
+def servers_without_key() -> str:
+    """'nginx, Apache or PEM': what a manual-CSR order can be exported for."""
+    return spoken_list(layout.short_label for layout in layouts_without_pkcs12())
+
+
+def no_pfx_for_manual_csr() -> str:
+    return ("Not possible for this order: a .pfx must contain the private key, and this order's key was made "
+            f"outside certwizard (manual CSR). Choose {servers_without_key()}, or build the .pfx yourself "
+            "with openssl pkcs12 -export.")
+
+
+def default_folder(order: Order, server: ServerLayout) -> str:
     """Where the files go unless the user says otherwise: one folder per certificate and server type."""
     from certwizard.crypto.certinfo import load_certificate
 
     assert order.certificate is not None
     name = default_basename(load_certificate(order.certificate.certificate_pem))
-    return f"{EXPORT_ROOT}/{name}-{server.value}"
+    return f"{EXPORT_ROOT}/{name}-{server.name}"
 
 
 def password_problem(first: str, second: str) -> str | None:
@@ -98,7 +85,7 @@ def password_problem(first: str, second: str) -> str | None:
 
 @dataclass(frozen=True)
 class ExportRequest:
-    server: ServerType
+    server: ServerLayout
     folder: Path
     pkcs12_profile: str = "modern"
     pkcs12_password: bytes | None = field(default=None, repr=False)
@@ -250,7 +237,7 @@ class ExportDialog(DialogScreen[ExportResult | None]):
         self.outcome: ExportOutcome | None = None
         self._busy = False
         self._error_values: dict[str, tuple[str, ...] | None] = {}
-        self._suggested_folder = default_folder(order, ServerType.NGINX)
+        self._suggested_folder = default_folder(order, default_server())
 
     @property
     def has_key(self) -> bool:
@@ -270,9 +257,8 @@ class ExportDialog(DialogScreen[ExportResult | None]):
             box.border_title = template("Export $names", names=domains_summary(order_domains(self.order)))
             with VerticalScroll(id="export-form", can_focus=False):
                 yield Static(self._intro(), classes="dialog-text")
-                choices = [(label if self.has_key else LABELS_WITHOUT_KEY.get(server, label), server.value)
-                           for server, label in SERVER_CHOICES]
-                yield FormRow("Server type", Select(choices, value=ServerType.NGINX.value, allow_blank=False,
+                choices = [(layout.choice_for(self.has_key), name) for name, layout in SERVERS.items()]
+                yield FormRow("Server type", Select(choices, value=default_server().name, allow_blank=False,
                                                     compact=True, id="server"))
                 yield Static(id="server-hint", classes="field-note")
                 yield Label("", id="server-error", classes="field-error")
@@ -324,14 +310,13 @@ class ExportDialog(DialogScreen[ExportResult | None]):
     # --- the form ----------------------------------------------------------------------------------------
 
     @property
-    def server(self) -> ServerType:
-        return ServerType(self.query_one("#server", Select).value)
+    def server(self) -> ServerLayout:
+        return SERVERS[str(self.query_one("#server", Select).value)]
 
     @on(Select.Changed, "#server")
     def _server_changed(self) -> None:
         server = self.server
-        hint = SERVER_HINTS[server] if self.has_key else SERVER_HINTS_WITHOUT_KEY.get(server,
-                                                                                       NO_PFX_FOR_MANUAL_CSR)
+        hint = server.hint if self.has_key else server.hint_without_key or no_pfx_for_manual_csr()
         self.query_one("#server-hint", Static).update(literal(hint))
         self.query_one("#pfx-fields").display = server.needs_private_key and self.has_key
         self._set_error("server", None)
@@ -388,7 +373,8 @@ class ExportDialog(DialogScreen[ExportResult | None]):
         problems: dict[str, str] = {}
         server = self.server
         if server.needs_private_key and not self.has_key:
-            problems["server"] = "A .pfx cannot be made without the private key; choose nginx, Apache or PEM"
+            problems["server"] = ("A .pfx cannot be made without the private key; "
+                                  f"choose {servers_without_key()}")
         folder = self.query_one("#folder", PathInput).value
         if not folder.strip():
             problems["folder"] = "Type the folder to export into, e.g. ~/certs/www.example.com"
@@ -518,7 +504,7 @@ class ExportDialog(DialogScreen[ExportResult | None]):
             self.dismiss(self.outcome.result)
 
 
-def result_text(server: ServerType, outcome: ExportOutcome) -> Content:
+def result_text(server: ServerLayout, outcome: ExportOutcome) -> Content:
     """The files written with their modes, then how to configure the server."""
     assert outcome.result is not None
     files = outcome.result.files

@@ -37,20 +37,17 @@ from certwizard.documents.images import (
     DocumentError,
     ReencodedImage,
     format_size,
-    inspect_bytes,
-    inspect_document,
-    reencode_to_fit,
 )
 from certwizard.domain.application import DraftValidation
 from certwizard.domain.models import Application, CsrMode, Order, Profile, ProfileKind
 from certwizard.domain.products import Product
 from certwizard.domain.status import IllegalTransitionError
 from certwizard.domain.text import printable
+from certwizard.services.document_intake import recheck_in_helper, take_in
 from certwizard.services.order_session import OrderSession
 from certwizard.services.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
-from certwizard.system.isolation import run_isolated
 from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.dialogs.passphrase import PassphraseDialog
 from certwizard.ui.dialogs.path_prompt import PathPromptDialog
@@ -97,12 +94,6 @@ def os_error_text(exc: OSError) -> str:
     where = exc.filename or ""
     why = exc.strerror or str(exc)
     return f"{where}: {why}" if where else why
-
-
-def _inspect_in_helper(data: bytes, display_name: str) -> DocumentCheck:
-    """The check of the bytes about to be stored, made in the helper process: decoding a 500 KB picture
-    holds this process's GIL for 20-30 ms, a stall of the screen."""
-    return run_isolated(inspect_bytes, data, display_name)
 
 
 class ApplyScreen(ReportsWorkerFailures, WizardScreen):
@@ -570,26 +561,15 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     @background("document", "Checking the document")
     def _check_document(self, path: Path) -> None:
         try:
-            check = run_isolated(inspect_document, path)       # Pillow keeps the GIL while it decodes
-            if check.ok:
-                self._attach_from_thread(check, check.display_name, check.warnings)
-            elif check.can_reencode:
-                self.deliver(self._set_busy, f"Making a smaller copy of {check.display_name}")
-                self._offer_smaller_from_thread(check)
+            intake = take_in(path, on_step=lambda step: self.deliver(self._set_busy, step))
+            if intake.ok:
+                self._attach_from_thread(intake.check, intake.name, intake.check.warnings)
+            elif intake.smaller is not None:
+                self.deliver(self._offer_smaller, intake.check, intake.smaller)
             else:
-                self.deliver(self._document_refused, check.display_name,
-                             [problem.message for problem in check.problems])
+                self.deliver(self._document_refused, intake.name, intake.reasons)
         finally:
             self.deliver(self._set_busy, "")
-
-    def _offer_smaller_from_thread(self, check: DocumentCheck) -> None:
-        try:
-            smaller = run_isolated(reencode_to_fit, check)
-        except DocumentError as exc:
-            reasons = [problem.message for problem in check.problems] + [str(exc)]
-            self.deliver(self._document_refused, check.display_name, reasons)
-            return
-        self.deliver(self._offer_smaller, check, smaller)
 
     def _offer_smaller(self, check: DocumentCheck, smaller: ReencodedImage) -> None:
         text = template(
@@ -619,7 +599,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
 
     def _attach_from_thread(self, accepted: DocumentCheck | ReencodedImage, name: str, warnings) -> None:
         try:
-            order = self.session.attach(accepted, name, inspect=_inspect_in_helper)
+            order = self.session.attach(accepted, name, inspect=recheck_in_helper)
         except ConflictError as conflict:
             self.deliver(self._changed_elsewhere, conflict.current)
             return

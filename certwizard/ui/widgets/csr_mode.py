@@ -180,7 +180,8 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
         if self._name_rule is not None:
             return self._name_rule
         try:
-            order = self.screen.order               # type: ignore[attr-defined]  (the Apply screen's)
+            # The Apply screen's order; this widget is not built anywhere else.
+            order = self.screen.order               # type: ignore[attr-defined]
             return self.app.workflow.csr_name_rule(order)  # type: ignore[attr-defined]
         except (AttributeError, AssertionError):
             return CsrNameRule.EXACT

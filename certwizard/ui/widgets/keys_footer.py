@@ -37,7 +37,7 @@ class ShownKey(NamedTuple):
 class _Item(NamedTuple):
     start: int          # the key's cells on the line: start <= x < end
     end: int
-    index: int          # in `keys`, or PALETTE
+    key_index: int      # in `keys`, or PALETTE
 
 
 class KeysFooter(Widget, can_focus=False):
@@ -188,8 +188,8 @@ class KeysFooter(Widget, can_focus=False):
         """(index in `keys`, or PALETTE; the key) under column `x`."""
         for item in self._items:
             if item.start <= x < item.end:
-                key = self.palette_key if item.index == PALETTE else self.keys[item.index]
-                return (item.index, key) if key is not None else None
+                key = self.palette_key if item.key_index == PALETTE else self.keys[item.key_index]
+                return (item.key_index, key) if key is not None else None
         return None
 
     def on_mouse_move(self, event: events.MouseMove) -> None:

@@ -30,8 +30,11 @@ class TitleBar(Widget):
 
     def on_mount(self) -> None:
         for node in (self.app, self.screen):
-            self.watch(node, "title", self.refresh, init=False)
-            self.watch(node, "sub_title", self.refresh, init=False)
+            self.watch(node, "title", self._titles_changed, init=False)
+            self.watch(node, "sub_title", self._titles_changed, init=False)
+
+    def _titles_changed(self) -> None:
+        self.refresh()
 
     def render(self) -> Content:
         screen, app = self.screen, self.app
