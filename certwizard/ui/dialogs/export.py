@@ -19,7 +19,6 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Input, Label, RadioSet, Select, Static
-from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
 from certwizard.domain.text import printable, unprintable_characters
@@ -41,7 +40,7 @@ from certwizard.ui.widgets.path_input import PathInput, expand_path
 from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.safe_input import SecretInput
 from certwizard.ui.widgets.toggles import RadioButton
-from certwizard.ui.workers import background
+from certwizard.ui.workers import Delivers, background
 
 EXPORT_ROOT = "~/certwizard-export"
 
@@ -139,7 +138,7 @@ class FormRow(Horizontal):
         yield self._control
 
 
-class ExportDialog(DialogScreen[ExportResult | None]):
+class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
     """Export one issued order. Dismisses with the ExportResult, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -450,21 +449,14 @@ class ExportDialog(DialogScreen[ExportResult | None]):
         self.refresh_bindings()
 
     @background("export", "Exporting the certificate")
-    def _export(self, request: ExportRequest) -> ExportOutcome:
-        return run_export(self.order, request)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "export":
-            return
-        if event.state is WorkerState.SUCCESS:
-            self._finished(event.worker.result)
-        elif event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self._finished(ExportOutcome(error=printable(
+    def _export(self, request: ExportRequest) -> None:
+        try:
+            outcome = run_export(self.order, request)
+        except Exception as error:      # a bug, not a refusal: the dialog says so and stays usable
+            outcome = ExportOutcome(error=printable(
                 f"The export failed unexpectedly ({type(error).__name__}: {error}); nothing was kept. "
-                "Try again; if it keeps failing, export with `certwizard export` to see the details")))
-        else:
-            pass  # pending/running: the progress line is already shown; cancelled: the dialog is gone
+                "Try again; if it keeps failing, export with `certwizard export` to see the details"))
+        self.deliver(self._finished, outcome)
 
     def _finished(self, outcome: ExportOutcome) -> None:
         self._set_busy(False)
