@@ -8,6 +8,7 @@ from typing import Any
 from certwizard.cli.output import say
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
+from certwizard.domain.next_step import NEXT_STEPS
 from certwizard.domain.status import OrderStatus
 
 
@@ -16,27 +17,14 @@ def _when(moment: datetime | None) -> str:
 
 
 def next_step(order: Order) -> str:
-    """What the user does next with this order, as a command they can type."""
-    oid, status = order.id, order.status
-    if status is OrderStatus.PENDING_APPLICATION:
-        return f"fill in the application: certwizard apply {oid} --from application.toml"
-    if status is OrderStatus.DRAFT:
-        return (f"complete the application with certwizard apply {oid} --from FILE, "
-                f"then send it: certwizard submit {oid}")
-    if status is OrderStatus.DOMAIN_VERIFICATION:
-        return ("publish the DNS record (or the file) shown for each domain, "
-                f"then run: certwizard verify {oid}")
-    if status is OrderStatus.UNDER_REVIEW:
-        return (f"wait for the review (expected by {_when(order.expected_issuance_at)}), "
-                "then run: certwizard refresh")
-    if status is OrderStatus.REVIEW_FAILED:
-        return (f"fix what the reason says: certwizard withdraw {oid}, correct the application file, then "
-                f"certwizard apply {oid} --from FILE and certwizard submit {oid}")
-    if status is OrderStatus.ISSUED:
+    """What the user does next with this order, as a command they can type (domain/next_step.py)."""
+    servers = ""
+    if order.status is OrderStatus.ISSUED:      # the server records are imported only when they are named
         from certwizard.export.servers import SERVERS
 
-        return f"export it: certwizard export {oid} --server {'|'.join(SERVERS)} --out DIR"
-    return "nothing more can be done with this order; buy and apply for a new certificate"
+        servers = "|".join(SERVERS)
+    return NEXT_STEPS[order.status].command.format(id=order.id, expected=_when(order.expected_issuance_at),
+                                                   servers=servers)
 
 
 def _certificate_facts(order: Order) -> dict[str, Any] | None:

@@ -10,10 +10,8 @@ import gc
 import os
 from collections.abc import Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -29,24 +27,17 @@ from certwizard.services.workflow import RefreshReport, StatusChange
 from certwizard.ui.commands import CertWizardCommands
 from certwizard.ui.key_guard import KeyGuard
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
-from certwizard.ui.screens.certificates import CertificatesScreen, domains_summary, order_domains
-from certwizard.ui.toasts import ToastsLeaveNoTrace
+from certwizard.ui.order_words import domains_summary, order_domains
+from certwizard.ui.screens.certificates import CertificatesScreen
+from certwizard.ui.textual_fixes.toasts_leave_no_trace import ToastsLeaveNoTrace
 from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
+from certwizard.ui.workers import Delivers, background
 
 if TYPE_CHECKING:
     from certwizard.domain.models import Order
 
 # Everything not on the first screen (dialogs, Help, Unissued, Apply...) is imported when first shown:
 # start-up pays only for what it paints.
-
-_STYLES = Path(__file__).parent / "styles"
-APPLY_MODULE = "certwizard.ui.screens.apply"
-
-
-def _stylesheets() -> list[str]:
-    """The global sheet, plus the Apply screen's own sheet when that screen ships one."""
-    return [f"styles/{name}" for name in ("app.tcss", "apply.tcss") if (_STYLES / name).exists()]
-
 
 # What a failed worker was doing, and what the user can do about it (by worker group).
 _FAILURE_ADVICE = {
@@ -56,9 +47,9 @@ _FAILURE_ADVICE = {
 }
 
 
-class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
+class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
     TITLE = "certwizard"
-    CSS_PATH = _stylesheets()
+    CSS_PATH = ["styles/app.tcss"]
     COMMANDS = App.COMMANDS | {CertWizardCommands}
     BINDINGS = [
         Binding("f1", "help", "Help", show=True, priority=True, key_display="F1"),
@@ -119,11 +110,13 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
             self.check_status()
             self.set_interval(self.refresh_seconds, self.check_status)
 
-    @work(thread=True, exit_on_error=False, group="warm-up", description="Loading the next screens")
+    @background("warm-up", "Loading the next screens", exclusive=False)
     def _warm_up(self) -> None:
         from certwizard.ui.warm_up import warm_up
 
         warm_up(self.services.repository)
+        # Waits (not `deliver`): the worker ends once the screen is prepared, so waiting for the app's workers
+        # waits for it too.
         self.call_from_thread(self._prepare_unissued)
 
     async def _prepare_unissued(self) -> None:
@@ -187,14 +180,8 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
                         "(press u, then w).", severity="warning", markup=False)
 
     def _open_apply(self, order_id: str) -> None:
-        try:
-            from certwizard.ui.screens.apply import ApplyScreen
-        except ModuleNotFoundError as exc:
-            if exc.name != APPLY_MODULE:
-                raise
-            self.notify("The application form is not available in this build yet; use `certwizard apply` "
-                        "from the command line.", severity="warning", markup=False)
-            return
+        from certwizard.ui.screens.apply import ApplyScreen
+
         self.push_screen(ApplyScreen(order_id))
 
     def apply_selected(self) -> None:
@@ -208,14 +195,14 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
     # --- adding purchased certificates ------------------------------------------------------------------------
 
     def add_purchased(self) -> None:
-        from certwizard.ui.dialogs.prompts import ProductPickerDialog
+        from certwizard.ui.dialogs.pickers import ProductPickerDialog
 
         self.push_screen(ProductPickerDialog(self.services.authorities.products()), self._ask_count)
 
     def _ask_count(self, product_id: str | None) -> None:
         if product_id is None:
             return
-        from certwizard.ui.dialogs.prompts import TextPromptDialog, check_count
+        from certwizard.ui.dialogs.text_prompt import TextPromptDialog, check_count
 
         prompt = f"How many {get_product(product_id).name} certificates did you buy?"
         self.push_screen(TextPromptDialog("Add purchased certificate", prompt, "1", check=check_count),
@@ -239,11 +226,10 @@ class CertWizardApp(KeyGuard, ToastsLeaveNoTrace, App):
     def action_check_status(self) -> None:
         self.check_status(announce=True)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="refresh",
-          description="Checking submitted applications with the certificate authority")
+    @background("refresh", "Checking submitted applications with the certificate authority")
     def check_status(self, announce: bool = False) -> None:
         report = self.workflow.refresh()
-        self.call_from_thread(self._status_checked, report, announce)
+        self.deliver(self._status_checked, report, announce)
         if report.unknown:      # reported like any failed check: once, with what to do
             raise AuthorityError(report.unknown_message())
 

@@ -27,7 +27,9 @@ CORE = (
 )
 NEXT_SCREENS = (
     "certwizard.documents.images",
-    "certwizard.ui.dialogs.prompts",
+    "certwizard.ui.dialogs.confirm",
+    "certwizard.ui.dialogs.pickers",
+    "certwizard.ui.dialogs.text_prompt",
     "certwizard.ui.screens.apply",
     "certwizard.ui.screens.unissued",
     "certwizard.ui.screens.issued",

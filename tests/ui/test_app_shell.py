@@ -14,9 +14,10 @@ from certwizard.domain.status import OrderStatus
 from certwizard.services import Services, open_services
 from certwizard.services.workflow import Workflow
 from certwizard.ui.commands import CertWizardCommands
-from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
+from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.help import HelpScreen, help_markdown
 from certwizard.ui.screens.unissued import UnissuedScreen
+from certwizard.ui.widgets.order_table import OrderTable
 
 
 async def test_first_start_explains_the_flow_and_offers_add_at_80x24(make_app, screen_text):

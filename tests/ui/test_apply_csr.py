@@ -14,7 +14,8 @@ from textual.widgets import Input
 
 from certwizard.domain.status import OrderStatus
 from certwizard.system import isolation
-from certwizard.ui.dialogs.prompts import ConfirmDialog, PassphraseDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
+from certwizard.ui.dialogs.passphrase import PassphraseDialog
 from certwizard.ui.dialogs.submitted import SubmittedDialog
 from certwizard.ui.screens.apply import ApplyScreen
 

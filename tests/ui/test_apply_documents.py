@@ -12,9 +12,9 @@ from PIL import Image
 from textual.widgets import Input
 
 from certwizard.services import document_intake
-from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
+from certwizard.ui.dialogs.path_prompt import PathPromptDialog
 from certwizard.ui.screens.apply import ApplyScreen
-from certwizard.ui.widgets.path_input import PathPromptDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

@@ -7,7 +7,8 @@ import pytest
 from textual.widgets import Input, Select
 
 from certwizard.domain.models import ProfileKind
-from certwizard.ui.dialogs.prompts import ProfilePickerDialog, TextPromptDialog
+from certwizard.ui.dialogs.pickers import ProfilePickerDialog
+from certwizard.ui.dialogs.text_prompt import TextPromptDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

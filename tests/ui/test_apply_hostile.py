@@ -13,10 +13,12 @@ from PIL import Image
 from textual import events
 from textual.widgets import Input
 
-from certwizard.ui.dialogs.prompts import ConfirmDialog, ProfilePickerDialog, TextPromptDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
+from certwizard.ui.dialogs.path_prompt import PathPromptDialog
+from certwizard.ui.dialogs.pickers import ProfilePickerDialog
 from certwizard.ui.dialogs.submitted import SubmittedDialog
+from certwizard.ui.dialogs.text_prompt import TextPromptDialog
 from certwizard.ui.screens.apply import ApplyScreen
-from certwizard.ui.widgets.path_input import PathPromptDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

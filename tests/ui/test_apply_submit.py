@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Button
 
 from certwizard.domain.status import OrderStatus
-from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.dialogs.submitted import SubmittedDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.screens.certificates import CertificatesScreen

@@ -5,7 +5,9 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Button, Input
 
-from certwizard.ui.dialogs.prompts import ConfirmDialog, PassphraseDialog, TextPromptDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
+from certwizard.ui.dialogs.passphrase import PassphraseDialog
+from certwizard.ui.dialogs.text_prompt import TextPromptDialog
 
 NAMED = {"-": "minus"}
 

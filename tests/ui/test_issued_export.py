@@ -565,7 +565,7 @@ async def test_end_and_home_move_the_cursor_to_the_last_and_first_certificate(ma
 
 async def test_end_in_the_product_picker_moves_to_the_last_product(make_app):
     from certwizard.domain.products import CATALOG
-    from certwizard.ui.dialogs.prompts import ProductPickerDialog
+    from certwizard.ui.dialogs.pickers import ProductPickerDialog
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

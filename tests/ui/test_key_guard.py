@@ -7,7 +7,7 @@ import pytest
 from textual import events
 from textual.widgets import Checkbox
 
-from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.screens.unissued import UnissuedScreen
 

@@ -10,8 +10,9 @@ from textual.app import App, ComposeResult
 from certwizard.domain.models import Order
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.messages import OrdersChanged
-from certwizard.ui.screens.certificates import CertificatesScreen, OrderTable
+from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.unissued import UnissuedScreen
+from certwizard.ui.widgets.order_table import OrderTable
 from certwizard.ui.widgets.virtual_table import Column, VirtualTable, fit
 from tests.ui.orders import START, many_orders, open_unissued, submitted_application
 

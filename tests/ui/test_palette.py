@@ -6,11 +6,11 @@ import pytest
 from textual.command import CommandPalette
 
 from certwizard.ui.commands import CertWizardCommands
-from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
+from certwizard.ui.dialogs.path_prompt import PathPromptDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
-from certwizard.ui.widgets.path_input import PathPromptDialog
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 

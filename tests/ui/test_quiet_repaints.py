@@ -6,9 +6,9 @@ from textual.app import App, ComposeResult
 from textual.content import Content
 
 from certwizard.domain.status import OrderStatus
-from certwizard.ui.screens.certificates import OrderTable
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.order_table import OrderTable
 from tests.ui.orders import many_orders, open_unissued
 
 

@@ -73,5 +73,5 @@ def test_every_screen_moves_the_focus_without_repainting_all_of_itself():
     screens = [cls for cls in _ui_classes() if issubclass(cls, Screen)]
     assert len(screens) >= 8
     loud = [cls.__qualname__ for cls in screens if not issubclass(cls, QuietFocus)]
-    assert not loud, "mix QuietFocus into these screens (see ui/textual_fixes/quiet_focus.py): " + ", ".join(loud)
+    assert not loud, "derive these from WizardScreen or DialogScreen (see ui/textual_fixes/quiet_focus.py): " + ", ".join(loud)
     assert all(cls.focused._repaint is False for cls in screens)

@@ -187,7 +187,7 @@ async def test_withdrawing_an_application_issued_meanwhile_says_so_and_its_row_f
 
 async def test_e_on_a_failed_review_withdraws_after_asking_and_opens_the_form(
         make_app, seeded_services, seeded_order_ids, screen_text):
-    from certwizard.ui.dialogs.prompts import ConfirmDialog
+    from certwizard.ui.dialogs.confirm import ConfirmDialog
     from certwizard.ui.screens.apply import ApplyScreen
 
     failed = seeded_order_ids["failed"]

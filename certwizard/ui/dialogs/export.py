@@ -13,14 +13,12 @@ import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, RadioSet, Select, Static
-from textual.worker import Worker, WorkerState
 
 from certwizard.domain.models import Order
 from certwizard.domain.text import printable, unprintable_characters
@@ -34,14 +32,15 @@ from certwizard.export.servers import (
     spoken_list,
 )
 from certwizard.services.issued import KeyCheck, KeyState, check_stored_key
+from certwizard.ui.dialogs.base import DialogScreen
 from certwizard.ui.safe import literal, literal_multiline, template
-from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.safe_input import SecretInput
 from certwizard.ui.widgets.toggles import RadioButton
+from certwizard.ui.workers import Delivers, background
 
 EXPORT_ROOT = "~/certwizard-export"
 
@@ -139,7 +138,7 @@ class FormRow(Horizontal):
         yield self._control
 
 
-class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
+class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
     """Export one issued order. Dismisses with the ExportResult, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -251,7 +250,7 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
     # --- layout ------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        from certwizard.ui.screens.certificates import domains_summary, order_domains
+        from certwizard.ui.order_words import domains_summary, order_domains
 
         with Vertical(classes="dialog-box") as box:
             box.border_title = template("Export $names", names=domains_summary(order_domains(self.order)))
@@ -449,23 +448,15 @@ class ExportDialog(QuietFocus, ModalScreen[ExportResult | None]):
             self.query_one("#progress-text", ProgressStep).step = ""
         self.refresh_bindings()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="export",
-          description="Exporting the certificate")
-    def _export(self, request: ExportRequest) -> ExportOutcome:
-        return run_export(self.order, request)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "export":
-            return
-        if event.state is WorkerState.SUCCESS:
-            self._finished(event.worker.result)
-        elif event.state is WorkerState.ERROR:
-            error = event.worker.error
-            self._finished(ExportOutcome(error=printable(
+    @background("export", "Exporting the certificate")
+    def _export(self, request: ExportRequest) -> None:
+        try:
+            outcome = run_export(self.order, request)
+        except Exception as error:      # a bug, not a refusal: the dialog says so and stays usable
+            outcome = ExportOutcome(error=printable(
                 f"The export failed unexpectedly ({type(error).__name__}: {error}); nothing was kept. "
-                "Try again; if it keeps failing, export with `certwizard export` to see the details")))
-        else:
-            pass  # pending/running: the progress line is already shown; cancelled: the dialog is gone
+                "Try again; if it keeps failing, export with `certwizard export` to see the details"))
+        self.deliver(self._finished, outcome)
 
     def _finished(self, outcome: ExportOutcome) -> None:
         self._set_busy(False)

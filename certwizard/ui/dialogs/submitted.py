@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from certwizard.domain import fields
@@ -16,13 +13,10 @@ from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
+from certwizard.ui.dialogs.base import DialogScreen
+from certwizard.ui.order_words import local_time
 from certwizard.ui.safe import literal, template
-from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
 from certwizard.ui.widgets.keys_footer import KeysFooter
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def _bullet(text: Content | str) -> Content:
@@ -77,7 +71,7 @@ def phone_advice(application) -> Content:
                     applicant=applicant)
 
 
-class SubmittedDialog(QuietFocus, ModalScreen[None]):
+class SubmittedDialog(DialogScreen[None]):
     # Its box (wider, green) is styled in app.tcss: the app's `.dialog-box` rule beats any DEFAULT_CSS.
     DEFAULT_CSS = """
     /* In screen units, so the OK button below still fits at 80x24 (a fixed 16 rows pushed it off). */

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -49,13 +49,12 @@ from certwizard.services.validation import DraftValidation
 from certwizard.services.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
 from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
-from certwizard.ui.dialogs.prompts import (
-    ConfirmDialog,
-    PassphraseDialog,
-    ProfilePickerDialog,
-    TextPromptDialog,
-)
+from certwizard.ui.dialogs.confirm import ConfirmDialog
+from certwizard.ui.dialogs.passphrase import PassphraseDialog
+from certwizard.ui.dialogs.path_prompt import PathPromptDialog
+from certwizard.ui.dialogs.pickers import ProfilePickerDialog
 from certwizard.ui.dialogs.submitted import SubmittedDialog
+from certwizard.ui.dialogs.text_prompt import TextPromptDialog
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.safe import template
 from certwizard.ui.screens.base import WizardScreen
@@ -65,10 +64,10 @@ from certwizard.ui.widgets.documents_list import DocumentsList
 from certwizard.ui.widgets.enter_form import EnterApplicationForm
 from certwizard.ui.widgets.field_row import FieldRow
 from certwizard.ui.widgets.keys_footer import KeysFooter
-from certwizard.ui.widgets.path_input import PathPromptDialog, expand_path
+from certwizard.ui.widgets.path_input import expand_path
 from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.verify_pane import VerifyPane, application_summary, documents_row
-from certwizard.ui.workers import ReportsWorkerFailures
+from certwizard.ui.workers import ReportsWorkerFailures, background
 
 ENTER, VERIFY = "enter", "verify"
 # Fields checked when the user leaves them: input id -> draft field.
@@ -187,22 +186,24 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     # --- building ------------------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        # Opening moves a purchased certificate to draft; the product decides which sections exist.
-        self.session = OrderSession(self.workflow, self.workflow.open_application(self.order_id))
+        # The product decides which sections exist. Only read here: the order is opened for editing on mount.
+        order = self.workflow.order(self.order_id)
         with Vertical(id="apply-header"):
-            yield Static(header_title(self.order))
+            yield Static(header_title(order))
             # A worker's progress takes the place of the product line: a line that appeared below the form
             # and vanished again laid out the whole form twice (~40 ms each with both tabs).
-            yield ProgressStep(header_detail(self.order), id="progress-step")
+            yield ProgressStep(header_detail(order), id="progress-step")
         with TabbedContent(id="apply-tabs"):
             with TabPane("Enter Application", id=ENTER):
-                yield EnterApplicationForm(self.product)
+                yield EnterApplicationForm(order.product)
             with TabPane("Verify Information", id=VERIFY):
-                yield VerifyPane(self.product)
+                yield VerifyPane(order.product)
         # Compact, without the palette hint: the Verify tab's keys must fit in 80 columns (ctrl+p still works).
         yield KeysFooter(show_command_palette=False)
 
     def on_mount(self) -> None:
+        # Opening moves a purchased certificate to draft (before any field's event reaches this screen).
+        self.session = OrderSession(self.workflow, self.workflow.open_application(self.order_id))
         if not self.order.status.is_editable:
             self.notify(f"This application is {self.order.status.label.lower()} and can no longer be edited; "
                         "withdraw it in Unissued Certificates to change it.", severity="warning", markup=False)
@@ -347,7 +348,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     def _save_soon(self) -> None:
         self._save_pending()
 
-    @work(thread=True, exit_on_error=False, group="draft-save", description="Saving the draft")
+    @background("draft-save", "Saving the draft", exclusive=False)
     def _save_pending(self) -> None:
         try:
             self.session.save_pending()
@@ -524,8 +525,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
             self._set_busy("Writing the verification letter")
             self._write_template(expand_path(typed))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="template",
-          description="Writing the verification letter")
+    @background("template", "Writing the verification letter")
     def _write_template(self, path: Path) -> None:
         from certwizard.documents.letter import write_verification_template
 
@@ -557,7 +557,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         self._set_busy(f"Checking {path.name}")
         self._after_repaint(lambda: self._check_document(path))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Checking the document")
+    @background("document", "Checking the document")
     def _check_document(self, path: Path) -> None:
         try:
             intake = take_in(path, on_step=lambda step: self.deliver(self._set_busy, step))
@@ -589,7 +589,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         else:
             self._say(f"{name} was not attached. Crop or shrink it to under 500 KB and upload it again.")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Attaching the document")
+    @background("document", "Attaching the document")
     def _attach_smaller(self, smaller: ReencodedImage, name: str) -> None:
         try:
             self._attach_from_thread(smaller, name, ())
@@ -647,7 +647,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
             self._set_busy(f"Removing {name}")
             self._remove_document(document_id, name)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="document", description="Removing the document")
+    @background("document", "Removing the document")
     def _remove_document(self, document_id: str, name: str) -> None:
         try:
             order = self.session.remove(document_id)
@@ -711,7 +711,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         worker thread started at once competes with that repaint for Python's GIL (a 40-50 ms stall)."""
         self.call_after_refresh(start_worker)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="submit", description="Submitting the application")
+    @background("submit", "Submitting the application")
     def _submit_worker(self, passphrase: bytes | None) -> None:
         def progress(step: str) -> None:
             self.deliver(self._set_busy, step)

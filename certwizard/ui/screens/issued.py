@@ -30,26 +30,18 @@ from certwizard.services.issued import (
     validity_phrase,
 )
 from certwizard.ui.dialogs.export import ExportDialog
+from certwizard.ui.order_words import domains_summary, local_time, order_domains, product_label
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.base import WizardScreen
-from certwizard.ui.screens.certificates import (
-    CertificatesScreen,
-    domains_summary,
-    order_domains,
-    product_label,
-    table_cell,
-)
+from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.order_table import table_cell
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
 
 CHECKING = "checking…"
 # Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Validity, Key.
 FIXED_COLUMNS = (("expires", "Expires", 11), ("validity", "Validity", 15), ("key", "Key", 20))
-
-
-def local_moment(moment: datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
 
 
 def row_cells(order: Order, summary: IssuedSummary | None, now: datetime) -> list[Text]:
@@ -87,8 +79,8 @@ def detail_fields(summary: IssuedSummary | None, now: datetime) -> dict[str, str
     fields = {
         "Issuer": facts.issuer,
         "Serial": facts.serial_hex,
-        "Valid from": local_moment(facts.not_before),
-        "Valid until": f"{local_moment(facts.not_after)} ({validity_phrase(facts, now)})",
+        "Valid from": local_time(facts.not_before),
+        "Valid until": f"{local_time(facts.not_after)} ({validity_phrase(facts, now)})",
         "Key type": facts.key_description,
         "SHA-256": fingerprint_lines(facts.sha256_fingerprint),
         "SHA-1": facts.sha1_fingerprint,

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.events import DescendantFocus
-from textual.widgets import Input, Static
+from textual.widgets import Static
 
 from certwizard.ca.base import AuthorityError
 from certwizard.domain.fields import format_phone
@@ -24,27 +23,24 @@ from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import IllegalTransitionError, OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
-from certwizard.ui.dialogs.prompts import ConfirmDialog
+from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
-from certwizard.ui.safe import literal, template
-from certwizard.ui.screens.base import WizardScreen
-from certwizard.ui.screens.certificates import (
-    ColumnSpec,
+from certwizard.ui.order_words import (
     Listed,
-    OrderFilter,
-    OrderTable,
     domains_summary,
     next_action,
     order_domains,
     review_overdue,
     when,
 )
+from certwizard.ui.safe import literal, template
+from certwizard.ui.screens.order_list import OrderListScreen
 from certwizard.ui.widgets.details_text import DetailsText
-from certwizard.ui.widgets.filter_input import FilterInput
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.order_table import ColumnSpec, OrderTable
 from certwizard.ui.widgets.title_bar import TitleBar
 from certwizard.ui.widgets.virtual_table import VirtualTable
-from certwizard.ui.workers import ReportsWorkerFailures
+from certwizard.ui.workers import ReportsWorkerFailures, background
 
 WITHDRAW_CONSEQUENCE = (
     "The application goes back to draft with everything kept; you can modify it and submit again. "
@@ -179,7 +175,7 @@ def _review_guidance(order: Order, now: datetime) -> Content:
 
 # --- the screen --------------------------------------------------------------------------------------------
 
-class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
+class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", show=True),
         Binding("c", "back", "Certificates", show=False),
@@ -199,17 +195,14 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
         Binding("enter", "leave_filter", "Table", show=False, priority=True),
     ]
     AUTO_FOCUS = "#unissued"
+    TABLE_ID = "unissued"
 
     def __init__(self, select: str | None = None) -> None:
-        super().__init__(id="unissued")
+        super().__init__(searchable, id="unissued")
         self.sub_title = "Unissued Certificates"
         self._select = select
-        self._summaries: dict[str, OrderSummary] = {}
-        self._listed: list[OrderSummary] | None = None     # the list `_summaries` came from
-        self._sorted: list[str] = []            # the listed orders in the current sort
         self._ascending: dict[int, list[str]] = {}  # sort index -> the listed orders in that sort, ascending
         self._seen: set[str] = set()           # listed during this visit: kept even once issued or withdrawn
-        self._filter = OrderFilter(searchable)
         self._sort = 0
         self._reverse = False
         self._detail_for: tuple[str, int] | None = None     # (order id, revision) the detail shows
@@ -217,8 +210,7 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
     def compose(self) -> ComposeResult:
         yield TitleBar()
         yield Static(id="sort-line")
-        yield FilterInput(self._filter_changed, placeholder="/ filter by domain, type or status", id="filter",
-                          classes="filter")
+        yield self.filter_field("/ filter by domain, type or status")
         yield OrderTable(UNISSUED_COLUMNS, wide_from=116, id="unissued")
         with VerticalScroll(id="detail-scroll", classes="details"):
             yield DetailsText(id="detail")
@@ -236,7 +228,7 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
         if any(not summary.status.is_unissued for summary in self._summaries.values()):
             self._listed = None                # issued or withdrawn during the last visit: list again
         if self.is_mounted:
-            self.query_one("#filter", Input).value = ""
+            self.filter_input.value = ""
             self.table.focus()
 
     def on_screen_resume(self) -> None:
@@ -250,10 +242,7 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
 
     def reload(self, select: str | None = None) -> None:
         summaries = self.app.workflow.summaries()
-        if summaries is self._listed:          # nothing changed
-            if select is not None:
-                self.table.select(select)
-            self.table.redraw_if_the_minute_changed(self.app.now())
+        if self._unchanged(summaries, select):
             return
         self._listed = summaries
         unissued = [s for s in summaries if s.status.is_unissued or s.id in self._seen]
@@ -270,11 +259,10 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
         if ascending is None:
             ordered = sorted(self._summaries.values(), key=SORT_KEYS[self._sort].key)
             ascending = self._ascending[self._sort] = [summary.id for summary in ordered]
-        self._sorted = ascending[::-1] if self._reverse else ascending
+        self._ids = ascending[::-1] if self._reverse else ascending
 
     def _show(self, select: str | None = None) -> None:
-        query = self.query_one("#filter", Input).value
-        ids = self._filter.matching(self._summaries, self._sorted, query)
+        ids = self._matching_ids()
         sort = SORT_KEYS[self._sort]
         arrow = "▼" if self._reverse else "▲"
         self.query_one("#sort-line", Static).update(literal(
@@ -286,28 +274,6 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
 
     def _cells(self, order_id: str) -> dict[str, str]:
         return unissued_cells(self._summaries[order_id], self.app.now())
-
-    @property
-    def table(self) -> OrderTable:
-        return self.query_one("#unissued", OrderTable)
-
-    @property
-    def selected_summary(self) -> OrderSummary | None:
-        order_id = self.table.selected_id
-        return self._summaries.get(order_id) if order_id else None
-
-    @property
-    def selected(self) -> Order | None:
-        """The selected application, read whole."""
-        summary = self.selected_summary
-        return self.app.workflow.order(summary.id) if summary is not None else None
-
-    def _filter_changed(self, query: str) -> None:
-        self._show()
-
-    def on_descendant_focus(self, event: DescendantFocus) -> None:
-        if event.widget.id == "filter":         # about to search: prepare while the user types the first key
-            self._filter.line_up(self._summaries, self._sorted)
 
     @on(VirtualTable.RowHighlighted, "#unissued")
     def _selection_changed(self) -> None:
@@ -332,7 +298,7 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
         if self.query_one_optional("#unissued", OrderTable) is None:
             return True
         if action == "filter":
-            return self.focused is not self.query_one("#filter", Input)
+            return self.focused is not self.filter_input
         summary = self.selected_summary
         status = summary.status if summary else None
         if action == "withdraw":
@@ -380,7 +346,7 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
     # --- actions -----------------------------------------------------------------------------------------
 
     def action_back(self) -> None:
-        filter_input = self.query_one("#filter", Input)
+        filter_input = self.filter_input
         if filter_input.value or self.focused is filter_input:
             filter_input.value = ""
             self.set_focus(self.table)
@@ -388,15 +354,10 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
         self.dismiss()
 
     def action_leave_filter(self) -> None:
-        if self.focused is self.query_one("#filter", Input):
+        if self.focused is self.filter_input:
             self.set_focus(self.table)
         elif (summary := self.selected_summary) is not None and summary.status.is_editable:
             self.action_edit()
-
-    def action_filter(self) -> None:
-        # At once, not as Widget.focus() does (after the keys already queued): in a burst ("/review" typed
-        # fast over SSH) the letters after the slash went to the list, where i and r are keys of their own.
-        self.set_focus(self.query_one("#filter", Input))
 
     def action_sort(self) -> None:
         self._sort = (self._sort + 1) % len(SORT_KEYS)
@@ -427,11 +388,10 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
             self.notify("Asking the CA to check the published record…")
             self._verify(order.id)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ca",
-          description="Asking the CA to verify the domain")
+    @background("ca", "Asking the CA to verify the domain")
     def _verify(self, order_id: str) -> None:
         order = self.app.workflow.confirm_domain_validation(order_id)
-        self.app.call_from_thread(self._acted, order, f"Domain verified: now {order.status.label.lower()}.")
+        self.deliver(self._acted, order, f"Domain verified: now {order.status.label.lower()}.")
 
     def action_withdraw(self) -> None:
         order = self.selected
@@ -446,7 +406,7 @@ class UnissuedScreen(ReportsWorkerFailures, WizardScreen):
                                            else "Withdraw"),
                              lambda yes: self._withdraw(order.id, then_edit) if yes else None)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="ca", description="Withdrawing the application")
+    @background("ca", "Withdrawing the application")
     def _withdraw(self, order_id: str, then_edit: bool = False) -> None:
         workflow = self.app.workflow
         try:

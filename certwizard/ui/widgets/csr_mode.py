@@ -13,7 +13,7 @@ import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -32,7 +32,7 @@ from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.field_row import FieldRow, SafeTextArea
 from certwizard.ui.widgets.path_input import PathInput, expand_path
 from certwizard.ui.widgets.toggles import Checkbox, RadioButton  # the state in the glyph, not the colour
-from certwizard.ui.workers import ReportsWorkerFailures
+from certwizard.ui.workers import ReportsWorkerFailures, background
 
 CSR_FILE_LIMIT = 16 * 1024
 CSR_EXTENSIONS = (".csr", ".pem", ".req", ".txt")
@@ -235,10 +235,10 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
         else:
             self.query_one("#row-csr_file", FieldRow).set_error("Type the path of the CSR file, then press Enter.")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="csr-file")
+    @background("csr-file")
     def _read_file(self, typed_path: str) -> None:
         loaded = read_csr_file(typed_path)
-        self.app.call_from_thread(self._file_read, loaded)
+        self.deliver(self._file_read, loaded)
 
     def _file_read(self, loaded: LoadedCsr) -> None:
         row = self.query_one("#row-csr_file", FieldRow)
@@ -260,10 +260,10 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
             return
         self._lint(text, domains, self.name_rule)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="csr-lint")
+    @background("csr-lint")
     def _lint(self, text: str, domains: list[str] | None, name_rule: CsrNameRule) -> None:
         report = lint_csr(text, self.product, domains, name_rule=name_rule)
-        self.app.call_from_thread(self._show_if_current, text, report)
+        self.deliver(self._show_if_current, text, report)
 
     def _show_if_current(self, text: str, report: CsrReport) -> None:
         if text == self.text_area.text:

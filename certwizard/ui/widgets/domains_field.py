@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -21,7 +21,7 @@ from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.field_row import FieldRow, SafeInput
-from certwizard.ui.workers import ReportsWorkerFailures
+from certwizard.ui.workers import ReportsWorkerFailures, background
 
 _PLACEHOLDERS = {
     DomainType.SINGLE: "www.example.com",
@@ -152,10 +152,10 @@ class DomainsField(ReportsWorkerFailures, Vertical):
     def _check_current(self) -> None:
         self._run_check(self.input.value)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="domains-check")
+    @background("domains-check")
     def _run_check(self, text: str) -> None:
         check = check_domains(self.product, text)
-        self.app.call_from_thread(self._show_if_current, text, check)
+        self.deliver(self._show_if_current, text, check)
 
     def _show_if_current(self, text: str, check: DomainCheck) -> None:
         if text == self.input.value:

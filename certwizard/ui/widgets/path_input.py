@@ -1,4 +1,4 @@
-"""Typing a file path: completion from the folder's entries, and a small modal that asks for one path.
+"""Typing a file path: completion from the folder's entries (the dialog asking for one: ui/dialogs/path_prompt.py).
 
 Completion is deliberately cheap: one `os.scandir` of the folder being typed in, stopping after
 `MAX_SCANNED` entries, so a huge folder cannot stall the UI.
@@ -9,18 +9,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from textual import on
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
-from textual.content import Content
-from textual.screen import ModalScreen
 from textual.suggester import Suggester
-from textual.widgets import Input, Label, Static
 
-from certwizard.ui.textual_fixes.quiet_focus import QuietFocus
-from certwizard.ui.widgets.field_row import ControlCharactersRemoved, SafeInput
-from certwizard.ui.widgets.keys_footer import KeysFooter
+from certwizard.ui.widgets.field_row import SafeInput
 
 MAX_SCANNED = 2000
 
@@ -103,67 +95,3 @@ def expand_path(text: str) -> Path:
     if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
         text = text[1:-1]
     return Path(os.path.expanduser(text))
-
-
-class PathPromptDialog(QuietFocus, ModalScreen[str | None]):
-    """Ask for one file path, with completion. Dismisses with the text typed, or None on Escape.
-
-    Uses the shared dialog classes (`dialog`, `dialog-box`...) so it looks like the app's other dialogs."""
-
-    DEFAULT_CSS = """
-    PathPromptDialog .dialog-error {
-        color: $text-error;
-        display: none;
-    }
-    PathPromptDialog .dialog-error.-shown {
-        display: block;
-    }
-    """
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
-
-    def __init__(self, title: str, explanation: Content | str, *, value: str = "",
-                 extensions: tuple[str, ...] = (), confirm_label: str = "OK") -> None:
-        super().__init__(classes="dialog")
-        self._title = title
-        self._explanation = explanation
-        self._initial_value = value
-        self._extensions = extensions
-        self._confirm_label = confirm_label
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog-box") as box:
-            box.border_title = self._title
-            yield Static(self._explanation, classes="dialog-text")
-            yield PathInput(self._initial_value, extensions=self._extensions, id="path",
-                            placeholder="a path such as ~/Documents/file; → or Tab completes")
-            yield Label("Type a path first, or press Escape to cancel.", classes="dialog-error")
-            yield Static(f"Enter: {self._confirm_label}   Escape: cancel   → or Tab: complete the path",
-                         classes="dialog-hint")
-        yield KeysFooter(compact=False)
-
-    def on_mount(self) -> None:
-        path = self.query_one("#path", PathInput)
-        path.focus()
-        path.cursor_position = len(path.value)
-
-    @on(Input.Submitted, "#path")
-    def confirm(self, event: Input.Submitted) -> None:
-        event.stop()
-        if not event.value.strip():
-            self._show_problem("Type a path first, or press Escape to cancel.")
-            return
-        self.dismiss(event.value)
-
-    @on(ControlCharactersRemoved)
-    def _cleaned(self, event: ControlCharactersRemoved) -> None:
-        event.stop()
-        self._show_problem(event.explanation)
-
-    def _show_problem(self, text: str) -> None:
-        error = self.query_one(".dialog-error", Label)
-        error.update(Content(text))
-        error.add_class("-shown")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

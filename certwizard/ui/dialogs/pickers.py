@@ -1,0 +1,103 @@
+"""Choosing one of a list: the purchased product, a saved profile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Static
+
+from certwizard.domain.models import Profile
+from certwizard.domain.products import Product
+from certwizard.ui.dialogs.base import Dialog, TextLike
+from certwizard.ui.widgets.order_table import table_cell
+from certwizard.ui.widgets.row_table import RowTable
+
+
+def product_facts(product: Product) -> list[str]:
+    """The columns of the product picker: name, level, type, names allowed, validity."""
+    names = "1" if product.max_domains == 1 else f"max {product.max_domains}"
+    return [product.name, product.level.value, product.domain_type.label, names, f"{product.validity_days} days"]
+
+
+class ProductPickerDialog(Dialog):
+    """Which catalog product was purchased; returns its id, or None if cancelled."""
+
+    BINDINGS = [Binding("enter", "choose", "Choose", show=True, priority=True)]
+
+    def __init__(self, products: Iterable[Product], title: TextLike = "Which certificate did you buy?") -> None:
+        """`products`: what the configured authorities offer (`Authorities.products()`)."""
+        super().__init__(title)
+        self._products = tuple(products)
+        self.add_class("-wide")
+
+    def compose_box(self) -> ComposeResult:
+        yield Static("Choose the product from your purchase; it decides the domains and information asked.",
+                     classes="dialog-text")
+        yield RowTable(cursor_type="row", id="products")
+
+    def on_mount(self) -> None:
+        # Filled once mounted, so the columns are measured to fit their content.
+        table = self.query_one("#products", DataTable)
+        table.add_columns("Product", "Level", "Type", "Names", "Validity")
+        for product in self._products:
+            table.add_row(*(table_cell(fact) for fact in product_facts(product)), key=product.id)
+        table.focus()
+
+    def action_choose(self) -> None:
+        table = self.query_one("#products", DataTable)
+        row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        self.dismiss(row_key.value)
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.dismiss(event.row_key.value)
+
+
+class ProfilePickerDialog(Dialog):
+    """One of the saved applicant/company profiles; returns it, or None if cancelled."""
+
+    BINDINGS = [Binding("enter", "choose", "Use", show=True, priority=True)]
+
+    def __init__(self, profiles: list[Profile], title: TextLike = "Use saved information") -> None:
+        super().__init__(title)
+        self._profiles = list(profiles)
+
+    def compose_box(self) -> ComposeResult:
+        if not self._profiles:
+            yield Static("Nothing is saved yet. Fill in the applicant (and company) fields once, then save them "
+                         "as a profile from the Verify Information tab.", classes="dialog-text")
+            return
+        yield RowTable(cursor_type="row", id="profiles")
+
+    def on_mount(self) -> None:
+        if not self._profiles:
+            return
+        table = self.query_one("#profiles", DataTable)
+        table.add_columns("Name", "Kind", "Saved", "Details")
+        for profile in self._profiles:
+            table.add_row(table_cell(profile.label), table_cell(profile.kind.value),
+                          table_cell(profile.saved_at.strftime("%d %b %Y")), table_cell(_profile_details(profile)),
+                          key=profile.id)
+        table.focus()
+
+    def action_choose(self) -> None:
+        if not self._profiles:
+            self.dismiss(None)
+            return
+        self.dismiss(self._profiles[self.query_one("#profiles", DataTable).cursor_row])
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.dismiss(self._profiles[event.cursor_row])
+
+
+def _profile_details(profile: Profile) -> str:
+    """A short reminder of what the profile holds, e.g. 'Li Lei, lilei@example.com'."""
+    shown = [v.strip() for k, v in profile.values.items()
+             if v.strip() and k in ("applicant_name", "applicant_email", "company_name", "company_city")]
+    return ", ".join(shown)

@@ -1,0 +1,126 @@
+"""One order in words, as the order lists (Certificates, Unissued, Issued) and the app's notices show it.
+
+Everything here works on `Listed`, which an Order and an OrderSummary (the order index) both are: lists
+word 10,000 orders from the index without reading one whole order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol
+
+from certwizard.domain import next_step
+from certwizard.domain.names import shown_domain
+from certwizard.domain.next_step import NEXT_STEPS
+from certwizard.domain.products import Product
+from certwizard.domain.status import OrderStatus
+
+
+class Listed(Protocol):
+    """What the one-line descriptions need: an Order and an OrderSummary both have it."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def status(self) -> OrderStatus: ...
+
+    @property
+    def status_reason(self) -> str: ...
+
+    @property
+    def authority_ref(self) -> str: ...
+
+    @property
+    def product(self) -> Product: ...
+
+    @property
+    def listed_domains(self) -> list[str]: ...
+
+    @property
+    def expected_issuance_at(self) -> datetime | None: ...
+
+    @property
+    def submitted_at(self) -> datetime | None: ...
+
+
+def product_label(product: Product) -> str:
+    """e.g. 'Business OV · multi-domain · up to 5' (the first word of the name is the product line)."""
+    parts = [f"{product.name.split()[0]} {product.level.value}", product.domain_type.label]
+    if product.max_domains > 1:
+        parts.append(f"up to {product.max_domains}")
+    return " · ".join(parts)
+
+
+def product_short(product: Product) -> str:
+    """At most 16 characters, for narrow tables: e.g. 'OV multi ×5', 'DV wildcard', 'OV multi-wild ×5'."""
+    kind = {"single": "single", "multi": "multi", "wildcard": "wildcard", "multi-wildcard": "multi-wild"}
+    label = f"{product.level.value} {kind[product.domain_type.value]}"
+    return f"{label} ×{product.max_domains}" if product.max_domains > 1 else label
+
+
+def order_domains(order: Listed) -> list[str]:
+    """The names bound to the order: as submitted if it was, else as typed in the draft so far."""
+    return order.listed_domains
+
+
+def domains_summary(domains: Sequence[str]) -> str:
+    """The first name (the common name) and how many more, e.g. 'shop.example.com +2 more'; an IDN in
+    Unicode with its punycode, as everywhere."""
+    if not domains:
+        return "not entered yet"
+    if len(domains) == 1:
+        return shown_domain(domains[0])
+    return f"{shown_domain(domains[0])} +{len(domains) - 1} more"
+
+
+def when(moment: datetime | None, now: datetime) -> str:
+    """A date and time in the local zone, e.g. '26 Nov 14:00' (with the year when it is not this year)."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone()
+    shown = local.strftime("%d %b %H:%M")
+    return shown if local.year == now.astimezone().year else local.strftime("%d %b %Y %H:%M")
+
+
+def local_time(moment: datetime) -> str:
+    """A full date and time in the local zone with the zone's name, e.g. '2026-11-26 14:00 CET'."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+def review_overdue(order: Listed, now: datetime) -> bool:
+    return next_step.review_overdue(order.status, order.expected_issuance_at, now)
+
+
+def next_action(order: Listed, now: datetime) -> str:
+    """What the user should do now about this order, in a few words (domain/next_step.py)."""
+    if review_overdue(order, now):
+        return next_step.REVIEW_OVERDUE
+    words = NEXT_STEPS[order.status].in_list
+    if "{" not in words:        # most rows: nothing to fill in, no time to format
+        return words
+    return words.format(expected=when(order.expected_issuance_at, now),
+                        reason=order.status_reason or next_step.NO_REASON)
+
+
+_COUNT_WORDS = (
+    (OrderStatus.PENDING_APPLICATION, "to apply"),
+    (OrderStatus.DRAFT, "draft"),
+    (OrderStatus.DOMAIN_VERIFICATION, "to verify"),
+    (OrderStatus.UNDER_REVIEW, "in review"),
+    (OrderStatus.REVIEW_FAILED, "failed"),
+    (OrderStatus.ISSUED, "issued"),
+    (OrderStatus.EXPIRED, "expired"),
+    (OrderStatus.REVOKED, "revoked"),
+)
+
+
+def status_counts(orders: Iterable[Listed]) -> str:
+    """One line such as '5 certificates: 1 to apply · 1 draft · 2 in review' (statuses with none are left out)."""
+    counts = Counter(order.status for order in orders)
+    total = sum(counts.values())
+    parts = [f"{counts[status]:,} {words}" for status, words in _COUNT_WORDS if counts[status]]
+    noun = "certificate" if total == 1 else "certificates"
+    return f"{total:,} {noun}: " + " · ".join(parts) if parts else f"0 {noun}"
