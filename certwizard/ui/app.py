@@ -116,8 +116,8 @@ class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
 
         warm_up(self.services.repository)
         # Waits (not `deliver`): the worker ends once the screen is prepared, so waiting for the app's workers
-        # waits for it too.
-        self.call_from_thread(self._prepare_unissued)
+        # waits for it too. (mypy cannot solve Textual's `Callable[..., T | Awaitable[T]]` for a coroutine.)
+        self.call_from_thread(self._prepare_unissued)  # type: ignore[arg-type]
 
     async def _prepare_unissued(self) -> None:
         """Build the Unissued Certificates screen (kept between visits) while the user reads this one, laid
@@ -154,7 +154,7 @@ class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
             return
         if not self.is_screen_installed("unissued"):
             self.install_screen(UnissuedScreen(), "unissued")     # kept between visits
-        screen = self.get_screen("unissued")
+        screen = self.get_screen("unissued", UnissuedScreen)
         screen.start_visit(order_id)
         self.push_screen(screen)
 

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.dom import DOMNode
+
+if TYPE_CHECKING:
+    from certwizard.ui.app import CertWizardApp
 
 
 class PaletteCommand(NamedTuple):
@@ -77,7 +80,7 @@ class CertWizardCommands(Provider):
         return main + keys
 
     def main_commands(self) -> list[PaletteCommand]:
-        app = self.app
+        app = cast("CertWizardApp", self.app)
         return [
             PaletteCommand("Add purchased certificate",
                            "Register a certificate you bought, then apply for it", app.add_purchased),

@@ -24,6 +24,7 @@ from certwizard.domain.models import Order
 from certwizard.domain.text import printable, unprintable_characters
 from certwizard.export.bundle import ExportResult, default_basename, export_order
 from certwizard.export.errors import ExportError
+from certwizard.export.pkcs12 import Pkcs12Profile
 from certwizard.export.servers import (
     SERVERS,
     ServerLayout,
@@ -86,7 +87,7 @@ def password_problem(first: str, second: str) -> str | None:
 class ExportRequest:
     server: ServerLayout
     folder: Path
-    pkcs12_profile: str = "modern"
+    pkcs12_profile: Pkcs12Profile = "modern"
     pkcs12_password: bytes | None = field(default=None, repr=False)
     key_passphrase: bytes | None = field(default=None, repr=False)
 
@@ -245,7 +246,8 @@ class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
     @property
     def key_encrypted(self) -> bool:
         checked_encrypted = bool(self.key_check and self.key_check.encrypted)
-        return self.has_key and (self.order.key.encrypted or checked_encrypted)
+        key = self.order.key
+        return key is not None and (key.encrypted or checked_encrypted)
 
     # --- layout ------------------------------------------------------------------------------------------
 
@@ -395,7 +397,7 @@ class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
     def request(self) -> ExportRequest:
         server = self.server
         pfx = server.needs_private_key and self.has_key
-        profile = "legacy" if self.query_one("#profile-legacy", RadioButton).value else "modern"
+        profile: Pkcs12Profile = "legacy" if self.query_one("#profile-legacy", RadioButton).value else "modern"
         return ExportRequest(
             server=server, folder=expand_path(self.query_one("#folder", PathInput).value),
             pkcs12_profile=profile,

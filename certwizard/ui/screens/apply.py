@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.messages import Prune
+from textual.notifications import SeverityLevel
 from textual.reactive import reactive
 from textual.widgets import (
     Checkbox,
@@ -288,11 +289,19 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
             return None   # greyed out while a document is checked or the application is submitted
         return True
 
+    @property
+    def open_session(self) -> OrderSession:
+        """The edited order's session (opened on mount, before any field or worker can use it)."""
+        assert self.session is not None, "the Apply screen's order is opened on mount"
+        return self.session
+
     # --- feedback ------------------------------------------------------------------------------------------
 
-    def _say(self, text: str, **kwargs: object) -> None:
+    def _say(self, text: str, *, title: str = "", severity: SeverityLevel = "information",
+             timeout: float | None = None) -> None:
         """Notify with `text` shown literally (it may hold file names, domains or CA text)."""
-        self.notify(printable(text, allow_newlines=True), markup=False, **kwargs)
+        self.notify(printable(text, allow_newlines=True), title=title, severity=severity, timeout=timeout,
+                    markup=False)
 
     def _set_busy(self, step: str) -> None:
         # Only the progress line changes: a class on the screen restyled every widget at each step (100-200 ms
@@ -318,7 +327,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
                 or self.form not in control.ancestors):
             return
         # Reading ~20 widgets is cheap; keeping the values in the session means leaving never needs the widgets.
-        self.session.offer(self.form.values())
+        self.open_session.offer(self.form.values())
         self._save_debounce.poke()
 
     @on(Input.Blurred)
@@ -351,7 +360,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     @background("draft-save", "Saving the draft", exclusive=False)
     def _save_pending(self) -> None:
         try:
-            self.session.save_pending()
+            self.open_session.save_pending()
         except ConflictError as conflict:
             self.deliver(self._changed_elsewhere, conflict.current)
         except NotEditableError as refused:
@@ -361,7 +370,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         """Store what is typed (plus `extra`, e.g. the step) right away; False if that was not possible."""
         self._save_debounce.cancel()
         try:
-            self.session.save_values({**self.form.values(), **extra})
+            self.open_session.save_values({**self.form.values(), **extra})
         except ConflictError as conflict:
             self._changed_elsewhere(conflict.current)
             return False
@@ -598,7 +607,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
 
     def _attach_from_thread(self, accepted: DocumentCheck | ReencodedImage, name: str, warnings) -> None:
         try:
-            order = self.session.attach(accepted, name, inspect=recheck_in_helper)
+            order = self.open_session.attach(accepted, name, inspect=recheck_in_helper)
         except ConflictError as conflict:
             self.deliver(self._changed_elsewhere, conflict.current)
             return
@@ -650,7 +659,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     @background("document", "Removing the document")
     def _remove_document(self, document_id: str, name: str) -> None:
         try:
-            order = self.session.remove(document_id)
+            order = self.open_session.remove(document_id)
         except ConflictError as conflict:
             self.deliver(self._changed_elsewhere, conflict.current)
         except (DocumentError, NotEditableError, OSError) as refused:
@@ -733,7 +742,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         self._set_busy("")
 
     def _submission_refused(self, errors: dict[str, str]) -> None:
-        self.session.reload()
+        self.open_session.reload()
         self._show_submission_errors(errors)
 
     def _show_submission_errors(self, errors: dict[str, str]) -> None:

@@ -7,17 +7,19 @@ checked it is shown as "checking…" and cannot be exported.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
 from textual.widgets import DataTable, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import get_current_worker
 
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
@@ -38,6 +40,7 @@ from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_table import table_cell
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
+from certwizard.ui.workers import Delivers, background
 
 CHECKING = "checking…"
 # Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Validity, Key.
@@ -114,7 +117,7 @@ def exportable(summary: IssuedSummary | None) -> bool:
     return summary is not None and summary.facts is not None and summary.key.usable
 
 
-class IssuedScreen(WizardScreen):
+class IssuedScreen(Delivers, WizardScreen):
     """Issued certificates with the detail of the selected one; e exports it."""
 
     DEFAULT_CSS = """
@@ -214,7 +217,7 @@ class IssuedScreen(WizardScreen):
         if not self.table.row_count:
             return None
         row_key, _ = self.table.coordinate_to_cell_key(self.table.cursor_coordinate)
-        return self._orders.get(row_key.value)
+        return self._orders.get(row_key.value or "")
 
     def reload(self, select: str | None = None) -> None:
         """Read the orders again, show them at once, and (re)check every certificate in a worker."""
@@ -265,25 +268,27 @@ class IssuedScreen(WizardScreen):
                     if count else "0 issued")
         self.query_one("#issued-summary", Static).update(literal(text))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="issued-check",
-          description="Checking issued certificates against their keys")
-    def _check(self, orders: list[Order], now: datetime) -> dict[str, IssuedSummary]:
-        return summarize_issued_orders(orders, now, self.app.services.authorities)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "issued-check":
-            return
-        if event.state is WorkerState.SUCCESS:
-            self._summaries = event.worker.result
-            self._rebuild(self.selected.id if self.selected else None)
-            if self._export_when_checked:
-                self._export_when_checked = False
-                self.action_export()
-        elif event.state is WorkerState.ERROR:
-            self._check_error = f"Checking failed ({event.worker.error}); press r to try again."
-            self._update_summary_line()
+    @background("issued-check", "Checking issued certificates against their keys")
+    def _check(self, orders: list[Order], now: datetime) -> None:
+        try:
+            summaries = summarize_issued_orders(orders, now, self.app.services.authorities)
+        except Exception as exc:  # noqa: BLE001 - shown under the table; r tries again
+            outcome: Callable[[], None] = partial(self._check_failed, exc)
         else:
-            pass  # pending/running: rows already say "checking…"; cancelled: a newer check replaced it
+            outcome = partial(self._checked, summaries)
+        if not get_current_worker().is_cancelled:      # a newer check replaced this one: its answer counts
+            self.deliver(outcome)
+
+    def _checked(self, summaries: dict[str, IssuedSummary]) -> None:
+        self._summaries = summaries
+        self._rebuild(self.selected.id if self.selected else None)
+        if self._export_when_checked:
+            self._export_when_checked = False
+            self.action_export()
+
+    def _check_failed(self, exc: Exception) -> None:
+        self._check_error = f"Checking failed ({exc}); press r to try again."
+        self._update_summary_line()
 
     @on(DataTable.RowHighlighted, "#issued-table")
     def _selection_changed(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -60,7 +61,7 @@ UNISSUED_COLUMNS = (
 class SortKey:
     """The columns `s` cycles through, each with how to compare two orders by it."""
 
-    def __init__(self, column: str, label: str, key: Callable[[OrderSummary], object]) -> None:
+    def __init__(self, column: str, label: str, key: Callable[[OrderSummary], Any]) -> None:
         self.column, self.label, self.key = column, label, key
 
 
@@ -404,7 +405,11 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
                  template("Withdraw the application for $names?", names=names))
         self.app.push_screen(ConfirmDialog(title, WITHDRAW_CONSEQUENCE, "Withdraw and edit" if then_edit
                                            else "Withdraw"),
-                             lambda yes: self._withdraw(order.id, then_edit) if yes else None)
+                             lambda yes: self._withdraw_confirmed(yes, order.id, then_edit))
+
+    def _withdraw_confirmed(self, yes: bool | None, order_id: str, then_edit: bool) -> None:
+        if yes:
+            self._withdraw(order_id, then_edit)
 
     @background("ca", "Withdrawing the application")
     def _withdraw(self, order_id: str, then_edit: bool = False) -> None:

@@ -95,9 +95,9 @@ class OrderTable(VirtualTable):
     def _fit(self) -> None:
         """Columns for the current width: each with one cell of padding on both sides."""
         wide = self.size.width >= self._wide_from
-        shown = [(spec, spec.wide if wide else spec.narrow, spec.key if wide else spec.narrow_cell or spec.key)
+        every = [(spec, spec.wide if wide else spec.narrow, spec.key if wide else spec.narrow_cell or spec.key)
                  for spec in self._specs]
-        shown = [column for column in shown if column[1] is not None]
+        shown = [(spec, width, cell) for spec, width, cell in every if width is not None]
         fixed = sum(width for _, width, _ in shown) + 2 * len(shown) + 2   # + room for the scrollbar
         rest = max(12, self.size.width - fixed)
         self._cell_keys = [cell for _, _, cell in shown]
