@@ -21,6 +21,7 @@ from textual.content import Content
 from textual.widgets import Input, Label, RadioSet, Select, Static
 
 from certwizard.domain.models import Order
+from certwizard.domain.secret_entry import PFX_PASSWORD, secret_problem
 from certwizard.domain.text import printable, unprintable_characters
 from certwizard.export.bundle import ExportResult, default_basename, export_order
 from certwizard.export.errors import ExportError
@@ -74,13 +75,7 @@ def default_folder(order: Order, server: ServerLayout) -> str:
 
 def password_problem(first: str, second: str) -> str | None:
     """Why the two .pfx password entries are not acceptable (never repeating them)."""
-    if not first:
-        return "Type a password for the .pfx file; the server asks for it when it loads the file"
-    if unprintable_characters(first):
-        return "The password contains control characters; use letters, digits, spaces and punctuation"
-    if first != second:
-        return "The two entries differ; type the same password in both fields"
-    return None
+    return secret_problem(PFX_PASSWORD, first, second)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.widgets import Input, Label, Static
 
-from certwizard.domain.text import unprintable_characters
+from certwizard.domain.secret_entry import KEY_PASSPHRASE, secret_problem
 from certwizard.ui.dialogs.base import Dialog, TextLike, shown
 from certwizard.ui.safe import literal
 from certwizard.ui.widgets.safe_input import SecretInput
@@ -50,18 +50,6 @@ class PassphraseDialog(Dialog):
         self.dismiss(first.encode("utf-8"))
 
 
-MIN_PASSPHRASE = 8
-
-
 def passphrase_problem(first: str, second: str) -> str | None:
     """Why these two entries are not an acceptable passphrase (the message never contains them)."""
-    if not first:
-        return f"Type a passphrase of at least {MIN_PASSPHRASE} characters, or press Escape to cancel"
-    if len(first) < MIN_PASSPHRASE:
-        return (f"Too short: {len(first)} characters. Use at least {MIN_PASSPHRASE} (a few words are easy to "
-                "remember and hard to guess), or press Escape to cancel")
-    if unprintable_characters(first):
-        return "The passphrase contains control characters; use letters, digits, spaces and punctuation"
-    if first != second:
-        return "The two entries differ; type the same passphrase in both fields"
-    return None
+    return secret_problem(KEY_PASSPHRASE, first, second)
