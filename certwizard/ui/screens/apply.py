@@ -31,23 +31,20 @@ from textual.widgets import (
     TextArea,
 )
 
-from certwizard.ca.base import AuthorityError
-from certwizard.crypto.keys import CsrSelfCheckError, KeyFileError
 from certwizard.documents.images import (
     DocumentCheck,
-    DocumentError,
     ReencodedImage,
     format_size,
 )
 from certwizard.domain.form_fields import FIELDS
 from certwizard.domain.models import Application, CsrMode, Order, Profile, ProfileKind
 from certwizard.domain.products import Product
-from certwizard.domain.status import IllegalTransitionError
 from certwizard.domain.text import printable
+from certwizard.errors import CertwizardError
 from certwizard.services.document_intake import recheck_in_helper, take_in
 from certwizard.services.order_session import OrderSession
 from certwizard.services.validation import DraftValidation
-from certwizard.services.workflow import ApplicationInvalidError, NotEditableError, SubmissionInProgressError
+from certwizard.services.workflow import ApplicationInvalidError, NotEditableError
 from certwizard.storage.json_storage import StorageError
 from certwizard.storage.repository import ConflictError
 from certwizard.ui.dialogs.confirm import ConfirmDialog
@@ -611,7 +608,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         except ConflictError as conflict:
             self.deliver(self._changed_elsewhere, conflict.current)
             return
-        except (DocumentError, NotEditableError, OSError) as refused:
+        except (CertwizardError, OSError) as refused:
             self.deliver(self._document_refused, name, [str(refused)])
             return
         notes = [warning.message for warning in warnings]
@@ -662,7 +659,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
             order = self.open_session.remove(document_id)
         except ConflictError as conflict:
             self.deliver(self._changed_elsewhere, conflict.current)
-        except (DocumentError, NotEditableError, OSError) as refused:
+        except (CertwizardError, OSError) as refused:
             self.deliver(self._say, f"{name} was not removed: {refused}", severity="error")
         else:
             self.deliver(self._removed, order, name)
@@ -775,5 +772,4 @@ UPLOAD_EXPLANATION = ("The photographed or scanned letter (or another document t
                       "or JPEG of at most 500 KB. The file is checked, then a copy is kept in certwizard's data "
                       "folder.")
 VERIFY_ERRORS = ("documents", "passphrase")
-SUBMISSION_FAILURES = (AuthorityError, IllegalTransitionError, KeyFileError, CsrSelfCheckError, StorageError, OSError,
-                       SubmissionInProgressError)
+SUBMISSION_FAILURES = (CertwizardError, OSError)   # every refusal says what to do; ApplicationInvalidError first

@@ -21,9 +21,10 @@ from certwizard.ca.base import AuthorityError
 from certwizard.domain.fields import format_phone
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domain, shown_domains
-from certwizard.domain.status import IllegalTransitionError, OrderStatus
+from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
+from certwizard.errors import CertwizardError
 from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.order_words import (
@@ -416,7 +417,7 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
         workflow = self.app.workflow
         try:
             order = workflow.withdraw(order_id)
-        except (AuthorityError, IllegalTransitionError) as refused:
+        except CertwizardError as refused:
             # Most often issued meanwhile (by the CA, or seen by another session): not something to "try
             # again". Ask the CA what the application is now, so its row says so.
             try:
