@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from certwizard.domain.models import ApplicationDraft
 
 VALID_APPLICANT = dict(applicant_name="Li Lei", applicant_phone="+86 138 0013 8000",
@@ -28,3 +32,13 @@ def jpeg_bytes(size=(640, 480), quality=85) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 180, 160)).save(buffer, "JPEG", quality=quality)
     return buffer.getvalue()
+
+
+def manual_csr(domains: list[str]) -> tuple[ec.EllipticCurvePrivateKey, str]:
+    """A CSR made outside certwizard (as by openssl): the first name as CN, all of them as SANs; and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (x509.CertificateSigningRequestBuilder()
+           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domains[0])]))
+           .add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False)
+           .sign(key, hashes.SHA256()))
+    return key, csr.public_bytes(serialization.Encoding.PEM).decode()

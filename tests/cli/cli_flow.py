@@ -12,15 +12,14 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from certwizard.ca.sandbox_pki import SandboxPKI
 from certwizard.cli import main
 from certwizard.crypto.certinfo import key_matches_certificate, verify_chain
 from certwizard.system.paths import DataLayout
-from tests.factories import VALID_APPLICANT, VALID_COMPANY
+from tests.factories import VALID_APPLICANT, VALID_COMPANY, manual_csr  # noqa: F401 - the CLI tests' import
 
 APPLICANT_TOML = """
 [applicant]
@@ -103,15 +102,6 @@ def toml_file(path: Path, domains: list[str], *, company: bool = False, csr: str
         f"\n[csr]\n{csr}\n"
     path.write_text(text)
     return path
-
-
-def manual_csr(domains: list[str]) -> tuple[ec.EllipticCurvePrivateKey, str]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (x509.CertificateSigningRequestBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domains[0])]))
-           .add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False)
-           .sign(key, hashes.SHA256()))
-    return key, csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def mode_of(path: Path) -> int:

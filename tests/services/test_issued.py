@@ -19,7 +19,7 @@ from certwizard.services.issued import (
     summarize_issued,
     validity_phrase,
 )
-from tests.factories import valid_draft
+from tests.factories import manual_csr, valid_draft
 
 PASSPHRASE = b"tulip lantern 42"
 
@@ -35,15 +35,6 @@ def issue(services, domains="www.example.com", product_id="dv-single", passphras
     order = workflow.order(order.id)
     assert order.status is OrderStatus.ISSUED
     return order
-
-
-def manual_csr(domain):
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (x509.CertificateSigningRequestBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domain)]))
-           .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-           .sign(key, hashes.SHA256()))
-    return csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def replace_key_file(path: Path) -> None:
@@ -152,7 +143,7 @@ def test_an_encrypted_key_replaced_by_another_is_caught_once_the_passphrase_is_g
 
 
 def test_a_manual_csr_order_has_no_key_and_the_view_says_so(services):
-    pem = manual_csr("www.example.org")
+    pem = manual_csr(["www.example.org"])[1]
     order = issue(services, "www.example.org", csr_mode=CsrMode.MANUAL.value, csr_pem=pem)
     summary = summarize_issued(order, certificate_of(order).not_valid_before_utc)
     assert summary.key.state is KeyState.NO_KEY and summary.key.summary == "no key: manual CSR"

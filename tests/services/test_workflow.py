@@ -8,29 +8,19 @@ import subprocess
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives import serialization
 
 from certwizard.ca.base import AuthorityError
 from certwizard.documents.images import inspect_document
 from certwizard.domain.models import CsrMode, ProfileKind
 from certwizard.domain.status import IllegalTransitionError, OrderStatus
 from certwizard.services.workflow import ApplicationInvalidError, NotEditableError
-from tests.factories import VALID_COMPANY, valid_draft
+from tests.factories import VALID_COMPANY, manual_csr, valid_draft
 
 
 def _draft_order(services, product_id, draft):
     order = services.workflow.open_application(services.workflow.add_purchased(product_id)[0].id)
     return services.workflow.save_draft(order, draft)
-
-
-def _manual_csr(domains):
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (x509.CertificateSigningRequestBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domains[0])]))
-           .add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False)
-           .sign(key, hashes.SHA256()))
-    return key, csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def test_dv_automatic_application_is_verified_issued_and_matches_its_key(services):
@@ -87,7 +77,7 @@ def test_ov_needs_documents_and_domain_validation_then_review(services, stamped_
 
 
 def test_manual_csr_is_checked_then_issued_for_that_key(services):
-    key, pem = _manual_csr(["www.example.org"])
+    key, pem = manual_csr(["www.example.org"])
     workflow = services.workflow
     order = _draft_order(services, "dv-single", valid_draft("www.example.org", csr_mode=CsrMode.MANUAL.value,
                                                              csr_pem=pem))
@@ -140,7 +130,7 @@ def test_the_name_rule_is_the_authoritys(services, tmp_path, monkeypatch):
 
 
 def test_manual_csr_for_other_domains_is_refused_at_the_field(services):
-    _, pem = _manual_csr(["other.example.org"])
+    _, pem = manual_csr(["other.example.org"])
     order = _draft_order(services, "dv-single", valid_draft("www.example.org", csr_mode="manual", csr_pem=pem))
     with pytest.raises(ApplicationInvalidError) as info:
         services.workflow.submit(order.id)

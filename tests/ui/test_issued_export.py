@@ -23,6 +23,7 @@ from certwizard.ui.dialogs.export import ExportDialog
 from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.issued import IssuedScreen, export_selected
 from tests.export.extra_server import register_lighttpd
+from tests.factories import manual_csr
 
 PFX_PASSWORD = "pfx pass 123"
 KEY_PASSPHRASE = "lantern tulip 42"
@@ -49,15 +50,6 @@ def ten_days_in(order):
     """A clock ten days after issuance, for the app's `now`."""
     moment = certificate_of(order).not_valid_before_utc + timedelta(days=10)
     return lambda: moment
-
-
-def manual_csr(domain: str) -> str:
-    key = ec.generate_private_key(ec.SECP256R1())
-    csr = (x509.CertificateSigningRequestBuilder()
-           .subject_name(x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, domain)]))
-           .add_extension(x509.SubjectAlternativeName([x509.DNSName(domain)]), critical=False)
-           .sign(key, hashes.SHA256()))
-    return csr.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def mode_of(path: Path) -> int:
@@ -148,7 +140,7 @@ async def test_key_problems_and_manual_csrs_are_shown_and_block_export(make_app,
     replaced = issue(services, valid_draft, "replaced.example.com")
     deleted = issue(services, valid_draft, "deleted.example.com")
     manual = issue(services, valid_draft, "manual.example.com", csr_mode="manual",
-                   csr_pem=manual_csr("manual.example.com"))
+                   csr_pem=manual_csr(["manual.example.com"])[1])
     os.unlink(replaced.key.path)
     other = ec.generate_private_key(ec.SECP256R1())
     Path(replaced.key.path).write_bytes(other.private_bytes(
@@ -441,7 +433,7 @@ async def test_an_encrypted_key_asks_for_its_passphrase_and_a_wrong_one_is_refus
 async def test_a_manual_csr_order_exports_without_a_key_and_refuses_pfx_at_the_field(
         make_app, services, valid_draft, tmp_path):
     order = issue(services, valid_draft, "manual.example.com", csr_mode="manual",
-                  csr_pem=manual_csr("manual.example.com"))
+                  csr_pem=manual_csr(["manual.example.com"])[1])
     out = tmp_path / "manual"
     app = make_app(now=ten_days_in(order))
     async with app.run_test(size=(80, 24)) as pilot:
