@@ -208,6 +208,33 @@ async def test_palette_export_from_home_opens_the_dialog_once_checked(make_app, 
 
 # --- exporting ------------------------------------------------------------------------------------------
 
+async def test_a_folder_typed_with_ctrl_s_right_behind_it_is_the_folder_exported_into(
+        make_app, services, valid_draft, tmp_path):
+    """Ctrl+S is a priority key, read before the letters typed just ahead of it are in the field: in a burst
+    (type-ahead over SSH) the export went into a folder named by the first letters only."""
+    from textual import events
+
+    order = issue(services, valid_draft)
+    before = set(tmp_path.iterdir())
+    app = make_app(now=ten_days_in(order))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_issued(app, pilot)
+        dialog = await open_export(app, pilot, tmp_path)
+        field = dialog.query_one("#folder", Input)
+        field.focus()
+        await pilot.pause()
+        field.value = f"{tmp_path}/"                    # the cursor at its end, nothing selected
+        field.cursor_position = len(field.value)
+        for char in "typed":                            # the burst: every key queued before the first is handled
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+s", None))
+        for _ in range(2):
+            await settle(app, pilot)
+    made = set(tmp_path.iterdir()) - before
+    assert made == {tmp_path / "typed"}, made
+    assert "www.example.com.key" in {path.name for path in (tmp_path / "typed").iterdir()}
+
+
 async def test_nginx_export_writes_the_files_and_lists_them_with_modes_and_the_note(
         make_app, services, valid_draft, tmp_path, notes):
     order = issue(services, valid_draft)

@@ -36,6 +36,7 @@ from certwizard.export.servers import (
 from certwizard.services.issued import KeyCheck, KeyState, check_stored_key
 from certwizard.ui.dialogs.base import DialogScreen
 from certwizard.ui.safe import literal, literal_multiline, template
+from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.path_input import PathInput, expand_path
@@ -413,6 +414,9 @@ class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
         return True
 
     def action_export(self) -> None:
+        after_typed_keys(self, self._export_typed)    # Ctrl+S is a priority key: the folder typed before it counts
+
+    def _export_typed(self) -> None:
         if self._busy or (self.outcome is not None and self.outcome.result is not None):
             return
         problems = self.form_problems()

@@ -56,6 +56,7 @@ from certwizard.ui.dialogs.text_prompt import TextPromptDialog
 from certwizard.ui.messages import OrdersChanged, ShowUnissued
 from certwizard.ui.safe import template
 from certwizard.ui.screens.base import WizardScreen
+from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.applicant_form import input_id
 from certwizard.ui.widgets.debounce import Debouncer
 from certwizard.ui.widgets.documents_list import DocumentsList
@@ -437,14 +438,7 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
     # --- Enter Application ---------------------------------------------------------------------------------
 
     def _after_typed_keys(self, call: Callable[[], object]) -> None:
-        """Run `call` once the focused field has taken the keys already sent to it. F-keys are priority keys,
-        run when the app reads them: in a burst ('bad' typed, then F8) F8 checked the text before those
-        letters were in the field, and their arrival then cleared the errors it had shown."""
-        focused = self.focused
-        if focused is None:
-            call()
-        else:
-            focused.call_later(call)
+        after_typed_keys(self, call)          # F-keys are priority keys: see textual_fixes/typed_keys_first.py
 
     def action_next(self) -> None:
         self._after_typed_keys(self._next)
