@@ -152,3 +152,48 @@ async def test_tabbing_into_a_filled_field_keeps_its_text(make_app, services, va
         values = screen.form.values()
     assert values["domains"] == "a.example.com, b.example.com, c.example.com"
     assert values["applicant_name"] == "Li Lei Jr"
+
+
+async def test_an_arrow_and_enter_in_one_burst_open_the_row_the_arrow_moved_to(make_app, services):
+    """Enter is a priority key, read before the arrow typed just ahead of it had moved the cursor: it opened
+    the row above the one meant (seen in tmux: Up then Enter opened the order the cursor had left)."""
+    from certwizard.ui.screens.certificates import CertificatesScreen
+
+    services.workflow.add_purchased("dv-single")
+    services.workflow.add_purchased("ov-single")
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        home = app.screen
+        assert isinstance(home, CertificatesScreen)
+        start = home.selected_summary.id
+        key = "up"
+        await pilot.press(key)
+        if home.selected_summary.id == start:          # the cursor started on the first row
+            key = "down"
+            await pilot.press(key)
+        meant = home.selected_summary.id
+        await pilot.press("down" if key == "up" else "up")
+        assert home.selected_summary.id == start
+        app.post_message(events.Key(key, None))
+        app.post_message(events.Key("enter", None))
+        for _ in range(3):
+            await pilot.pause()
+        assert isinstance(app.screen, ApplyScreen) and app.screen.order_id == meant
+
+
+async def test_arrows_and_enter_in_one_burst_pick_the_product_the_arrows_reached(make_app, services):
+    from certwizard.ui.dialogs.pickers import ProductPickerDialog
+
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        chosen: list[str | None] = []
+        picker = ProductPickerDialog(services.authorities.products())
+        app.push_screen(picker, chosen.append)
+        await pilot.pause()
+        for key in ("down", "down", "down", "enter"):
+            app.post_message(events.Key(key, None))
+        for _ in range(3):
+            await pilot.pause()
+    assert chosen == [list(services.authorities.products())[3].id]

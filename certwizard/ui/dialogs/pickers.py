@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from certwizard.domain.models import Profile
 from certwizard.domain.products import Product
 from certwizard.ui.dialogs.base import Dialog, TextLike
+from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.order_table import table_cell
 from certwizard.ui.widgets.row_table import RowTable
 
@@ -47,6 +48,9 @@ class ProductPickerDialog(Dialog):
         table.focus()
 
     def action_choose(self) -> None:
+        after_typed_keys(self, self._choose)     # Enter is a priority key: the arrows typed before it count
+
+    def _choose(self) -> None:
         table = self.query_one("#products", DataTable)
         row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
         self.dismiss(row_key.value)
@@ -85,6 +89,9 @@ class ProfilePickerDialog(Dialog):
         table.focus()
 
     def action_choose(self) -> None:
+        after_typed_keys(self, self._choose)     # Enter is a priority key: the arrows typed before it count
+
+    def _choose(self) -> None:
         if not self._profiles:
             self.dismiss(None)
             return

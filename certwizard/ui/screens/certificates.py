@@ -31,6 +31,7 @@ from certwizard.ui.order_words import (
 )
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.order_list import OrderListScreen
+from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_table import ColumnSpec, OrderTable
@@ -185,6 +186,9 @@ class CertificatesScreen(OrderListScreen):
     # --- actions -----------------------------------------------------------------------------------------
 
     def action_apply(self) -> None:
+        after_typed_keys(self, self._apply)      # Enter is a priority key: an arrow typed just before it counts
+
+    def _apply(self) -> None:
         if self.focused is self.filter_input:
             self.set_focus(self.table)
             return

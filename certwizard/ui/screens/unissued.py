@@ -37,6 +37,7 @@ from certwizard.ui.order_words import (
 )
 from certwizard.ui.safe import literal, template
 from certwizard.ui.screens.order_list import OrderListScreen
+from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_table import ColumnSpec, OrderTable
@@ -356,6 +357,9 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
         self.dismiss()
 
     def action_leave_filter(self) -> None:
+        after_typed_keys(self, self._leave_filter)   # Enter is a priority key: an arrow typed before it counts
+
+    def _leave_filter(self) -> None:
         if self.focused is self.filter_input:
             self.set_focus(self.table)
         elif (summary := self.selected_summary) is not None and summary.status.is_editable:

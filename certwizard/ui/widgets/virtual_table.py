@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from certwizard.domain.text import printable
+from certwizard.ui.textual_fixes.keys_in_order import KeysInOrder
 from certwizard.ui.textual_fixes.steady_scrollbar import steady_vertical_scrollbar
 
 CellTexts = Callable[[str], Sequence[str]]
@@ -46,7 +47,7 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-class VirtualTable(ScrollView, can_focus=True):
+class VirtualTable(KeysInOrder, ScrollView, can_focus=True):
     """Rows are keys; `cells(key)` gives a row's texts, one per column, when the row is drawn."""
 
     DEFAULT_CSS = """
