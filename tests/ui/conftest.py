@@ -20,6 +20,7 @@ from certwizard.domain.models import (
 from certwizard.services import Services
 from tests.steady import no_blink, utc_timezone  # noqa: F401 - autouse fixtures
 from tests.ui.orders import seed, seeded_orders, valid_dv_draft, valid_ov_draft
+from tests.ui.workers_done import workers_done
 
 # A fixed "now" for screens that compare with the current time (overdue reviews...); later than every seeded time.
 FROZEN_NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -135,7 +136,7 @@ class ApplyDriver:
     async def settle(self) -> None:
         """Wait until every worker (checks, saves, uploads) is done and its results are on screen."""
         for _ in range(4):
-            await self.app.workers.wait_for_complete()
+            await workers_done(self.app)
             await self.pilot.pause()
 
     async def open_from_home(self, order_id: str) -> None:

@@ -18,6 +18,7 @@ from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.help import HelpScreen, help_markdown
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.order_table import OrderTable
+from tests.ui.workers_done import workers_done
 
 
 async def test_first_start_explains_the_flow_and_offers_add_at_80x24(make_app, screen_text):
@@ -178,7 +179,7 @@ async def test_background_refresh_announces_an_issued_certificate(make_app, serv
 
     app = make_app(clocked, refresh_seconds=3600)
     async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         status = app.screen.query_one(OrderTable).row_texts(order.id)["status"]
     assert "Issued: www.example.com" in notes.joined()
@@ -191,7 +192,7 @@ async def test_a_failing_status_check_is_reported_once_with_what_to_do(make_app,
     async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
         for _ in range(2):
             await pilot.press("r")
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
         failures = [text for text in notes.texts if "Could not check the status" in text]
         assert isinstance(app.screen, CertificatesScreen)      # the app carries on
@@ -204,7 +205,7 @@ async def test_manual_refresh_says_when_nothing_changed(make_app, submit_valid, 
     app = make_app()
     async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
         await pilot.press("r")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     assert "No changes" in notes.joined()
 

@@ -24,6 +24,7 @@ from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.issued import IssuedScreen, export_selected
 from tests.export.extra_server import register_lighttpd
 from tests.factories import manual_csr
+from tests.ui.workers_done import workers_done
 
 PFX_PASSWORD = "pfx pass 123"
 KEY_PASSPHRASE = "lantern tulip 42"
@@ -76,7 +77,7 @@ def dialog_text(app) -> str:
 
 async def settle(app, pilot) -> None:
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
 
 

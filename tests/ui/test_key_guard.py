@@ -10,6 +10,7 @@ from textual.widgets import Checkbox
 from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.screens.unissued import UnissuedScreen
+from tests.ui.workers_done import workers_done
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 
@@ -82,6 +83,6 @@ async def test_a_letter_typed_while_the_form_opens_does_not_open_another_screen(
         await pilot.pause()
         arrive_together(app, "enter", "i")
         for _ in range(3):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
         assert isinstance(app.screen, ApplyScreen)

@@ -11,6 +11,7 @@ from certwizard.ui.dialogs.path_prompt import PathPromptDialog
 from certwizard.ui.screens.apply import ApplyScreen
 from certwizard.ui.screens.unissued import UnissuedScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
+from tests.ui.workers_done import workers_done
 
 pytestmark = pytest.mark.usefixtures("no_debounce")
 
@@ -39,7 +40,7 @@ async def run_from_palette(app, pilot, query: str) -> None:
         await pilot.pause(0.05)
     await pilot.press("enter")
     for _ in range(3):
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
 
 
@@ -92,6 +93,6 @@ async def test_the_issued_screen_keys_are_found(make_app, services, submit_valid
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("i")
         for _ in range(3):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
         assert {"Export", "Recheck"} <= set(await footer_names_are_found(app))

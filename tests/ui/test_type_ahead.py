@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual import events
 
 from certwizard.ui.screens.apply import ApplyScreen
+from tests.ui.workers_done import workers_done
 
 NAMED = {"@": "at", ".": "full_stop", " ": "space", "+": "plus", "/": "slash", "\t": "tab"}
 
@@ -120,7 +121,7 @@ async def test_next_typed_right_after_the_text_checks_that_text_and_shows_each_e
             arrive_together(app, "\t\t12\tbad")
             app.post_message(events.Key("f8", None))
             for _ in range(3):
-                await app.workers.wait_for_complete()
+                await workers_done(app)
                 await pilot.pause()
             rows = screen.form.rows()
             assert app.focused is rows["applicant_phone"].control

@@ -8,6 +8,7 @@ import pytest
 
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.screens.unissued import UnissuedScreen
+from tests.ui.workers_done import workers_done
 
 
 async def test_a_failed_verify_is_reported_with_what_to_do(make_app, seeded_services, seeded_order_ids, notes):
@@ -19,7 +20,7 @@ async def test_a_failed_verify_is_reported_with_what_to_do(make_app, seeded_serv
         assert isinstance(screen, UnissuedScreen)
         assert screen.table.select(seeded_order_ids["verification"])
         await pilot.press("v")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     [failure] = [text for text in notes.texts if "did not accept the request" in text]
     assert "has no application" in failure and "try again" in failure.lower()
@@ -171,7 +172,7 @@ async def test_withdrawing_an_application_issued_meanwhile_says_so_and_its_row_f
         await pilot.press("w")
         await pilot.pause()
         await pilot.press("tab", "enter")      # Cancel has the focus: Tab to Withdraw
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
         await pilot.pause()
         assert isinstance(app.screen, UnissuedScreen)
@@ -206,7 +207,7 @@ async def test_e_on_a_failed_review_withdraws_after_asking_and_opens_the_form(
         assert "to edit it?" in screen_text(app)
         await pilot.press("tab", "enter")
         for _ in range(3):
-            await app.workers.wait_for_complete()
+            await workers_done(app)
             await pilot.pause()
         assert isinstance(app.screen, ApplyScreen) and app.screen.order_id == failed
     assert seeded_services.workflow.order(failed).status is OrderStatus.DRAFT
@@ -238,7 +239,7 @@ async def test_the_footer_of_an_issued_row_fits_60_columns(make_app, services, s
         await pilot.press("w")                                         # says so, and the row follows
         await pilot.pause()
         await pilot.press("tab", "enter")
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         for _ in range(3):
             await pilot.pause()
         assert app.screen.table.row_texts(order.id)["status"] == "Issued"

@@ -9,6 +9,7 @@ from textual.app import App
 from textual.widgets import Static
 
 from certwizard.ui.workers import ReportsWorkerFailures
+from tests.ui.workers_done import workers_done
 
 
 class Reporting(ReportsWorkerFailures, Static):
@@ -39,7 +40,7 @@ async def test_delivered_calls_run_in_order_on_the_loop_after_the_worker_moved_o
     async with app.run_test() as pilot:
         widget = app.query_one(Reporting)
         widget.produce()
-        await app.workers.wait_for_complete()
+        await workers_done(app)
         await pilot.pause()
     assert [value for value, _, _ in widget.seen] == ["first", "second", "third!"]
     assert all(on_loop and worker_done for _, on_loop, worker_done in widget.seen)
