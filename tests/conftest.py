@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.factories import jpeg_bytes
@@ -24,3 +26,13 @@ def stamped_letter(tmp_path):
     path = tmp_path / "stamped-letter.jpg"
     path.write_bytes(jpeg_bytes())
     return path
+
+
+@pytest.fixture
+def umask_zero():
+    """Files made under umask 0: their modes are what certwizard chose, not what the umask left."""
+    previous = os.umask(0)
+    try:
+        yield
+    finally:
+        os.umask(previous)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import stat
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -42,3 +45,8 @@ def manual_csr(domains: list[str]) -> tuple[ec.EllipticCurvePrivateKey, str]:
            .add_extension(x509.SubjectAlternativeName([x509.DNSName(d) for d in domains]), critical=False)
            .sign(key, hashes.SHA256()))
     return key, csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def mode_of(path: Path) -> int:
+    """The permission bits of `path` itself (a symlink is not followed)."""
+    return stat.S_IMODE(os.lstat(path).st_mode)

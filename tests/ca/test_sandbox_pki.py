@@ -5,7 +5,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import shutil
-import stat
 import subprocess
 import sys
 import textwrap
@@ -28,6 +27,7 @@ from certwizard.ca.sandbox_pki import (
     SandboxPKI,
     SubjectOrganization,
 )
+from tests.factories import mode_of
 
 DOMAINS = ["www.example.com", "example.com"]
 
@@ -64,17 +64,6 @@ def pki(tmp_path_factory) -> SandboxPKI:
     return SandboxPKI(tmp_path_factory.mktemp("data") / "sandbox-ca").ensure()
 
 
-@pytest.fixture
-def umask_zero():
-    previous = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(previous)
-
-
-def mode_of(path: Path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
 
 
 # --- creation and files -------------------------------------------------------------------------------------

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import stat
 
 import pytest
 
 from tests.ca.pebble import PebbleOptions, new_eab_hmac_key, require_pebble, start_pebble
 from tests.cli.cli_flow import make_cli
+from tests.factories import mode_of
 
 
 @pytest.fixture(scope="module")
@@ -23,9 +22,6 @@ def pebble():
 def cli(tmp_path, monkeypatch, capsys):
     return make_cli(tmp_path, monkeypatch, capsys)
 
-
-def mode_of(path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
 
 
 def test_an_account_is_registered_listed_and_removed_and_only_its_key_file_holds_the_key(cli, pebble):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import stat
 import subprocess
 import sys
 import textwrap
@@ -26,6 +25,7 @@ from certwizard.export.bundle import export_bundle, export_order
 from certwizard.export.errors import ExportError
 from certwizard.export.pkcs12 import LEGACY_PKCS12_KDF_ROUNDS, MODERN_PKCS12_KDF_ROUNDS
 from certwizard.export.servers import SERVERS
+from tests.factories import mode_of
 
 PASSWORD = b"correct horse battery staple"
 PASSPHRASE = b"key passphrase 7f3a"
@@ -46,9 +46,6 @@ def write_key(path: Path, key, passphrase: bytes | None = None) -> Path:
     os.chmod(path, 0o600)
     return path
 
-
-def mode_of(path: Path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
 
 
 def certs_in(pem: bytes | str) -> list[x509.Certificate]:
@@ -74,14 +71,6 @@ def bundle(pki, rsa_key):
 def key_file(tmp_path_factory, rsa_key) -> Path:
     return write_key(tmp_path_factory.mktemp("keys") / "order.key", rsa_key)
 
-
-@pytest.fixture
-def umask_zero():
-    previous = os.umask(0)
-    try:
-        yield
-    finally:
-        os.umask(previous)
 
 
 def export(server, out_dir, bundle, key_file, **options):

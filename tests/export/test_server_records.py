@@ -4,11 +4,8 @@ same writer as every other layout: modes, no overwriting, a dead export's leftov
 
 from __future__ import annotations
 
-import os
-import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +13,7 @@ from certwizard.cli import main
 from certwizard.export.servers import SERVERS, layouts_without_pkcs12
 from certwizard.ui.commands import export_targets
 from tests.export.extra_server import LIGHTTPD, register_lighttpd
-from tests.factories import valid_draft
+from tests.factories import mode_of, valid_draft
 
 NAME = "www.example.com"
 
@@ -25,9 +22,6 @@ NAME = "www.example.com"
 def lighttpd(monkeypatch):
     return register_lighttpd(monkeypatch)
 
-
-def mode_of(path: Path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
 
 
 def issued_order_id(services) -> str:

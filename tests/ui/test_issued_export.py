@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import stat
 import subprocess
 from datetime import timedelta
 from pathlib import Path
@@ -23,7 +22,7 @@ from certwizard.ui.dialogs.export import ExportDialog
 from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.issued import IssuedScreen, export_selected
 from tests.export.extra_server import register_lighttpd
-from tests.factories import manual_csr
+from tests.factories import manual_csr, mode_of
 from tests.ui.workers_done import workers_done
 
 PFX_PASSWORD = "pfx pass 123"
@@ -52,9 +51,6 @@ def ten_days_in(order):
     moment = certificate_of(order).not_valid_before_utc + timedelta(days=10)
     return lambda: moment
 
-
-def mode_of(path: Path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
 
 
 SCROLLBAR_GLYPHS = {chr(code): " " for code in range(0x2580, 0x25A0)}
