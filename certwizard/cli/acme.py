@@ -63,7 +63,7 @@ def _record_view(record) -> dict[str, object]:
 
 def run_add(args: argparse.Namespace) -> int:
     from certwizard.ca.acme.presets import PRESETS
-    from certwizard.cli.lifecycle import _read_secret, _run
+    from certwizard.cli.runner import read_secret, run_with_services
     from certwizard.services.acme_accounts import acme_dir, add_account
 
     if (args.eab_kid is None) != (args.eab_hmac_key_file is None):
@@ -74,7 +74,7 @@ def run_add(args: argparse.Namespace) -> int:
                            "(or name the account after a preset)")
 
     def action(services) -> int:
-        secret = _read_secret(args.eab_hmac_key_file, "--eab-hmac-key-file")
+        secret = read_secret(args.eab_hmac_key_file, "--eab-hmac-key-file")
         record = add_account(services.repository, services.layout, args.name, directory, email=args.email,
                              eab_kid=args.eab_kid, eab_hmac_key=secret.decode("ascii", "replace") if secret else None,
                              ca_bundle=args.ca_bundle, trust_root=args.trust_root, agree_tos=args.agree_tos,
@@ -88,11 +88,11 @@ def run_add(args: argparse.Namespace) -> int:
                 say(f"  terms of service: {printable(record.terms_of_service)}")
             say(f"  key {acme_dir(services.layout) / record.key_file} (0600)")
         return EXIT_OK
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from certwizard.cli.lifecycle import _run
+    from certwizard.cli.runner import run_with_services
     from certwizard.services.acme_accounts import accounts
 
     def action(services) -> int:
@@ -105,11 +105,11 @@ def run_list(args: argparse.Namespace) -> int:
             email = f" <{printable(record.email)}>" if record.email else ""
             say(f"{record.name}  {printable(record.directory_url)}{email}")
         return EXIT_OK
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    from certwizard.cli.lifecycle import _run
+    from certwizard.cli.runner import run_with_services
     from certwizard.services.acme_accounts import remove_account
 
     def action(services) -> int:
@@ -126,4 +126,4 @@ def run_remove(args: argparse.Namespace) -> int:
         else:
             say(f"{record.name}: removed (its key file is deleted; the account still exists at the CA)")
         return EXIT_OK
-    return _run(args, action)
+    return run_with_services(args, action)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say
+from certwizard.cli.output import EXIT_OK, print_json, say
+from certwizard.cli.runner import refused
 from certwizard.domain.text import printable
 
 
@@ -33,10 +34,10 @@ def run_letter(args: argparse.Namespace) -> int:
         order = services.workflow.order(args.order)
         written = write_verification_template(order, order.draft, target)
     except StorageError as exc:
-        return _refused(args, str(exc))
+        return refused(args, str(exc))
     except OSError as exc:
         where = printable(exc.filename if isinstance(exc.filename, str) else str(target))
-        return _refused(args, f"{where}: {exc.strerror or exc}")
+        return refused(args, f"{where}: {exc.strerror or exc}")
     if args.json:
         print_json({"ok": True, "order": order.id, "file": str(written)})
     else:
@@ -46,10 +47,3 @@ def run_letter(args: argparse.Namespace) -> int:
             f"certwizard apply {order.id} --from FILE")
     return EXIT_OK
 
-
-def _refused(args: argparse.Namespace, message: str) -> int:
-    if args.json:
-        print_json({"ok": False, "error": message})
-    else:
-        say(f"refused: {message}", err=True)
-    return EXIT_REJECTED

@@ -11,114 +11,11 @@ import argparse
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
-from certwizard.cli.order_view import next_step, order_summary, print_order
-from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, stdout_closed, usage_error
+from certwizard.cli.order_view import order_summary, print_order
+from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
+from certwizard.cli.runner import UsageProblem, read_secret, refused, run_with_services
 from certwizard.domain.text import printable
-
-MAX_SECRET_FILE = 4096
-
-
-class UsageProblem(Exception):
-    """The command line cannot work as given (exit 2); the message says how to fix it."""
-
-
-def _refused(args: argparse.Namespace, message: str, **extra: Any) -> int:
-    if getattr(args, "json", False):
-        print_json({"ok": False, "error": message, **extra})
-    else:
-        say(f"refused: {message}", err=True)
-        for field_name, problem in extra.get("errors", {}).items():
-            say(f"  {field_name}: {problem}", err=True)
-    return EXIT_REJECTED
-
-
-def _run(args: argparse.Namespace, action) -> int:
-    """Open the data folder and run `action(services)`; refusals exit 1 with the reason, never a traceback."""
-    from certwizard.crypto.keys import CsrSelfCheckError
-    from certwizard.domain.products import UnknownProductError
-    from certwizard.domain.status import IllegalTransitionError
-    from certwizard.errors import CertwizardError
-    from certwizard.services import open_services
-    from certwizard.services.workflow import ApplicationInvalidError
-    from certwizard.system.paths import DataLayout
-
-    services = None
-    try:
-        services = open_services(args.data_dir)
-        for notice in services.notices:
-            say(f"certwizard: {notice}", err=True)
-        return action(services)
-    except UsageProblem as exc:
-        return usage_error(str(exc))
-    except ApplicationInvalidError as exc:
-        if "passphrase" in exc.errors:
-            return _refused(args, "this application encrypts its key (encrypt_key = true), so it needs a "
-                                  "passphrase: put it in a file only you can read and add "
-                                  "--passphrase-file FILE")
-        from certwizard.services.application_file import file_key
-
-        return _refused(args, "the application has errors; fix them in the application file, run "
-                              "certwizard apply again, then this command",
-                        errors={file_key(name): problem for name, problem in exc.errors.items()})
-    except CsrSelfCheckError as exc:
-        return _refused(args, f"the generated CSR failed its own check: {exc}")
-    except IllegalTransitionError as exc:
-        return _refused(args, _transition_refusal(services, args, exc))
-    except UnknownProductError as exc:
-        return _refused(args, f"the order is for the product {printable(str(exc.product_id))!r}, which this "
-                              "certwizard does not know; upgrade certwizard (see `certwizard products`)")
-    except CertwizardError as exc:          # every other refusal: its message says what to do
-        return _refused(args, str(exc))
-    except BrokenPipeError:
-        return stdout_closed()
-    except OSError as exc:
-        where = printable(exc.filename if isinstance(exc.filename, str) else str(
-            DataLayout.resolve(args.data_dir).root))
-        return _refused(args, f"cannot use {where} ({exc.strerror or exc}); check its permissions, or choose "
-                              "another data folder with --data-dir or CERTWIZARD_DATA_DIR")
-
-
-def _transition_refusal(services, args: argparse.Namespace, exc) -> str:
-    """Say why in the order's own terms, and what to do instead (the status module speaks in actions)."""
-    from certwizard.domain.status import Action
-
-    verbs = {Action.SUBMIT_FOR_REVIEW: "submitted now",
-             Action.SUBMIT_FOR_DOMAIN_VERIFICATION: "submitted now",
-             Action.DOMAIN_VERIFIED: "verified (only an order waiting for domain verification can be)"}
-    if exc.action not in verbs:
-        return str(exc)     # withdraw refusals already explain themselves
-    try:
-        order = services.workflow.order(args.order)
-    except Exception:       # the order vanished meanwhile: the plain reason is all we have
-        return str(exc)
-    if "another session" in str(exc):
-        return f"{exc}; see its status with: certwizard show {order.id}"
-    return (f"{order.id} has the status {order.status.label!r}, so it cannot be {verbs[exc.action]}. "
-            f"Next: {next_step(order)}")
-
-
-def _read_secret(path_text: str | None, option: str) -> bytes | None:
-    """A passphrase or password from the first line of a file; never echoed anywhere."""
-    if not path_text:
-        return None
-    from certwizard.system.securefs import read_regular_file
-
-    path = Path(path_text).expanduser()
-    shown = printable(str(path))
-    try:
-        data = read_regular_file(path, MAX_SECRET_FILE)
-    except OSError as exc:
-        raise UsageProblem(f"{option} {shown}: {exc.strerror or exc}; give a regular file that holds the "
-                           "secret on its first line") from None
-    secret = data.splitlines()[0] if data.strip(b"\r\n") else b""
-    if not secret:
-        raise UsageProblem(f"{option} {shown} is empty; write the secret on its first line")
-    if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
-        say(f"certwizard: warning: {shown} can be read by other users; restrict it with chmod 600", err=True)
-    return secret
-
 
 # --- apply --------------------------------------------------------------------------------------------------
 
@@ -134,17 +31,17 @@ def cmd_apply(args: argparse.Namespace) -> int:
         workflow = services.workflow
         checks = _checked_documents(content.documents)
         if isinstance(checks, str):
-            return _refused(args, checks)
+            return refused(args, checks)
         order = workflow.open_application(args.order)
         if not order.status.is_editable:
-            return _refused(args, _not_editable(order))
+            return refused(args, _not_editable(order))
         order = workflow.save_draft(order, content.apply_to(order.draft))
         if checks is not None:
             order = _sync_documents(workflow, order, checks)
         validation = workflow.validate(order)
         if not validation.ok:
             errors = {content.key_for(name): problem for name, problem in validation.errors.items()}
-            return _refused(args, "the application was saved but has errors; fix them in the file and run "
+            return refused(args, "the application was saved but has errors; fix them in the file and run "
                                   "apply again", errors=errors, order=order_summary(order))
         notes = list(validation.notes)
         if order.product.is_professional and not order.draft.documents:
@@ -160,7 +57,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
             for note in notes:
                 say(f"  note: {note}")
         return EXIT_OK
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _not_editable(order) -> str:
@@ -207,11 +104,11 @@ def _sync_documents(workflow, order, checks):
 
 def cmd_submit(args: argparse.Namespace) -> int:
     def action(services) -> int:
-        passphrase = _read_secret(args.passphrase_file, "--passphrase-file")
+        passphrase = read_secret(args.passphrase_file, "--passphrase-file")
         progress = (lambda step: None) if args.json else (lambda step: say(f"... {step}", err=True))
         order = services.workflow.submit(args.order, passphrase, progress)
         return _report(args, services, order, acting=True)
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def _report(args: argparse.Namespace, services, order, acting: bool = False) -> int:
@@ -238,16 +135,16 @@ def _report(args: argparse.Namespace, services, order, acting: bool = False) -> 
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    return _run(args, lambda services: _report(
+    return run_with_services(args, lambda services: _report(
         args, services, services.workflow.confirm_domain_validation(args.order), acting=True))
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
-    return _run(args, lambda services: _report(args, services, services.workflow.withdraw(args.order)))
+    return run_with_services(args, lambda services: _report(args, services, services.workflow.withdraw(args.order)))
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    return _run(args, lambda services: _report(args, services, services.workflow.order(args.order)))
+    return run_with_services(args, lambda services: _report(args, services, services.workflow.order(args.order)))
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
@@ -268,7 +165,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if changes.unknown:
             say(f"refused: {changes.unknown_message()}", err=True)
         return outcome
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 # --- export -------------------------------------------------------------------------------------------------
@@ -280,20 +177,20 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     def action(services) -> int:
         server = SERVERS[args.server]
-        pkcs12_password = _read_secret(args.pkcs12_password_file, "--pkcs12-password-file")
+        pkcs12_password = read_secret(args.pkcs12_password_file, "--pkcs12-password-file")
         if server.needs_private_key and pkcs12_password is None:
             raise UsageProblem(f"--server {server.name} writes a password-protected .pfx; give its password "
                                "with --pkcs12-password-file FILE (the server asks for it when importing)")
-        key_passphrase = _read_secret(args.passphrase_file, "--passphrase-file")
+        key_passphrase = read_secret(args.passphrase_file, "--passphrase-file")
         order = services.workflow.order(args.order)
         if order.key is not None and order.key.encrypted and key_passphrase is None:
-            return _refused(args, f"the private key of {order.id} is encrypted; give its passphrase with "
+            return refused(args, f"the private key of {order.id} is encrypted; give its passphrase with "
                                   "--passphrase-file FILE (the same file used at submit)")
         try:
             result = export_order(order, server, Path(args.out).expanduser(), key_passphrase=key_passphrase,
                                   pkcs12_password=pkcs12_password, pkcs12_profile=args.pkcs12_profile)
         except (ExportError, FileExistsError, ValueError) as exc:
-            return _refused(args, str(exc))
+            return refused(args, str(exc))
         key_file = next((p for p in result.files if p.suffix in (".key", ".pfx")), None)
         no_key = None if order.key is not None else (
             "no private key was exported: this order used your own CSR, so certwizard never had its key; "
@@ -314,7 +211,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         say("")
         say(result.note)
         return EXIT_OK
-    return _run(args, action)
+    return run_with_services(args, action)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, stdout_closed
+from certwizard.cli.output import EXIT_OK, print_json, say, stdout_closed
+from certwizard.cli.runner import refused
 from certwizard.domain.text import printable
 
 TRUST_WARNING = ("Not publicly trusted. Its private key lives in the data folder, so anyone who can read "
@@ -50,11 +51,11 @@ def run_sandbox_speed(args: argparse.Namespace) -> int:
             services.repository.set_setting(SPEED_SETTING, args.speed)
         in_use = configured_speed(services.repository).value
     except StorageError as exc:
-        return _refused(args, str(exc))
+        return refused(args, str(exc))
     except OSError as exc:      # a full disk (ENOSPC), a read-only or unwritable data folder
         where = exc.filename if isinstance(exc.filename, str) else str(DataLayout.resolve(args.data_dir).root)
         saving = "the speed was not saved" if args.speed is not None else "the saved speed cannot be read"
-        return _refused(args, f"cannot use {printable(where)} ({exc.strerror or exc}); {saving}. Free some "
+        return refused(args, f"cannot use {printable(where)} ({exc.strerror or exc}); {saving}. Free some "
                               "space or fix the folder's permissions and try again, or choose another data "
                               "folder with --data-dir or CERTWIZARD_DATA_DIR")
     if args.speed is not None:
@@ -82,9 +83,9 @@ def _sandbox_root(args: argparse.Namespace) -> int:
     try:
         pki = SandboxPKI(layout.ensure().ca_dir).ensure()
     except SandboxCAError as exc:
-        return _refused(args, str(exc))
+        return refused(args, str(exc))
     except OSError as exc:
-        return _refused(args, f"cannot use the data folder {layout.root} ({exc.strerror or exc}); check its "
+        return refused(args, f"cannot use the data folder {layout.root} ({exc.strerror or exc}); check its "
                               "permissions, or choose another folder with --data-dir or CERTWIZARD_DATA_DIR")
     root_pem = pki.root_pem_path.read_text(encoding="ascii")
     if args.pem:
@@ -108,10 +109,3 @@ def _sandbox_root(args: argparse.Namespace) -> int:
         "\"Trusting the sandbox CA on a test machine\" shows how to add it and remove it again.")
     return EXIT_OK
 
-
-def _refused(args: argparse.Namespace, message: str) -> int:
-    if getattr(args, "json", False):
-        print_json({"ok": False, "error": message})
-    else:
-        say(f"refused: {message}", err=True)
-    return EXIT_REJECTED
