@@ -20,11 +20,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.validation_methods import ValidationMethod  # noqa: F401 - the interface names it
 from certwizard.errors import CertwizardError
 
 if TYPE_CHECKING:
@@ -64,19 +64,13 @@ class AuthorityState:
     certificate: IssuedCertificate | None = None
 
 
-class ValidationMethod(StrEnum):
-    """How an applicant proves control of a domain (Baseline Requirements 3.2.2.4)."""
-
-    DNS_TXT = "dns-txt"         # a TXT record under the domain (3.2.2.4.7); proves wildcards too
-    HTTP_FILE = "http-file"     # a file served over HTTP from the host (3.2.2.4.18); never for a wildcard
-
-
 class CertificateAuthority(Protocol):
     name: str          # recorded on the order, e.g. "sandbox"
     title: str         # shown to the user, e.g. "Sandbox CA (built in, not publicly trusted)"
     csr_name_rule: CsrNameRule   # how the names of a CSR must relate to the bound domains
     products: tuple[Product, ...]                    # what it offers: its entries of the catalog
     validation_methods: frozenset[ValidationMethod]  # what its domain validations may ask the user to publish
+    checks_proofs_on_network: bool  # it fetches the record or file itself, so certwizard checks them first
     trust_note: str    # said with an issued certificate about trusting it; "" for a publicly trusted CA
     help_section: str  # Markdown for the Help screen (a "# Title" and its text); "" for none
 

@@ -7,6 +7,10 @@ class builds itself for a data folder with `configured(layout, repository)`; its
 rule, products, validation methods, trust note, help) are attributes of the class, so `authority_class(name)`
 answers them without a data folder. A new authority: one module under `ca/`, one entry in `KNOWN`, and its
 products in the catalog (`domain/products.py`, which says why they live there).
+
+`FAMILIES` are authorities of which a data folder has any number, one per account ("acme:NAME"): the class
+builds one with `configured(layout, repository, name)`, `members(repository)` lists the folder's names, and
+their products are the family's offer in `domain/products.py` under ids naming the account.
 """
 
 from __future__ import annotations
@@ -35,19 +39,38 @@ class KnownAuthority:
         return self.implementation.partition(":")[0]
 
 
+@dataclass(frozen=True)
+class KnownFamily(KnownAuthority):
+    members: str = ""                    # "module:function" listing a data folder's authority names
+
+
 KNOWN: dict[str, KnownAuthority] = {
     "sandbox": KnownAuthority("certwizard.ca.sandbox:SandboxAuthority", ("certwizard.ca.sandbox_pki",)),
 }
+FAMILIES: dict[str, KnownFamily] = {
+    "acme": KnownFamily("certwizard.ca.acme.authority:AcmeAuthority", ("certwizard.ca.acme.client",),
+                        members="certwizard.ca.acme.accounts:authority_names"),
+}
+
+
+def _imported(reference: str) -> Any:
+    module, _, attribute = reference.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def family_of(name: str) -> KnownFamily | None:
+    """The family an authority name belongs to ("acme:NAME" -> acme), None for another name."""
+    family, separator, member = name.partition(":")
+    return FAMILIES.get(family) if separator and member else None
 
 
 def authority_class(name: str) -> Any:
     """The class of the authority named `name` (its capabilities are class attributes); AuthorityError if no
     authority of that name is known."""
-    known = KNOWN.get(name)
+    known = KNOWN.get(name) or family_of(name)
     if known is None:
         raise _not_configured(name, KNOWN)
-    module, _, class_name = known.implementation.partition(":")
-    return getattr(importlib.import_module(module), class_name)
+    return _imported(known.implementation)
 
 
 def _not_configured(name: str, known: Iterable[str]) -> AuthorityError:
@@ -70,7 +93,14 @@ class Authorities:
         self._by_name: dict[str, CertificateAuthority] = {}
 
     def _configured(self, name: str) -> CertificateAuthority:
-        return authority_class(name).configured(self._layout, self._repository)
+        if name in KNOWN:
+            return authority_class(name).configured(self._layout, self._repository)
+        return authority_class(name).configured(self._layout, self._repository, name)
+
+    def _members(self) -> list[str]:
+        """The family members this data folder has now (accounts may be added while the app runs)."""
+        return [name for family in FAMILIES.values()
+                for name in _imported(family.members)(self._repository) if name not in self._builders]
 
     def register(self, name: str, build: Callable[[], CertificateAuthority]) -> None:
         """Serve `name` with what `build()` returns (an authority not in KNOWN, or another build of one)."""
@@ -82,22 +112,29 @@ class Authorities:
         if authority is None:
             builder = self._builders.get(name)
             if builder is None:
-                raise _not_configured(name, self._builders)
+                if family_of(name) is None:
+                    raise _not_configured(name, self.names())
+                builder = partial(self._configured, name)   # its own refusal says when the account is gone
             authority = self._by_name[name] = builder()
         return authority
 
     def find(self, name: str) -> CertificateAuthority | None:
         """The authority named `name`, or None when none of that name is configured."""
-        return self.get(name) if name in self._builders else None
+        return self.get(name) if name in self.names() else None
 
     def names(self) -> list[str]:
-        return list(self._builders)
+        return [*self._builders, *self._members()]
 
     def products(self) -> list["Product"]:
         """What the configured authorities offer, authority by authority, each in its own order."""
-        return [product for name in self._builders for product in self.get(name).products]
+        return [product for name in self.names() for product in self.get(name).products]
 
     def help_sections(self) -> list[str]:
-        """The configured authorities' sections of the Help screen (Markdown)."""
-        return [section for name in self._builders if (section := self.get(name).help_section)]
+        """The configured authorities' sections of the Help screen (Markdown), one per kind of authority."""
+        kinds: dict[str, str] = {}
+        for name in self.names():
+            section = self.get(name).help_section
+            if section:
+                kinds.setdefault(section, name)
+        return list(kinds)
 

@@ -250,7 +250,8 @@ class SandboxAuthority:
     # Like Alibaba Cloud's: the certificate gets the order's names and only the CSR's key.
     csr_name_rule = CsrNameRule.FROM_ORDER
     products = products_of(DEFAULT_AUTHORITY)
-    validation_methods = frozenset({ValidationMethod.DNS_TXT, ValidationMethod.HTTP_FILE})
+    validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    checks_proofs_on_network = False     # it takes the user's word: certwizard has nothing to check first
     trust_note = ("issued by the sandbox CA (not publicly trusted): see `certwizard sandbox-root` to trust "
                   "it on a test machine")
     help_section = HELP_SECTION
@@ -430,7 +431,7 @@ class SandboxAuthority:
         seen: dict[str, None] = {}
         for domain in domains:
             seen.setdefault(domain[2:] if domain.startswith("*.") else domain, None)
-        files = ValidationMethod.HTTP_FILE in SandboxAuthority.validation_methods
+        files = ValidationMethod.HTTP in SandboxAuthority.validation_methods
         return [SandboxAuthority._validation(domain, file_allowed=files and domain not in wildcard_bases)
                 for domain in seen]
 

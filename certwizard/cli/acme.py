@@ -36,6 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("--ca-bundle", metavar="FILE", help="PEM to trust for the CA's API TLS (private CAs)")
     add.add_argument("--trust-root", metavar="FILE", help="root that issued chains are checked against "
                                                           "(private CAs; public ones use the system store)")
+    add.add_argument("--profile", metavar="NAME", help="the CA's certificate profile for this account's orders, "
+                                                       "where it offers profiles (e.g. Let's Encrypt's shortlived)")
     add.add_argument("--agree-tos", action="store_true", help="agree to the CA's terms of service")
     add.add_argument("--json", action="store_true", help="the account as JSON")
     add.set_defaults(handler=run_add)
@@ -58,7 +60,14 @@ def _ask_terms(terms: str) -> bool:
 def _record_view(record) -> dict[str, object]:
     return {"name": record.name, "authority": record.authority, "directory": record.directory_url,
             "account_url": record.account_url, "email": record.email, "terms_of_service": record.terms_of_service,
-            "ca_bundle": record.ca_bundle, "trust_root": record.trust_root, "created_at": record.created_at}
+            "ca_bundle": record.ca_bundle, "trust_root": record.trust_root, "profile": record.profile,
+            "created_at": record.created_at, "products": [f"{record.authority}:{offer}" for offer in _offers()]}
+
+
+def _offers() -> list[str]:
+    from certwizard.domain.products import FAMILY_OFFERS
+
+    return list(FAMILY_OFFERS["acme"])
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -77,7 +86,8 @@ def run_add(args: argparse.Namespace) -> int:
         secret = read_secret(args.eab_hmac_key_file, "--eab-hmac-key-file")
         record = add_account(services.repository, services.layout, args.name, directory, email=args.email,
                              eab_kid=args.eab_kid, eab_hmac_key=secret.decode("ascii", "replace") if secret else None,
-                             ca_bundle=args.ca_bundle, trust_root=args.trust_root, agree_tos=args.agree_tos,
+                             ca_bundle=args.ca_bundle, trust_root=args.trust_root, profile=args.profile,
+                             agree_tos=args.agree_tos,
                              agree=_ask_terms)
         if args.json:
             print_json({"ok": True, "account": _record_view(record)})

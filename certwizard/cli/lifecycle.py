@@ -135,8 +135,44 @@ def _report(args: argparse.Namespace, services, order, acting: bool = False) -> 
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    return run_with_services(args, lambda services: _report(
-        args, services, services.workflow.confirm_domain_validation(args.order), acting=True))
+    from certwizard.domain.status import OrderStatus
+    from certwizard.services.domain_proof import ProofNotReadyError, prove_domains
+
+    def action(services) -> int:
+        progress = (lambda step: None) if args.json else (lambda step: say(f"... {step}", err=True))
+        try:
+            outcome = prove_domains(services.workflow, args.order, skip_self_check=args.skip_self_check,
+                                    progress=progress)
+        except ProofNotReadyError as exc:
+            if args.json:
+                print_json({"ok": False, "error": str(exc), "checks": [_check_json(c) for c in exc.checks]})
+                return EXIT_REJECTED
+            _print_checks(exc.checks)
+            raise
+        if not args.json:
+            _print_checks(outcome.checks)
+            for note in outcome.notes:
+                say(f"certwizard: {note}", err=True)
+            return _report(args, services, outcome.order, acting=True)
+        failed = outcome.order.status is OrderStatus.REVIEW_FAILED
+        print_json({"ok": not failed, "order": order_summary(outcome.order), "notes": outcome.notes,
+                    "checks": [_check_json(c) for c in outcome.checks],
+                    **({"error": "the certificate authority failed the application: "
+                                 + outcome.order.status_reason} if failed else {})})
+        return EXIT_REJECTED if failed else EXIT_OK
+    return run_with_services(args, action)
+
+
+def _check_json(check) -> dict:
+    return {"subject": check.subject, "passed": check.passed, "message": check.message,
+            "servers": list(check.servers)}
+
+
+def _print_checks(checks) -> None:
+    for check in checks:
+        say(f"{'ok  ' if check.passed else 'FAIL'} {check.subject}: {check.message}")
+        for line in check.servers:
+            say(f"       {line}")
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
@@ -231,7 +267,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     submit = command("submit", cmd_submit, "submit an order's application to its certificate authority")
     submit.add_argument("--passphrase-file", metavar="FILE",
                         help="file holding the passphrase for an encrypted key (encrypt_key = true)")
-    command("verify", cmd_verify, "confirm the domain verification record or file is published")
+    verify = command("verify", cmd_verify, "publish the domain validation records or files (with the "
+                     "application's hook or webroot), check them as the CA will, then ask the CA to confirm")
+    verify.add_argument("--skip-self-check", action="store_true",
+                        help="ask the CA without checking every name server (or the file) first; a record "
+                             "the CA cannot see then fails the order")
     command("refresh", cmd_refresh, "ask the certificate authorities for status changes", takes_order=False)
     command("show", cmd_show, "status, expected issuance, what to publish, failure reason")
     command("withdraw", cmd_withdraw, "withdraw a submitted application back to draft (not after issuance)")

@@ -54,9 +54,11 @@ def order_summary(order: Order, domains: list[str] | None = None) -> dict[str, A
     return {
         "id": order.id, "product": product.id, "type": product.certificate_type,
         "status": order.status.value, "status_label": order.status.label, "reason": order.status_reason,
-        "authority": order.authority, "domains": domains if domains is not None else order.bound_domains,
+        "authority": order.authority, "authority_ref": order.authority_ref, "domains": domains if domains is not None else order.bound_domains,
         "csr_mode": order.application.csr.mode.value if order.application else order.draft.csr_mode,
         "documents": [d.display_name for d in order.draft.documents],
+        "validation": (None if order.application is None
+                       else order.application.validation.model_dump(mode="json")),
         "submitted_at": order.submitted_at, "expected_issuance_at": order.expected_issuance_at,
         "validity_days": product.validity_days,
         "key": None if key is None else {"path": key.path, "algorithm": key.algorithm.value,

@@ -34,7 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Register purchased certificates of one product. Each gets an order id and waits for its "
                     "application. Exit 0 on success, 1 if the database cannot be used, 2 on a usage error.")
     add.add_argument("--product", required=True, metavar="PRODUCT",
-                     help=f"the product purchased: {', '.join(CATALOG)} (see `certwizard products`)")
+                     help=f"the product purchased: {', '.join(CATALOG)}, or an ACME account's "
+                          "acme:ACCOUNT:dv-single|dv-multi|dv-wildcard|dv-multi-wildcard (see `certwizard "
+                          "products`)")
     add.add_argument("--count", default="1", metavar="N",
                      help=f"how many certificates, 1 to {MAX_COUNT} (default 1)")
     add.add_argument("--json", action="store_true", help="print the new orders as JSON")
@@ -54,15 +56,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 # --- products ---------------------------------------------------------------------------------------------
 
 def run_products(args: argparse.Namespace) -> int:
+    """Every product of the data folder's authorities: the sandbox's, and each ACME account's."""
+    return _with_workflow(args, lambda workflow: _products(args, workflow))
+
+
+def _products(args: argparse.Namespace, workflow: Workflow) -> int:
+    products = workflow.products()
     if args.json:
-        print_json({"products": [_product_summary(p) for p in CATALOG.values()]})
+        print_json({"products": [_product_summary(p) for p in products]})
         return EXIT_OK
     headers = ["ID", "BRAND", "LEVEL", "EDITION", "DOMAIN TYPE", "MAX DOMAINS", "VALIDITY", "KEY ALGORITHMS"]
     rows = [[p.id, p.brand, p.level.value, p.level.edition, p.domain_type.value, str(p.max_domains),
-             f"{p.validity_days} days", ", ".join(a.value for a in p.key_algorithms)]
-            for p in CATALOG.values()]
+             _validity(p), ", ".join(a.value for a in p.key_algorithms)] for p in products]
     _print_table(headers, rows)
     return EXIT_OK
+
+
+def _validity(product: Product) -> str:
+    return f"set by the CA (~{product.validity_days} d)" if product.validity_set_by_authority else \
+        f"{product.validity_days} days"
 
 
 def _product_summary(product: Product) -> dict[str, Any]:
@@ -72,6 +84,8 @@ def _product_summary(product: Product) -> dict[str, Any]:
         "max_domains": product.max_domains, "validity_days": product.validity_days,
         "key_algorithms": [a.value for a in product.key_algorithms],
         "default_key_algorithm": product.default_key_algorithm.value, "allows_ip": product.allows_ip,
+        "authority": product.authority, "needs_applicant": product.needs_applicant,
+        "validity_set_by_authority": product.validity_set_by_authority,
     }
 
 
@@ -97,6 +111,11 @@ def _parse_count(text: str) -> int | None:
 
 
 def _add(args: argparse.Namespace, workflow: Workflow, product: Product, count: int) -> int:
+    if product.id not in {p.id for p in workflow.products()}:
+        say(f"certwizard: error: {product.id} is offered by {product.authority}, which is not configured in this "
+            f"data folder: add the account first (certwizard acme add {product.authority.partition(':')[2]} "
+            "...), see `certwizard acme list`", err=True)
+        return EXIT_REJECTED
     orders = workflow.add_purchased(product.id, count)
     if args.json:
         print_json({"product": product.id, "orders": [_order_summary(o) for o in orders]})

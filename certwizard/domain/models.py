@@ -19,6 +19,7 @@ from certwizard.domain.ids import new_id, utcnow
 from certwizard.domain.products import DEFAULT_AUTHORITY, KeyAlgorithm, Product, get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import listed_domains
+from certwizard.domain.validation_methods import DEFAULT_METHOD, ValidationMethod
 
 
 class CompanyType(StrEnum):
@@ -106,12 +107,21 @@ class Document(Record):
     reencoded: bool = False
 
 
+class ValidationPlan(Record):
+    """How the domains will be proven, and what publishes the proof (neither webroot nor hook: by hand)."""
+
+    method: ValidationMethod = DEFAULT_METHOD
+    webroot: str = ""                 # http: certwizard writes the file under this folder, and removes it
+    hook: str = ""                    # an executable that publishes and removes the record or file
+
+
 class Application(Record):
     domains: list[str]                # normalised ASCII (punycode), CN first
-    applicant: Applicant
+    applicant: Applicant | None = None    # None for a product whose CA asks for no person (ACME)
     company: Company | None = None
     csr: CsrChoice
     documents: list[Document] = Field(default_factory=list)
+    validation: ValidationPlan = Field(default_factory=ValidationPlan)
 
 
 # --- what the user typed -----------------------------------------------------------------------------------
@@ -137,6 +147,9 @@ class ApplicationDraft(Record):
     key_algorithm: str = ""
     encrypt_key: bool = False
     csr_pem: str = ""
+    validation_method: str = ""       # dns or http; empty: http when a webroot is given, else dns
+    validation_webroot: str = ""
+    validation_hook: str = ""
     documents: list[Document] = Field(default_factory=list)
     step: Literal["enter", "verify"] = "enter"   # where the user left off
 

@@ -102,6 +102,8 @@ def max_validity_days(issued_on: date) -> int:
 
 
 _PRODUCT_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,30}")
+# The id of a product an authority of a family offers: "FAMILY:ACCOUNT:OFFER", e.g. "acme:letsencrypt:dv-multi".
+_OFFERED_ID = re.compile(r"(?P<family>[a-z]+):(?P<account>[a-z0-9][a-z0-9-]{0,31}):(?P<offer>[a-z0-9][a-z0-9-]{1,30})")
 
 
 class InvalidProductError(ValueError):
@@ -123,6 +125,8 @@ class Product:
     allows_ip: bool = False
     review_hours: tuple[int, int] = (0, 48)
     authority: str = DEFAULT_AUTHORITY
+    needs_applicant: bool = True        # False: the CA asks for no person (ACME: the account's e-mail is all)
+    validity_set_by_authority: bool = False   # True: `validity_days` is the CA's usual, the CA decides
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__       # normalise strings to the enums, as a model would
@@ -130,7 +134,7 @@ class Product:
         set_field(self, "domain_type", DomainType(self.domain_type))
         set_field(self, "key_algorithms", tuple(KeyAlgorithm(a) for a in self.key_algorithms))
         problems = []
-        if not _PRODUCT_ID.fullmatch(self.id):
+        if not (_PRODUCT_ID.fullmatch(self.id) or _OFFERED_ID.fullmatch(self.id)):
             problems.append(f"id {self.id!r} must be 2-31 lower-case letters, digits or hyphens")
         if not 1 <= self.max_domains <= 250:
             problems.append(f"max_domains {self.max_domains} must be from 1 to 250")
@@ -230,22 +234,77 @@ CATALOG: dict[str, Product] = {
 }
 
 
+# --- products of an authority family (one authority per account) ----------------------------------------------
+#
+# An ACME account is an authority of its own ("acme:NAME"), and offers the family's products under ids that name
+# it ("acme:NAME:dv-multi"). Such an id resolves here, from the id alone, without loading the authority or
+# reading the account: an order and the order index keep only the id. Whether the account is still configured
+# is the authority registry's to say when the order is submitted.
+
+def _acme_offer(offer: str, name: str, dtype: DomainType, max_domains: int = 1) -> Product:
+    return Product(id=offer, name=name, brand="ACME", level=ValidationLevel.DV, domain_type=dtype,
+                   max_domains=max_domains, validity_days=90, review_hours=(0, 1), needs_applicant=False,
+                   validity_set_by_authority=True)
+
+
+ACME_MAX_NAMES = 100       # Let's Encrypt's limit per certificate; the CA refuses an order past its own
+FAMILY_OFFERS: dict[str, dict[str, Product]] = {
+    "acme": {p.id: p for p in (
+        _acme_offer("dv-single", "DV certificate", DomainType.SINGLE),
+        _acme_offer("dv-multi", "DV multi-domain certificate", DomainType.MULTI, ACME_MAX_NAMES),
+        _acme_offer("dv-wildcard", "DV wildcard certificate", DomainType.WILDCARD),
+        _acme_offer("dv-multi-wildcard", "DV certificate with wildcards", DomainType.MULTI_WILDCARD,
+                    ACME_MAX_NAMES),
+    )},
+}
+_OFFERED: dict[str, Product] = {}      # resolved family product ids (10,000 index entries look them up)
+
+
+def offered_product(authority: str, offer: Product) -> Product:
+    """`offer` (an entry of FAMILY_OFFERS) as the authority named `authority` ("acme:NAME") offers it."""
+    from dataclasses import replace
+
+    account = authority.partition(":")[2]
+    return replace(offer, id=f"{authority}:{offer.id}", brand=f"{offer.brand} ({account})", authority=authority)
+
+
+def _family_product(product_id: str) -> Product | None:
+    found = _OFFERED.get(product_id)
+    if found is None:
+        match = _OFFERED_ID.fullmatch(product_id)
+        offer = match and FAMILY_OFFERS.get(match["family"], {}).get(match["offer"])
+        if not match or not offer:
+            return None
+        found = _OFFERED[product_id] = offered_product(f"{match['family']}:{match['account']}", offer)
+    return found
+
+
+def is_product(product_id: object) -> bool:
+    """Whether `product_id` names a product (of the catalog, or offered by an authority of a family)."""
+    return isinstance(product_id, str) and (product_id in CATALOG or _family_product(product_id) is not None)
+
+
 class UnknownProductError(KeyError):
     def __init__(self, product_id: str) -> None:
         self.product_id = product_id
         super().__init__(product_id)
 
     def __str__(self) -> str:
-        return f"unknown product {self.product_id!r}; choose one of: {', '.join(CATALOG)}"
+        offers = "|".join(FAMILY_OFFERS["acme"])
+        return (f"unknown product {self.product_id!r}; choose one of: {', '.join(CATALOG)}, "
+                f"or an ACME account's: acme:ACCOUNT:{offers}")
 
 
 def get_product(product_id: str) -> Product:
-    try:
-        return CATALOG[product_id]
-    except KeyError:
-        raise UnknownProductError(product_id) from None
+    found = CATALOG.get(product_id) or _family_product(product_id)
+    if found is None:
+        raise UnknownProductError(product_id)
+    return found
 
 
 def products_of(authority: str) -> tuple[Product, ...]:
-    """What `authority` offers, in catalog order."""
+    """What `authority` offers: its catalog entries, or its family's offer under its own ids."""
+    family, separator, _ = authority.partition(":")
+    if separator and family in FAMILY_OFFERS:
+        return tuple(get_product(f"{authority}:{offer}") for offer in FAMILY_OFFERS[family])
     return tuple(product for product in CATALOG.values() if product.authority == authority)

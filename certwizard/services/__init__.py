@@ -35,5 +35,5 @@ def open_services(data_dir: str | os.PathLike[str] | None = None) -> Services:
     layout = DataLayout.resolve(data_dir).ensure()
     repository = Repository.open(layout)
     authorities = Authorities(layout, repository)
-    workflow = Workflow(repository, layout, authorities.get)
+    workflow = Workflow(repository, layout, authorities.get, products=authorities.products)
     return Services(layout, repository, authorities, workflow)

@@ -9,49 +9,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from certwizard.ca.acme.accounts import SETTING, AcmeAccountRecord, accounts, acme_dir
 from certwizard.errors import CertwizardError
 from certwizard.storage.repository import Repository
 from certwizard.system.paths import DataLayout
 from certwizard.system.securefs import ensure_private_dir
 
-SETTING = "acme_accounts"
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}\Z")
 
 
 class AcmeAccountError(CertwizardError):
     """An account could not be added or removed; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class AcmeAccountRecord:
-    name: str
-    directory_url: str
-    account_url: str
-    key_file: str                        # under the data folder's acme/ folder
-    email: str | None = None
-    ca_bundle: str | None = None         # the API's TLS (private CAs, tests)
-    trust_root: str | None = None        # the root issued chains are checked against (private CAs, tests)
-    terms_of_service: str | None = None
-    created_at: str = ""
-
-    @property
-    def authority(self) -> str:
-        """The authority name its orders record."""
-        return f"acme:{self.name}"
-
-
-def acme_dir(layout: DataLayout) -> Path:
-    return layout.root / "acme"
-
-
-def accounts(repository: Repository) -> list[AcmeAccountRecord]:
-    stored = repository.get_setting(SETTING, {}) or {}
-    return [AcmeAccountRecord(**fields) for _, fields in sorted(stored.items())]
 
 
 def check_name(name: str) -> str:
@@ -63,7 +36,8 @@ def check_name(name: str) -> str:
 
 def add_account(repository: Repository, layout: DataLayout, name: str, directory_url: str, *,
                 email: str | None = None, eab_kid: str | None = None, eab_hmac_key: str | None = None,
-                ca_bundle: str | None = None, trust_root: str | None = None, agree_tos: bool = False,
+                ca_bundle: str | None = None, trust_root: str | None = None, profile: str | None = None,
+                agree_tos: bool = False,
                 agree: Callable[[str], bool] | None = None) -> AcmeAccountRecord:
     """Register a new account at `directory_url` and record it as `name`.
 
@@ -87,6 +61,9 @@ def add_account(repository: Repository, layout: DataLayout, name: str, directory
         if meta.external_account_required and not (eab_kid and eab_hmac_key):
             raise AcmeAccountError(f"{directory_url} requires External Account Binding: give --eab-kid KID "
                                    "and --eab-hmac-key-file FILE (both from the CA's account page)")
+        if profile and meta.profiles and profile not in meta.profiles:
+            raise AcmeAccountError(f"{directory_url} offers no profile {profile!r}; it offers "
+                                   f"{', '.join(meta.profiles)}")
         terms = meta.terms_of_service
         if terms and not agree_tos:
             if agree is None or not agree(terms):
@@ -99,6 +76,7 @@ def add_account(repository: Repository, layout: DataLayout, name: str, directory
         name=name, directory_url=directory_url, account_url=account.url, key_file=key_path.name, email=email,
         ca_bundle=str(Path(ca_bundle).resolve()) if ca_bundle else None,
         trust_root=str(Path(trust_root).resolve()) if trust_root else None, terms_of_service=terms,
+        profile=profile or None,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
     def added(stored: Any) -> dict[str, Any]:

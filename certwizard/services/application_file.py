@@ -24,9 +24,13 @@ grouped for readability:
     mode = "automatic"                                # or "manual" with file = "request.csr" (or pem = "...")
     key = "ec-p256"
     encrypt_key = false
+    [validation]                                      # optional: how the domains are proven
+    method = "http"                                   # or "dns" (the default; wildcards need it)
+    webroot = "/var/www/html"                         # http: certwizard writes the file there itself
+    hook = "/usr/local/bin/publish-proof"             # or an executable that publishes and removes it
 
 A JSON file holds the same keys as one object ({"domains": [...], "applicant": {...}, "csr": {...}}).
-Relative paths (csr.file, documents) are read from the application file's folder.
+Relative paths (csr.file, documents, validation.webroot and .hook) are read from the application file's folder.
 
 Only the shape is checked here (known keys, right types); the values get the same validation as in the wizard.
 Every error names the key (or the line, for a syntax error) and what would be accepted.
@@ -55,8 +59,11 @@ _SECTIONS = {block.value: {declared.file_name: declared.name for declared in blo
              for block in Block}
 _AUTOMATIC_KEYS = ("mode", "key", "encrypt_key")
 _MANUAL_KEYS = ("mode", "file", "pem")
-_TOP_LEVEL = ("domains", "documents", *_SECTIONS, "csr")
-_EXAMPLES = {**{declared.file_key: declared.file_example for declared in FIELDS}, "csr.key": '"ec-p256"'}
+_VALIDATION = {"method": "validation_method", "webroot": "validation_webroot", "hook": "validation_hook"}
+_TOP_LEVEL = ("domains", "documents", *_SECTIONS, "csr", "validation")
+_EXAMPLES = {**{declared.file_key: declared.file_example for declared in FIELDS}, "csr.key": '"ec-p256"',
+             "validation.method": '"dns"', "validation.webroot": '"/var/www/html"',
+             "validation.hook": '"/usr/local/bin/publish-proof"'}
 _FILE_KEYS = {declared.name: declared.file_key for declared in FIELDS}
 
 
@@ -65,7 +72,8 @@ def file_key(draft_field: str) -> str:
     if draft_field in _FILE_KEYS:
         return _FILE_KEYS[draft_field]
     return {"csr_mode": "csr.mode", "key_algorithm": "csr.key", "encrypt_key": "csr.encrypt_key",
-            "csr_pem": "csr.file"}.get(draft_field, draft_field)
+            "csr_pem": "csr.file", **{field: f"validation.{key}" for key, field in _VALIDATION.items()}
+            }.get(draft_field, draft_field)
 
 
 class ApplicationFileError(CertwizardError, ValueError):
@@ -122,6 +130,15 @@ def _table(data: dict[str, Any], name: str, known: tuple[str, ...] | list[str]) 
 def _fields(data: dict[str, Any], name: str, mapping: dict[str, str]) -> dict[str, str]:
     section = _table(data, name, list(mapping))
     return {mapping[key]: _text(value, f"{name}.{key}") for key, value in section.items()}
+
+
+def _validation(data: dict[str, Any], base: Path) -> dict[str, str]:
+    """[validation]: the method as written, the webroot and hook as absolute paths (read from the file's folder)."""
+    values = _fields(data, "validation", _VALIDATION)
+    for name in ("validation_webroot", "validation_hook"):
+        if values.get(name, "").strip():
+            values[name] = str(base / values[name].strip())    # an absolute path stays as it is
+    return values
 
 
 def _domains(value: Any) -> str:
@@ -227,6 +244,7 @@ def parse_application(text: str, suffix: str, base: Path) -> ApplicationFile:
     for section, mapping in _SECTIONS.items():
         values.update(_fields(data, section, mapping))
     values.update(_csr(data, base, keys))
+    values.update(_validation(data, base))
     return ApplicationFile(values, _documents(data, base), keys)
 
 

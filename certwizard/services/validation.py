@@ -18,7 +18,14 @@ from certwizard.domain.application import (
     check_documents,
     phone_region,
 )
-from certwizard.domain.models import Application, ApplicationDraft, AutomaticCsr, CsrMode, ManualCsr
+from certwizard.domain.models import (
+    Application,
+    ApplicationDraft,
+    AutomaticCsr,
+    CsrMode,
+    ManualCsr,
+    ValidationPlan,
+)
 from certwizard.domain.products import Product
 
 if TYPE_CHECKING:
@@ -84,17 +91,56 @@ def validate_draft(product: Product, draft: ApplicationDraft, default_region: st
     domains = check.names if check.ok else None
 
     region = phone_region(draft, default_region)
-    applicant = check_applicant(draft, errors, region)
+    applicant = check_applicant(draft, errors, region) if product.needs_applicant else None
     company = check_company(draft, errors, region) if product.is_professional else None
     csr = _csr(product, draft, domains, errors, result, name_rule)
+    plan = validation_plan(draft, domains, errors)
 
     if for_submission:
         check_documents(product, draft.documents, errors)
 
-    if errors or applicant is None or csr is None or domains is None:
+    if errors or csr is None or domains is None or plan is None:
         return result
-    if product.is_professional and company is None:
+    if (product.needs_applicant and applicant is None) or (product.is_professional and company is None):
         return result
     result.application = Application(domains=domains, applicant=applicant, company=company, csr=csr,
-                                     documents=list(draft.documents))
+                                     documents=list(draft.documents), validation=plan)
     return result
+
+
+def validation_plan(draft: ApplicationDraft, domains: list[str] | None,
+                    errors: dict[str, str]) -> ValidationPlan | None:
+    """The validation method and what publishes its proof; an error per field that cannot be used.
+
+    The webroot and the hook are checked here, on this server, when the application is checked: a typo
+    found at verification time would leave the CA waiting."""
+    import os
+    from pathlib import Path
+
+    from certwizard.domain.validation_methods import DEFAULT_METHOD, ValidationMethod, method_problem
+
+    webroot, hook = draft.validation_webroot.strip(), draft.validation_hook.strip()
+    method = draft.validation_method.strip().lower() or (ValidationMethod.HTTP if webroot else DEFAULT_METHOD)
+    problem = method_problem(method, domains)
+    if problem:
+        errors["validation_method"] = problem[0].upper() + problem[1:]
+    if webroot:
+        if method != ValidationMethod.HTTP:
+            errors["validation_webroot"] = ("A webroot serves files, which only the http method uses: clear it, "
+                                            "or choose http")
+        elif not os.path.isabs(webroot):
+            errors["validation_webroot"] = f"Give the webroot as an absolute path (e.g. /var/www/html), not {webroot!r}"
+        elif not Path(webroot).is_dir():
+            errors["validation_webroot"] = (f"{webroot} is not a folder on this server: give the folder the web "
+                                            "server serves http://DOMAIN/ from")
+    if hook:
+        path = Path(hook)
+        if not path.is_absolute():
+            errors["validation_hook"] = f"Give the hook as an absolute path, not {hook!r}"
+        elif not path.is_file():
+            errors["validation_hook"] = f"{hook} is not a file on this server"
+        elif not os.access(path, os.X_OK):
+            errors["validation_hook"] = f"{hook} is not executable: chmod 755 it (or 700), then check again"
+    if any(name in errors for name in ("validation_method", "validation_webroot", "validation_hook")):
+        return None
+    return ValidationPlan(method=ValidationMethod(method), webroot=webroot, hook=hook)

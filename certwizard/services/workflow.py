@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ProfileKind,
         SubmissionAttempt,
     )
+    from certwizard.domain.products import Product
     from certwizard.services.validation import DraftValidation
     from certwizard.storage.repository import Repository
 
@@ -120,13 +121,23 @@ def _record(order: Order, event: str, detail: str = "") -> None:
 class Workflow:
     def __init__(self, repository: "Repository", layout: DataLayout,
                  authority_for: Callable[[str], "CertificateAuthority"],
-                 now: Callable[[], datetime] = utcnow) -> None:
+                 now: Callable[[], datetime] = utcnow,
+                 products: Callable[[], list["Product"]] | None = None) -> None:
         self.repository = repository
         self.layout = layout
         self._authority_for = authority_for
+        self._products = products
         self._now = now
 
     # --- orders --------------------------------------------------------------------------------------------
+
+    def products(self) -> list["Product"]:
+        """What the configured authorities offer (the sandbox's catalog, each ACME account's)."""
+        if self._products is None:
+            from certwizard.domain.products import CATALOG
+
+            return list(CATALOG.values())
+        return self._products()
 
     def add_purchased(self, product_id: str, count: int = 1) -> list[Order]:
         return self.repository.add_orders(product_id, count)
@@ -140,6 +151,10 @@ class Workflow:
 
     def order(self, order_id: str) -> Order:
         return self.repository.get_order(order_id)
+
+    def authority_of(self, order: "Order | OrderSummary") -> "CertificateAuthority":
+        """The authority that serves `order` (AuthorityError when it is not configured here)."""
+        return self._authority_for(order.authority)
 
     def open_application(self, order_id: str) -> Order:
         """Start the application of a purchased certificate; drafts are returned as they are."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from certwizard.domain.products import CATALOG, DEFAULT_AUTHORITY
+from certwizard.domain.products import DEFAULT_AUTHORITY, is_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary, listed_domains
 
@@ -75,9 +75,9 @@ def summary_from_index(order_id: str, entry: dict[str, Any]) -> OrderSummary:
     (product_id, status, reason, revision, domains, authority, ref, purchased, updated, submitted,
      expected, expires) = values
     known = _STATUSES.get(status)                         # a dict: Enum lookups cost 7 us each
-    if known is None or product_id not in CATALOG or not isinstance(purchased, str):
+    if known is None or not is_product(product_id) or not isinstance(purchased, str):
         problem = (f"unknown status {status!r}" if known is None else
-                   f"unknown product {product_id!r}" if product_id not in CATALOG else "no purchase time")
+                   f"unknown product {product_id!r}" if not is_product(product_id) else "no purchase time")
         raise IndexEntryError(f"its index entry cannot be read ({problem})")
     return tuple.__new__(OrderSummary, (order_id, product_id, known, reason or "", revision or 0,
                                         tuple(domains) if isinstance(domains, list) else (),

@@ -52,7 +52,7 @@ class FakeAuthority:
     title = "the fake CA"
     csr_name_rule = CsrNameRule.EXACT
     products = (FAKE_PRODUCT,)
-    validation_methods = frozenset({ValidationMethod.DNS_TXT})
+    validation_methods = frozenset({ValidationMethod.DNS})
     trust_note = "issued by the fake CA"
     help_section = "# The fake CA\n\nIt only pretends."
 
@@ -100,7 +100,7 @@ def test_the_catalog_is_the_sandboxs_offer_and_every_product_names_a_known_autho
 def test_the_sandbox_offers_both_validation_methods_and_its_validations_use_only_those(services, stamped_letter):
     from certwizard.documents.images import inspect_document
 
-    assert SandboxAuthority.validation_methods == {ValidationMethod.DNS_TXT, ValidationMethod.HTTP_FILE}
+    assert SandboxAuthority.validation_methods == {ValidationMethod.DNS, ValidationMethod.HTTP}
     workflow = services.workflow
     order = workflow.open_application(workflow.add_purchased("ov-multi-wildcard")[0].id)
     order = workflow.save_draft(order, valid_draft("www.example.com, *.example.org", professional=True))

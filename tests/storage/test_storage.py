@@ -462,3 +462,13 @@ def test_tinydb_in_place_updates_are_refused_so_the_cache_cannot_go_stale(layout
         table.update({"status": "issued"})
     with pytest.raises(TypeError, match="their own ids"):
         table.insert({"status": "issued"})
+
+
+def test_an_order_for_an_acme_accounts_product_is_stored_listed_and_reopened_without_any_authority(layout):
+    with Repository.open(layout) as repository:
+        [order] = repository.add_orders("acme:pebble:dv-multi-wildcard")
+        assert order.authority == "acme:pebble"
+    with Repository.open(layout) as reopened:      # the index entry is decoded before any authority exists
+        [summary] = reopened.order_summaries()
+        assert summary.product_id == "acme:pebble:dv-multi-wildcard" and summary.authority == "acme:pebble"
+        assert reopened.get_order(order.id).product.max_domains == 100

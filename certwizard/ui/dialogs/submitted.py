@@ -28,7 +28,7 @@ def what_next(order: Order) -> Content:
     application = order.application
     lines: list[Content] = [template("[b]Your application for $domains is with the certificate authority.[/b]",
                                      domains=shown_domains(order.bound_domains))]
-    if application is not None:
+    if application is not None and application.applicant is not None:   # ACME asks for no person
         lines.append(_bullet(phone_advice(application)))
         lines.append(_bullet(template("Watch the mailbox of $email for the authority's e-mails.",
                                       email=application.applicant.email)))

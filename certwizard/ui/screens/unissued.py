@@ -152,7 +152,7 @@ def _contact(order: Order) -> Content:
     """Whom the CA calls and writes to: for OV/EV the company's phone (as the form says), for DV the
     applicant's; the e-mail always goes to the applicant."""
     application = order.application
-    if application is None:
+    if application is None or application.applicant is None:
         return Content("")
     applicant = application.applicant
     if application.company is not None:
@@ -165,6 +165,9 @@ def _contact(order: Order) -> Content:
 def _review_guidance(order: Order, now: datetime) -> Content:
     expected = when(order.expected_issuance_at, now)
     contact = _contact(order)
+    if order.application is not None and order.application.applicant is None:     # an ACME CA: no people
+        return template("[b]Under review[/b], expected by $expected: the CA is checking the domains or signing "
+                        "the certificate. Press r to ask it again.", expected=expected)
     text = template("[b]Under review[/b], expected by $expected.\nKeep your phone on and watch your mailbox "
                     "(and spam folder). ", expected=expected) + contact
     if review_overdue(order, now):
