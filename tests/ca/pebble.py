@@ -310,3 +310,33 @@ def start_pebble(options: PebbleOptions | None = None) -> Iterator[PebbleServer]
         return
     assert last_error is not None
     raise last_error
+
+
+def main() -> None:
+    """`python -m tests.ca.pebble`: a Pebble to try certwizard against by hand, until Ctrl+C."""
+    import signal
+    import sys
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupted)     # `kill` cleans up like Ctrl+C (the temp folder goes)
+    reason = pebble_missing_reason()
+    if reason:
+        sys.exit(reason)
+    with start_pebble() as server:
+        root = server.folder / "root.pem"
+        root.write_bytes(server.root_pem())
+        print(f"ACME directory   {server.directory_url}\nCA bundle (API)  {server.ca_bundle}\n"
+              f"trust root       {root}\nDNS (challtestsrv) 127.0.0.1:{server.dns_port}, management "
+              f"{server.challtestsrv_url}\n\ncertwizard acme add pebble --directory {server.directory_url} "
+              f"--ca-bundle {server.ca_bundle} --trust-root {root} --agree-tos\n"
+              f"export CERTWIZARD_DNS_SERVERS=127.0.0.1:{server.dns_port}\n\nCtrl+C stops it.", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+
+
+if __name__ == "__main__":
+    main()
