@@ -10,6 +10,7 @@ from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
 from certwizard.domain.next_step import NEXT_STEPS
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.validation_methods import ValidationMethod, publisher_words
 
 
 def _when(moment: datetime | None) -> str:
@@ -72,6 +73,32 @@ def order_summary(order: Order, domains: list[str] | None = None) -> dict[str, A
     }
 
 
+def _print_proofs(order: Order) -> None:
+    """What to publish: only the way the application chose (and who publishes it); both ways for an order
+    without an application (stored before applications recorded a method)."""
+    if order.application is None:
+        for v in order.domain_validations:
+            say(f"  verify {v.domain}: publish a DNS {v.dns_type} record")
+            say(f"      {v.dns_name}  {v.dns_type}  \"{v.dns_value}\"")
+            if v.file_url:      # none for a wildcard: DNS only
+                say(f"    or serve {v.file_url}")
+                say(f"      with the content: {v.file_content}")
+        return
+    plan = order.application.validation
+    by = publisher_words(plan.method, plan.hook, plan.webroot)
+    say(f"  validation: {plan.method.label}, "
+        + (f"{by} when you run certwizard verify" if by else "published by you before certwizard verify"))
+    for v in order.domain_validations:
+        if plan.method is ValidationMethod.DNS:
+            say(f"  verify {v.domain}: DNS {v.dns_type} record")
+            say(f"      {v.dns_name}  {v.dns_type}  \"{v.dns_value}\"")
+        elif v.file_url:
+            say(f"  verify {v.domain}: serve {v.file_url}")
+            say(f"      with the content: {v.file_content}")
+        else:                   # a wildcard: no file can prove it
+            say(f"  verify {v.domain}: no file is possible for a wildcard; withdraw, choose dns, submit again")
+
+
 def print_order(order: Order, trust_note: str = "") -> None:
     """`trust_note`: what the order's authority says about trusting the certificates it issues."""
     say(f"{order.id}  {order.product.certificate_type}  {order.status.label}")
@@ -86,12 +113,7 @@ def print_order(order: Order, trust_note: str = "") -> None:
             if order.status is OrderStatus.DOMAIN_VERIFICATION else ""
         say(f"  expected issuance: {_when(order.expected_issuance_at)}{later}")
     if order.status is OrderStatus.DOMAIN_VERIFICATION:
-        for v in order.domain_validations:
-            say(f"  verify {v.domain}: publish a DNS {v.dns_type} record")
-            say(f"      {v.dns_name}  {v.dns_type}  \"{v.dns_value}\"")
-            if v.file_url:      # none for a wildcard: DNS only
-                say(f"    or serve {v.file_url}")
-                say(f"      with the content: {v.file_content}")
+        _print_proofs(order)
     if order.key:
         encrypted = ", encrypted" if order.key.encrypted else ""
         say(f"  key: {order.key.path} ({order.key.algorithm.label}{encrypted}; "

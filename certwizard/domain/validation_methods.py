@@ -31,3 +31,13 @@ def method_problem(method: str, domains: list[str] | None) -> str | None:
     if method == ValidationMethod.HTTP and domains and any(name.startswith("*.") for name in domains):
         return WILDCARD_NEEDS_DNS
     return None
+
+
+def publisher_words(method: ValidationMethod, hook: str = "", webroot: str = "") -> str:
+    """Who puts the proof in place, as the lists and the command line say it ('' when the user does): the
+    hook when there is one (it wins over a webroot), else for a file the webroot certwizard writes under."""
+    if hook:
+        return f"published by the hook {hook}"
+    if method is ValidationMethod.HTTP and webroot:
+        return f"written under the webroot {webroot}"
+    return ""

@@ -12,13 +12,16 @@ from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certwizard.ca.acme.accounts import SETTING, AcmeAccountRecord, accounts, acme_dir
 from certwizard.errors import CertwizardError
 from certwizard.storage.repository import Repository
 from certwizard.system.paths import DataLayout
 from certwizard.system.securefs import ensure_private_dir
+
+if TYPE_CHECKING:
+    from certwizard.ca.acme.models import DirectoryMeta
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}\Z")
 
@@ -32,6 +35,15 @@ def check_name(name: str) -> str:
         raise AcmeAccountError(f"{name!r} cannot name an account: use 1-32 lower-case letters, digits and "
                                "hyphens, starting with a letter or digit (e.g. letsencrypt, step-ca)")
     return name
+
+
+def directory_meta(directory_url: str, ca_bundle: str | None = None) -> DirectoryMeta:
+    """What the CA's directory asks of a new account (terms of service, External Account Binding), read
+    before registering so a form can ask for exactly that. Blocking: the TUI calls it from a worker."""
+    from certwizard.ca.acme.client import AcmeClient
+
+    with AcmeClient.open(directory_url, ca_bundle=ca_bundle) as client:
+        return client.meta
 
 
 def add_account(repository: Repository, layout: DataLayout, name: str, directory_url: str, *,

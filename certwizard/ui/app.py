@@ -34,6 +34,7 @@ from certwizard.ui.widgets.safe_input import ControlCharactersRemoved
 from certwizard.ui.workers import Delivers, background
 
 if TYPE_CHECKING:
+    from certwizard.ca.acme.accounts import AcmeAccountRecord
     from certwizard.domain.models import Order
 
 # Everything not on the first screen (dialogs, Help, Unissued, Apply...) is imported when first shown:
@@ -194,19 +195,46 @@ class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
 
     # --- adding purchased certificates ------------------------------------------------------------------------
 
-    def add_purchased(self) -> None:
+    def add_purchased(self, select: str | None = None) -> None:
         from certwizard.ui.dialogs.pickers import ProductPickerDialog
 
-        self.push_screen(ProductPickerDialog(self.services.authorities.products()), self._ask_count)
+        self.push_screen(ProductPickerDialog(self.services.authorities.products(), offer_acme_account=True,
+                                             select=select), self._ask_count)
 
     def _ask_count(self, product_id: str | None) -> None:
         if product_id is None:
             return
+        from certwizard.ui.dialogs.pickers import ADD_ACME_ACCOUNT
+
+        if product_id == ADD_ACME_ACCOUNT:
+            self.add_acme_account()
+            return
+        product = get_product(product_id)
+        if product.validity_set_by_authority:
+            # An ACME CA's certificate is not bought: one order is one certificate, added at once (asking
+            # "how many did you buy?" made no sense; another is one more `a` away).
+            self._add(product_id, "1")
+            return
         from certwizard.ui.dialogs.text_prompt import TextPromptDialog, check_count
 
-        prompt = f"How many {get_product(product_id).name} certificates did you buy?"
+        prompt = f"How many {product.name} certificates did you buy?"
         self.push_screen(TextPromptDialog("Add purchased certificate", prompt, "1", check=check_count),
                          lambda count: self._add(product_id, count))
+
+    def add_acme_account(self) -> None:
+        """Register an ACME account (its CA's products join the picker); the picker opens again on them."""
+        from certwizard.ui.dialogs.acme_account import AcmeAccountDialog
+
+        self.push_screen(AcmeAccountDialog(self.services), self._acme_account_added)
+
+    def _acme_account_added(self, record: AcmeAccountRecord | None) -> None:
+        if record is None:
+            return
+        products = [p for p in self.services.authorities.products() if p.authority == record.authority]
+        self.notify(printable(f"Added the ACME account {record.name} ({record.directory_url}): its "
+                              f"{len(products)} certificate types are in the list now."),
+                    title="ACME account added", timeout=10, markup=False)
+        self.add_purchased(select=products[0].id if products else None)
 
     def _add(self, product_id: str, count: str | None) -> None:
         if count is None:

@@ -84,6 +84,9 @@ class CertWizardCommands(Provider):
         return [
             PaletteCommand("Add purchased certificate",
                            "Register a certificate you bought, then apply for it", app.add_purchased),
+            PaletteCommand("Add an ACME account",
+                           "Let's Encrypt, ZeroSSL, Google, Buypass, step-ca...: register, then add its "
+                           "certificates", app.add_acme_account),
             PaletteCommand("Apply for the selected certificate",
                            "Open (or continue) the application of the certificate selected on the home screen",
                            app.apply_selected),

@@ -80,13 +80,14 @@ def test_dv_path_from_a_toml_file_shows_what_to_publish_then_issues(cli, tmp_pat
     assert datetime.fromisoformat(order["expected_issuance_at"]).tzinfo is not None
     assert [v["domain"] for v in order["domain_validations"]] == DOMAINS
     for validation in order["domain_validations"]:
-        # What to publish, in the text and in the JSON: the DNS record and the file.
+        # What to publish: the JSON has the DNS record and the file, the text only the method chosen (dns).
         assert validation["dns_type"] == "TXT"
         assert validation["dns_name"] == f"_dnsauth.{validation['domain']}"
         assert validation["file_url"] == f"http://{validation['domain']}/.well-known/pki-validation/fileauth.txt"
         assert validation["dns_value"] == validation["file_content"] and len(validation["dns_value"]) >= 20
         assert validation["dns_name"] in shown.out and validation["dns_value"] in shown.out
-        assert validation["file_url"] in shown.out
+        assert validation["file_url"] not in shown.out
+    assert "validation: DNS TXT record, published by you" in shown.out
     assert f"certwizard verify {order_id}" in shown.out
     assert f"certwizard verify {order_id}" in order["next_step"]
     assert order["key"]["algorithm"] == "rsa-2048" and order["key"]["encrypted"] is False
@@ -509,3 +510,27 @@ def test_show_offers_a_wildcard_the_dns_record_only(cli, tmp_path):
     assert validation["domain"] == "example.com" and validation["file_url"] == ""
     shown = cli.ok("show", order_id).out
     assert validation["dns_value"] in shown and "serve" not in shown and "with the content" not in shown
+
+
+def test_show_says_the_chosen_method_only_and_who_publishes_it(cli, tmp_path):
+    webroot = tmp_path / "www"
+    webroot.mkdir()
+    by_file = cli.add("dv-single")
+    http = f'[validation]\nmethod = "http"\nwebroot = "{webroot}"\n'
+    cli.ok("apply", by_file, "--from", str(toml_file(tmp_path / "http.toml", ["files.example.com"], extra=http)))
+    (validation,) = cli.ok("submit", by_file, "--json").json["order"]["domain_validations"]
+    shown = cli.ok("show", by_file).out
+    assert f"validation: file over HTTP, written under the webroot {webroot}" in shown
+    assert validation["file_url"] in shown and validation["file_content"] in shown
+    assert validation["dns_name"] not in shown and "DNS TXT" not in shown
+
+    hook = tmp_path / "hook"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o700)
+    by_hook = cli.add("dv-single")
+    cli.ok("apply", by_hook, "--from", str(toml_file(
+        tmp_path / "dns.toml", ["hooked.example.com"], extra=f'[validation]\nmethod = "dns"\nhook = "{hook}"\n')))
+    (validation,) = cli.ok("submit", by_hook, "--json").json["order"]["domain_validations"]
+    shown = cli.ok("show", by_hook).out
+    assert f"validation: DNS TXT record, published by the hook {hook} when you run certwizard verify" in shown
+    assert validation["dns_value"] in shown and validation["file_url"] not in shown

@@ -390,3 +390,59 @@ SCENES: dict[str, Scene] = {
     "export-dialog": Scene(HOME_ORDERS, export_dialog),
     "help": Scene(HOME_ORDERS, help_screen),
 }
+
+
+# --- ACME: adding an account, and a failed self-check (added after the scenes above; no network) -------------
+
+async def acme_account_dialog(pilot: Pilot) -> None:
+    """Add an ACME account (the picker's last entry), ZeroSSL chosen: what its directory asks for (terms and
+    External Account Binding) comes from a stand-in for `directory_meta`, the one call that reads the network."""
+    from unittest import mock
+
+    from certwizard.ca.acme.models import DirectoryMeta
+
+    await product_picker(pilot)
+    await press(pilot, "end", "enter")
+    dialog = screen_named(pilot, "AcmeAccountDialog")
+    meta = DirectoryMeta(terms_of_service="https://secure.trust-provider.com/repository/docs/Legacy/"
+                                          "20221001_Certificate_Subscriber_Agreement_v_2_5_click.pdf",
+                         external_account_required=True)
+    with mock.patch("certwizard.services.acme_accounts.directory_meta", return_value=meta) as read:
+        dialog.query_one("#ca").value = "zerossl"
+        await settle(pilot)
+    read.assert_called_once_with("https://acme.zerossl.com/v2/DV90", None)
+    dialog.query_one("#ca").focus()
+    await settle(pilot)
+
+
+SELF_CHECKS = [
+    ("_acme-challenge.www.example.com", False,
+     "2 of the 2 name servers are not ready: ns1.example.com (192.0.2.53) has no TXT record at "
+     "_acme-challenge.www.example.com yet; ns2.example.com (198.51.100.53) has no TXT record at "
+     "_acme-challenge.www.example.com yet. Publish the record at your DNS provider (or let the hook do it), "
+     "wait a minute, then verify again",
+     ("ns1.example.com (192.0.2.53): has no TXT record at _acme-challenge.www.example.com yet",
+      "ns2.example.com (198.51.100.53): has no TXT record at _acme-challenge.www.example.com yet")),
+    ("_acme-challenge.example.com", True,
+     "All 2 authoritative name servers of example.com have the value at _acme-challenge.example.com (TTL 300 s).",
+     ("ns1.example.com (192.0.2.53): Qm9vdHN0cmFwVG9rZW4tMDAwMw (TTL 300)",
+      "ns2.example.com (198.51.100.53): Qm9vdHN0cmFwVG9rZW4tMDAwMw (TTL 300)")),
+]
+
+
+async def self_check_failed(pilot: Pilot) -> None:
+    """`v` found the record missing: the dialog as a ProofNotReadyError's checks build it (made up here)."""
+    from certwizard.services.domain_proof import ProofCheck, ProofNotReadyError
+    from certwizard.ui.dialogs.self_check import SelfCheckDialog
+
+    await unissued("ord-0000a003")(pilot)
+    failure = ProofNotReadyError([ProofCheck(*check) for check in SELF_CHECKS])
+    await pilot.app.push_screen(SelfCheckDialog(failure.checks, "www.example.com, example.com"))
+    await settle(pilot)
+    screen_named(pilot, "SelfCheckDialog")
+
+
+SCENES.update({
+    "acme-account-dialog": Scene((), acme_account_dialog),
+    "self-check-failed": Scene(HOME_ORDERS, self_check_failed),
+})

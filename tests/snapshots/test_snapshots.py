@@ -72,3 +72,11 @@ class TestIssued:
 class TestHelp:
     def test_help(self, snap_scene, size):
         assert snap_scene("help", size)
+
+
+class TestAcme:
+    def test_acme_account_dialog(self, snap_scene, size):
+        assert snap_scene("acme-account-dialog", size)
+
+    def test_self_check_failed(self, snap_scene, size):
+        assert snap_scene("self-check-failed", size)

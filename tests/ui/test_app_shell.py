@@ -146,11 +146,12 @@ async def test_palette_offers_the_main_actions(make_app, seeded_services):
     async with app.run_test(size=(80, 24)) as pilot:
         provider = CertWizardCommands(app.screen)
         names = [hit.display async for hit in provider.discover()]
-        assert names[:7] == ["Add purchased certificate", "Apply for the selected certificate",
+        assert names[:8] == ["Add purchased certificate", "Add an ACME account",
+                             "Apply for the selected certificate",
                              "Unissued certificates", "Issued certificates",
                              "Export the selected certificate",
                              "Refresh status from the certificate authority", "Help"]
-        assert {"Add", "Unissued", "Refresh", "Filter", "Quit"} <= set(names[7:])    # then this screen's keys
+        assert {"Add", "Unissued", "Refresh", "Filter", "Quit"} <= set(names[8:])    # then this screen's keys
         await pilot.press("ctrl+p")
         assert isinstance(app.screen, CommandPalette)
         app.screen.query_one("#--input Input").value = "unissued"

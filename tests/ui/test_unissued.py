@@ -141,15 +141,39 @@ def test_a_wildcard_is_offered_the_dns_record_only(submit_valid) -> None:
     from certwizard.ui.screens.unissued import _domain_validation_steps
 
     wildcard = submit_valid("dv-wildcard", "*.example.com")
+    without_application = wildcard.model_copy(update={"application": None})
     (validation,) = wildcard.domain_validations
-    for shown in (_domain_validation_steps(wildcard).plain, what_next(wildcard).plain):
-        assert validation.dns_name in shown and validation.dns_value in shown
-        assert "well-known" not in shown and "http://" not in shown
-    assert "not possible for a wildcard" in _domain_validation_steps(wildcard).plain
+    for order in (wildcard, without_application):
+        for shown in (_domain_validation_steps(order).plain, what_next(order).plain):
+            assert validation.dns_name in shown and validation.dns_value in shown
+            assert "well-known" not in shown and "http://" not in shown
+    assert "not possible for a wildcard" in _domain_validation_steps(without_application).plain
 
-    plain = submit_valid("dv-single", "www.example.com")
-    for shown in (_domain_validation_steps(plain).plain, what_next(plain).plain):
-        assert plain.domain_validations[0].file_url in shown
+
+def test_only_the_method_the_application_chose_is_shown_with_who_publishes_it(submit_valid, tmp_path) -> None:
+    from certwizard.domain.models import ValidationPlan
+    from certwizard.domain.validation_methods import ValidationMethod
+    from certwizard.ui.dialogs.submitted import what_next
+    from certwizard.ui.screens.unissued import _domain_validation_steps
+
+    by_dns = submit_valid("dv-single", "www.example.com")
+    (validation,) = by_dns.domain_validations
+
+    def choosing(plan: ValidationPlan):
+        return by_dns.model_copy(update={"application": by_dns.application.model_copy(update={"validation": plan})})
+
+    by_file = choosing(ValidationPlan(method=ValidationMethod.HTTP, webroot="/var/www/html"))
+    by_hook = choosing(ValidationPlan(method=ValidationMethod.DNS, hook="/usr/local/bin/dns-hook"))
+    either = by_dns.model_copy(update={"application": None})
+    for shown in (_domain_validation_steps(by_dns).plain, what_next(by_dns).plain):
+        assert "DNS TXT record" in shown and validation.dns_value in shown and validation.file_url not in shown
+    for shown in (_domain_validation_steps(by_file).plain, what_next(by_file).plain):
+        assert "file over HTTP, written under the webroot /var/www/html" in shown
+        assert validation.file_url in shown and validation.dns_name not in shown
+    for shown in (_domain_validation_steps(by_hook).plain, what_next(by_hook).plain):
+        assert "published by the hook /usr/local/bin/dns-hook" in shown and validation.file_url not in shown
+    for shown in (_domain_validation_steps(either).plain, what_next(either).plain):
+        assert validation.dns_name in shown and validation.file_url in shown
 
 
 @pytest.mark.parametrize("how", ["recorded elsewhere", "issued by the CA only"])

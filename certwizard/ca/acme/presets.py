@@ -10,3 +10,12 @@ PRESETS: dict[str, str] = {
     "google": "https://dv.acme-v02.api.pki.goog/directory",
     "buypass": "https://api.buypass.com/acme/directory",
 }
+
+# How the TUI names each preset in its CA list (the CLI names them by key).
+PRESET_TITLES: dict[str, str] = {
+    "letsencrypt": "Let's Encrypt",
+    "letsencrypt-staging": "Let's Encrypt staging (test certificates, not trusted)",
+    "zerossl": "ZeroSSL (EAB from its dashboard)",
+    "google": "Google Trust Services (EAB from gcloud)",
+    "buypass": "Buypass Go SSL",
+}

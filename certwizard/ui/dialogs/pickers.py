@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.widgets import DataTable, Static
 
 from certwizard.domain.models import Profile
@@ -23,20 +25,32 @@ def product_facts(product: Product) -> list[str]:
     return [product.name, product.level.value, product.domain_type.label, names, f"{product.validity_days} days"]
 
 
+# The picker's last row, when offered: not a product, but the way to get an ACME CA's products.
+ADD_ACME_ACCOUNT = "+add-acme-account"
+ADD_ACME_ACCOUNT_LINES = ("Add an ACME account", "(Let's Encrypt, ZeroSSL,", "Google, Buypass, step-ca...)")
+
+
 class ProductPickerDialog(Dialog):
-    """Which catalog product was purchased; returns its id, or None if cancelled."""
+    """Which catalog product was purchased; returns its id, ADD_ACME_ACCOUNT for the last row when
+    `offer_acme_account`, or None if cancelled."""
 
     BINDINGS = [Binding("enter", "choose", "Choose", show=True, priority=True)]
 
-    def __init__(self, products: Iterable[Product], title: TextLike = "Which certificate did you buy?") -> None:
-        """`products`: what the configured authorities offer (`Authorities.products()`)."""
+    def __init__(self, products: Iterable[Product], title: TextLike = "Which certificate did you buy?", *,
+                 offer_acme_account: bool = False, select: str | None = None) -> None:
+        """`products`: what the configured authorities offer (`Authorities.products()`); `select`: the id
+        the cursor starts on (e.g. the first product of an account just added)."""
         super().__init__(title)
         self._products = tuple(products)
+        self._offer_acme_account = offer_acme_account
+        self._select = select
         self.add_class("-wide")
 
     def compose_box(self) -> ComposeResult:
-        yield Static("Choose the product from your purchase; it decides the domains and information asked.",
-                     classes="dialog-text")
+        intro = ("Choose the product from your purchase (it decides the domains and information asked), or "
+                 "add an ACME account." if self._offer_acme_account else
+                 "Choose the product from your purchase; it decides the domains and information asked.")
+        yield Static(Content(intro), classes="dialog-text")
         yield RowTable(cursor_type="row", id="products")
 
     def on_mount(self) -> None:
@@ -45,6 +59,11 @@ class ProductPickerDialog(Dialog):
         table.add_columns("Product", "Level", "Type", "Names", "Validity")
         for product in self._products:
             table.add_row(*(table_cell(fact) for fact in product_facts(product)), key=product.id)
+        if self._offer_acme_account:       # three short lines: one long one would widen the Product column
+            table.add_row(Text("\n".join(ADD_ACME_ACCOUNT_LINES), style="bold"), "", "", "", "",
+                          key=ADD_ACME_ACCOUNT, height=len(ADD_ACME_ACCOUNT_LINES))
+        if self._select is not None and self._select in table.rows:
+            table.move_cursor(row=table.get_row_index(self._select))
         table.focus()
 
     def action_choose(self) -> None:

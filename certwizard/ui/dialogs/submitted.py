@@ -13,6 +13,7 @@ from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
+from certwizard.domain.validation_methods import ValidationMethod, publisher_words
 from certwizard.ui.dialogs.base import DialogScreen
 from certwizard.ui.order_words import local_time
 from certwizard.ui.safe import literal, template
@@ -35,25 +36,44 @@ def what_next(order: Order) -> Content:
     if order.expected_issuance_at is not None:
         lines.append(_bullet(template("Expected issuance: $when.", when=local_time(order.expected_issuance_at))))
     if order.status is OrderStatus.DOMAIN_VERIFICATION and order.domain_validations:
-        lines.append(Content.styled("\nProve each domain: publish its own record (or file), then confirm it in "
-                                    "Unissued Certificates.", "bold"))
-        for validation in order.domain_validations:
-            # The value on a line of its own, short of the border: a terminal selection copies it whole (c
-            # copies it too); wrapped after the record name, it came with the box's border characters.
-            lines.append(template("[b]$domain[/b]", domain=shown_domain(validation.domain)))
-            record = f"DNS {validation.dns_type} record"
-            lines.append(template("  $label $name", label=f"{record:<16}", name=validation.dns_name))
-            lines.append(template("  $label $value", label=f"{'value':<16}", value=validation.dns_value))
-            if validation.file_url:     # none for a wildcard: DNS only
-                lines.append(Content("  or publish a file at"))
-                lines.append(template("  $url", url=validation.file_url))
-                lines.append(template("  $label $content", label=f"{'containing':<16}",
-                                      content=validation.file_content))
+        lines.extend(_proof_lines(order))
     elif order.status is OrderStatus.REVIEW_FAILED:
         lines.append(_bullet(template("The authority refused it: $reason", reason=order.status_reason)))
     lines.append(Content("\nAll of this stays visible in Unissued Certificates, where the application can be "
                          "followed, confirmed or withdrawn."))
     return Content("\n").join(lines)
+
+
+def _proof_lines(order: Order) -> list[Content]:
+    """What to publish for each domain: only the way the application chose, and who publishes it (both ways
+    for an order without an application)."""
+    plan = order.application.validation if order.application is not None else None
+    method = plan.method if plan is not None else None
+    if plan is None:
+        lines = [Content.styled("\nProve each domain: publish its own record (or file), then confirm it in "
+                                "Unissued Certificates.", "bold")]
+    else:
+        by = publisher_words(plan.method, plan.hook, plan.webroot)
+        then = ("press v in Unissued Certificates to publish it, check it and ask the CA." if by else
+                "publish it, then press v in Unissued Certificates to check it and ask the CA.")
+        lines = [template(f"\n[b]Each domain is proven by a $method$by:[/b] {then}", method=plan.method.label,
+                          by=f", {by}" if by else "")]
+    for validation in order.domain_validations:
+        # The value on a line of its own, short of the border: a terminal selection copies it whole (c
+        # copies it too); wrapped after the record name, it came with the box's border characters.
+        lines.append(template("[b]$domain[/b]", domain=shown_domain(validation.domain)))
+        if method is not ValidationMethod.HTTP:
+            record = f"DNS {validation.dns_type} record"
+            lines.append(template("  $label $name", label=f"{record:<16}", name=validation.dns_name))
+            lines.append(template("  $label $value", label=f"{'value':<16}", value=validation.dns_value))
+        if method is not ValidationMethod.DNS and validation.file_url:     # none for a wildcard: DNS only
+            lines.append(Content("  or publish a file at" if method is None else "  file at"))
+            lines.append(template("  $url", url=validation.file_url))
+            lines.append(template("  $label $content", label=f"{'containing':<16}",
+                                  content=validation.file_content))
+        elif method is ValidationMethod.HTTP:
+            lines.append(Content("  no file is possible for a wildcard: withdraw, choose dns, submit again"))
+    return lines
 
 
 def phone_advice(application) -> Content:
@@ -85,6 +105,8 @@ class SubmittedDialog(DialogScreen[None]):
         Binding("escape,enter", "close", "OK", show=True),
         Binding("c", "copy_value", "Copy TXT value", show=True,
                 tooltip="Copy the value of the next DNS TXT record to publish to the clipboard"),
+        Binding("c", "copy_file", "Copy file content", show=True,
+                tooltip="Copy the content of the next file to publish to the clipboard"),
     ]
 
     def __init__(self, order: Order, authority_title: str) -> None:
@@ -111,23 +133,36 @@ class SubmittedDialog(DialogScreen[None]):
         order = self.order
         return list(order.domain_validations) if order.status is OrderStatus.DOMAIN_VERIFICATION else []
 
+    @property
+    def _by_file(self) -> bool:
+        application = self.order.application
+        return application is not None and application.validation.method is ValidationMethod.HTTP
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "copy_value":
-            return bool(self._records)
+            return bool(self._records) and not self._by_file
+        if action == "copy_file":
+            return self._by_file and any(record.file_url for record in self._records)
         return True
 
     def action_copy_value(self) -> None:
         """Copy the TXT value of each domain in turn (one press, one value: what a DNS console takes)."""
-        records = self._records
+        self._copy_next(self._records, "TXT value", lambda record: (record.dns_value, record.dns_name))
+
+    def action_copy_file(self) -> None:
+        """Copy the content of each domain's file in turn."""
+        self._copy_next([record for record in self._records if record.file_url], "file content",
+                        lambda record: (record.file_content, record.file_url))
+
+    def _copy_next(self, records: list, what: str, value_and_place) -> None:
         if not records:
             return
         index = self._copied % len(records)
         self._copied += 1
-        record = records[index]
-        self.app.copy_to_clipboard(record.dns_value)
+        value, place = value_and_place(records[index])
+        self.app.copy_to_clipboard(value)
         more = f" ({index + 1} of {len(records)}; press c for the next)" if len(records) > 1 else ""
-        self.notify(printable(f"Copied the TXT value for {record.dns_name}{more}."), title="Copied",
-                    markup=False)
+        self.notify(printable(f"Copied the {what} for {place}{more}."), title="Copied", markup=False)
 
     def on_button_pressed(self) -> None:
         self.dismiss(None)

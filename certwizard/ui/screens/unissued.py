@@ -8,22 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
 
 from certwizard.ca.base import AuthorityError
 from certwizard.domain.fields import format_phone
-from certwizard.domain.models import Order
+from certwizard.domain.models import DomainValidation, Order
 from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
+from certwizard.domain.validation_methods import ValidationMethod, publisher_words
 from certwizard.errors import CertwizardError
 from certwizard.ui.dialogs.confirm import ConfirmDialog
 from certwizard.ui.messages import OrdersChanged
@@ -41,9 +41,13 @@ from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_table import ColumnSpec, OrderTable
+from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.title_bar import TitleBar
 from certwizard.ui.widgets.virtual_table import VirtualTable
 from certwizard.ui.workers import ReportsWorkerFailures, background
+
+if TYPE_CHECKING:
+    from certwizard.services.domain_proof import ProofCheck, ProofOutcome
 
 WITHDRAW_CONSEQUENCE = (
     "The application goes back to draft with everything kept; you can modify it and submit again. "
@@ -132,20 +136,45 @@ def _what_to_do(order: Order, now: datetime) -> Content:
 def _domain_validation_steps(order: Order) -> Content:
     if not order.domain_validations:
         return Content("The CA has not said yet what to publish; press r to ask again.")
-    parts = [template("Prove you control each domain: publish [b]either[/b] the DNS record or the file, then press [b]v[/b] "
-                      "(Published, verify now).\n")]
+    if order.application is None:
+        return _either_way_steps(order)
+    plan = order.application.validation
+    by = publisher_words(plan.method, plan.hook, plan.webroot)
+    what = ("press [b]v[/b] (Verify) to publish it, check it and ask the CA; it is removed afterwards." if by else
+            "publish it as shown, then press [b]v[/b] (Verify) to check it and ask the CA.")
+    parts = [template(f"Each domain is proven by a [b]$method[/b]$by: {what}\n", method=plan.method.label,
+                      by=f", {by}" if by else "")]
     for check in order.domain_validations:
-        parts.append(template(
-            "\n[b]$domain[/b]\n"
-            "  DNS   name    $name\n"
-            "        type    $type\n"
-            "        value   $value\n",
-            domain=shown_domain(check.domain), name=check.dns_name, type=check.dns_type, value=check.dns_value))
+        parts.append(template("\n[b]$domain[/b]\n", domain=shown_domain(check.domain)))
+        if plan.method is ValidationMethod.DNS:
+            parts.append(_dns_lines(check))
+        else:
+            parts.append(_file_lines(check) if check.file_url else
+                         Content("  File  not possible for a wildcard: withdraw, choose dns, submit again\n"))
+    return Content("").join(parts)
+
+
+def _either_way_steps(order: Order) -> Content:
+    """An order without an application (stored before applications chose a method): both ways."""
+    parts = [template("Prove you control each domain: publish [b]either[/b] the DNS record or the file, then "
+                      "press [b]v[/b] (Published, verify now).\n")]
+    for check in order.domain_validations:
+        parts.append(template("\n[b]$domain[/b]\n", domain=shown_domain(check.domain)))
+        parts.append(_dns_lines(check))
         # No file for a name that stands for a wildcard: the authority accepts only DNS there.
-        parts.append(template("  File  URL     $url\n        content $content\n", url=check.file_url,
-                              content=check.file_content) if check.file_url else
+        parts.append(_file_lines(check) if check.file_url else
                      Content("  File  not possible for a wildcard: publish the DNS record\n"))
     return Content("").join(parts)
+
+
+def _dns_lines(check: DomainValidation) -> Content:
+    return template("  DNS   name    $name\n        type    $type\n        value   $value\n",
+                    name=check.dns_name, type=check.dns_type, value=check.dns_value)
+
+
+def _file_lines(check: DomainValidation) -> Content:
+    return template("  File  URL     $url\n        content $content\n", url=check.file_url,
+                    content=check.file_content)
 
 
 def _contact(order: Order) -> Content:
@@ -212,10 +241,11 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
         self._sort = 0
         self._reverse = False
         self._detail_for: tuple[str, int] | None = None     # (order id, revision) the detail shows
+        self._verifying = False
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        yield Static(id="sort-line")
+        yield ProgressStep(id="sort-line")      # the list's sort, or what `v` is doing while it runs
         yield self.filter_field("/ filter by domain, type or status")
         yield OrderTable(UNISSUED_COLUMNS, wide_from=116, id="unissued")
         with VerticalScroll(id="detail-scroll", classes="details"):
@@ -271,9 +301,9 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
         ids = self._matching_ids()
         sort = SORT_KEYS[self._sort]
         arrow = "▼" if self._reverse else "▲"
-        self.query_one("#sort-line", Static).update(literal(
+        self.query_one("#sort-line", ProgressStep).show_idle(literal(
             f"{len(ids):,} of {len(self._summaries):,} unissued · sorted by {sort.label} {arrow} · "
-            "s sort · S reverse · / filter"), layout=False)      # one line, always: no layout pass
+            "s sort · S reverse · / filter"))      # one line, always: no layout pass
         self.table.show(ids, self._cells, self.app.now(), keep=select,
                         labels={sort.column: f"{sort.label} {arrow}"})
         self._selection_changed()
@@ -312,6 +342,8 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
         if action == "withdraw_blocked":
             return None if status is OrderStatus.ISSUED else False
         if action == "verify":
+            if self._verifying:
+                return None                    # shown dimmed while the check runs
             return status is OrderStatus.DOMAIN_VERIFICATION
         if action == "edit":     # a submitted or failed application is withdrawn first (it asks)
             return status is not None and (status.is_editable or status.is_unissued)
@@ -331,6 +363,10 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
         self.explain_unavailable(action)
 
     def explain_unavailable(self, action: str) -> None:
+        if action == "verify" and self._verifying:
+            self.notify("Already verifying: wait for the check shown above the list to finish.",
+                        severity="warning")
+            return
         summary = self.selected_summary
         if summary is None:
             self.notify("Select an application first.", severity="warning")
@@ -393,14 +429,63 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
 
     def action_verify(self) -> None:
         order = self.selected
-        if order is not None:
-            self.notify("Asking the CA to check the published record…")
-            self._verify(order.id)
+        if order is not None and not self._verifying:
+            self._start_verify(order.id)
+
+    def _start_verify(self, order_id: str, skip_self_check: bool = False) -> None:
+        self._verifying = True
+        self._progress("Publishing and checking what the CA will see")
+        self.refresh_bindings()
+        self._verify(order_id, skip_self_check)
 
     @background("ca", "Asking the CA to verify the domain")
-    def _verify(self, order_id: str) -> None:
-        order = self.app.workflow.confirm_domain_validation(order_id)
-        self.deliver(self._acted, order, f"Domain verified: now {order.status.label.lower()}.")
+    def _verify(self, order_id: str, skip_self_check: bool = False) -> None:
+        """Publish (hook or webroot), self-check, and only then ask the CA (services/domain_proof.py)."""
+        from certwizard.services.domain_proof import ProofNotReadyError, prove_domains
+
+        try:
+            outcome = prove_domains(self.app.workflow, order_id, skip_self_check=skip_self_check,
+                                    progress=lambda step: self.deliver(self._progress, step))
+        except ProofNotReadyError as not_ready:
+            self.deliver(self._not_ready, order_id, not_ready.checks)
+            return
+        finally:
+            self.deliver(self._verify_ended)
+        self.deliver(self._verified, outcome)
+
+    def _progress(self, step: str) -> None:
+        self.query_one("#sort-line", ProgressStep).step = step
+
+    def _verify_ended(self) -> None:
+        self._verifying = False
+        self._progress("")
+        self.refresh_bindings()
+
+    def _not_ready(self, order_id: str, checks: list[ProofCheck]) -> None:
+        from certwizard.ui.dialogs.self_check import SelfCheckDialog
+
+        names = domains_summary(order_domains(self.app.workflow.order(order_id)))
+        self.app.push_screen(SelfCheckDialog(checks, names),
+                             lambda choice: self._after_self_check(order_id, choice))
+
+    def _after_self_check(self, order_id: str, choice: str | None) -> None:
+        if choice == "again":
+            self._start_verify(order_id)
+        elif choice == "ask-anyway":
+            self._start_verify(order_id, skip_self_check=True)
+
+    def _verified(self, outcome: ProofOutcome) -> None:
+        order = outcome.order
+        notes = "".join(f"\n{note[:1].upper()}{note[1:].rstrip('.')}." for note in outcome.notes)
+        names = domains_summary(order_domains(order))
+        if order.status is OrderStatus.REVIEW_FAILED:
+            self.notify(printable(f"The CA failed {names}: {order.status_reason or 'it gave no reason'}{notes}",
+                                  allow_newlines=True),
+                        title="Review failed", severity="error", timeout=30, markup=False)
+            self.post_message(OrdersChanged(order.id))
+            return
+        self._acted(order, printable(f"Domain verified: {names} is now {order.status.label.lower()}.{notes}",
+                                     allow_newlines=True))
 
     def action_withdraw(self) -> None:
         order = self.selected

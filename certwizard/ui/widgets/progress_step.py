@@ -31,6 +31,14 @@ class ProgressStep(Widget):
         self._frame = 0
         self._spin: Timer | None = None
 
+    def show_idle(self, idle: Content) -> None:
+        """What the line says when no step is running (repainted only when it changed and is shown)."""
+        if (idle.plain, idle.spans) == (self._idle.plain, self._idle.spans):   # Content's == reads the text only
+            return
+        self._idle = idle
+        if not self.step:
+            self.refresh()
+
     def watch_step(self, step: str) -> None:
         if step and self._spin is None:
             self._spin = self.set_interval(0.12, self._next_frame)
