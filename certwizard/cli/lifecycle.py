@@ -186,20 +186,22 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     def action(services) -> int:
         changes = services.workflow.refresh()
-        outcome = EXIT_REJECTED if changes.unknown else EXIT_OK
+        problems = [text for text in (changes.unknown_message() if changes.unknown else "",
+                                      changes.failure_message()) if text]
+        outcome = EXIT_REJECTED if problems else EXIT_OK
         if args.json:
-            print_json({"ok": not changes.unknown, "changes": [
+            print_json({"ok": not problems, "changes": [
                 {"order": c.order_id, "from": c.before.value, "to": c.after.value, "reason": c.reason}
-                for c in changes], "unknown": changes.unknown,
-                **({"error": changes.unknown_message()} if changes.unknown else {})})
+                for c in changes], "unknown": changes.unknown, "failures": changes.failures,
+                **({"error": "; ".join(problems)} if problems else {})})
             return outcome
         if not changes:
             say("no status changes")
         for change in changes:
             say(f"{change.order_id}: {change.before.label} -> {change.after.label}"
                 + (f" ({change.reason})" if change.reason else ""))
-        if changes.unknown:
-            say(f"refused: {changes.unknown_message()}", err=True)
+        for problem in problems:
+            say(f"refused: {problem}", err=True)
         return outcome
     return run_with_services(args, action)
 

@@ -100,6 +100,10 @@ class RefreshReport(list[StatusChange]):
     def __init__(self, changes: Iterable[StatusChange] = (), unknown: Iterable[str] = ()) -> None:
         super().__init__(changes)
         self.unknown = list(unknown)
+        self.failures: dict[str, str] = {}     # authority name -> why it could not be asked (the others were)
+
+    def failure_message(self) -> str:
+        return "; ".join(f"{name} could not be asked: {reason}" for name, reason in self.failures.items())
 
     def unknown_message(self) -> str:
         ids = ", ".join(self.unknown[:5]) + (f" and {len(self.unknown) - 5} more" if len(self.unknown) > 5 else "")
@@ -534,8 +538,14 @@ class Workflow:
         for summary in submitted:
             by_authority.setdefault(summary.authority, []).append(summary)
         report = RefreshReport(resumed)
+        from certwizard.ca.base import AuthorityError
+
         for name, summaries in by_authority.items():
-            states = self._authority_for(name).statuses([s.authority_ref for s in summaries])
+            try:       # one CA that cannot be reached must not keep the others' news from the user
+                states = self._authority_for(name).statuses([s.authority_ref for s in summaries])
+            except AuthorityError as exc:
+                report.failures[name] = str(exc)
+                continue
             for summary in summaries:
                 state = states.get(summary.authority_ref)
                 if state is None:
