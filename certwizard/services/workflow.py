@@ -116,6 +116,10 @@ def _no_progress(_: str) -> None:
     return None
 
 
+def _request_ids(state: "AuthorityState") -> str:
+    return f" (RequestId {', '.join(state.request_ids)})" if state.request_ids else ""
+
+
 def _record(order: Order, event: str, detail: str = "") -> None:
     from certwizard.domain.models import HistoryEntry
 
@@ -398,7 +402,8 @@ class Workflow:
         attempt = order.submission
         assert attempt is not None and attempt.sending and attempt.application is not None
         authority = self._authority_for(order.authority)
-        request = SubmissionRequest(order.id, order.product, attempt.application, attempt.csr_pem, attempt.id)
+        request = SubmissionRequest(order.id, order.product, attempt.application, attempt.csr_pem, attempt.id,
+                                    authority_ref=order.authority_ref)
         try:
             state = authority.submit(request)
         except AuthorityError as exc:
@@ -422,7 +427,8 @@ class Workflow:
             current.submitted_at = self._now()
             current.draft = current.draft.model_copy(update={"step": "verify"})
             _record(current, "submitted", f"to {authority.title}"
-                    + (" (finishing a submission that was interrupted)" if resumed else ""))
+                    + (" (finishing a submission that was interrupted)" if resumed else "")
+                    + _request_ids(state))
             self._apply_state(current, state)
             return current
         submitted = self.repository.update_order(order.id, record)
@@ -490,7 +496,7 @@ class Workflow:
             return None
         order.status = state.status
         order.status_reason = state.reason
-        _record(order, f"status: {state.status.label.lower()}", state.reason)
+        _record(order, f"status: {state.status.label.lower()}", state.reason + _request_ids(state))
         return StatusChange(order.id, before, state.status, state.reason)
 
     # --- after submission ------------------------------------------------------------------------------------
