@@ -76,6 +76,7 @@ class SyncReport:
     added: list[str] = field(default_factory=list)        # new order ids
     flagged: list[str] = field(default_factory=list)      # orders whose instance is gone from the account
     unchanged: int = 0
+    plans: dict[str, dict[str, int]] = field(default_factory=dict)   # V1 ProductCode -> {total, used, unused}
     request_ids: list[str] = field(default_factory=list)
     dry_run: bool = False
 
@@ -102,16 +103,35 @@ def product_for(authority: str, row: dict[str, Any]) -> str:
 
 
 def list_instances(authority: AlibabaAuthority, report: SyncReport) -> list[dict[str, Any]]:
-    """Every instance of the account, every page."""
+    """Every V2 instance of the account, every page."""
+    return _every_page(authority, report, "ListInstances", "InstanceList")
+
+
+def list_plan_orders(authority: AlibabaAuthority, report: SyncReport) -> list[dict[str, Any]]:
+    """Every V1 resource-plan order of the account, every page."""
+    return _every_page(authority, report, "ListUserCertificateOrder", "CertificateOrderList", OrderType="CPACK")
+
+
+def _every_page(authority: AlibabaAuthority, report: SyncReport, action: str, rows_field: str,
+                **params: Any) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for page in range(1, MAX_PAGES + 1):
-        answer = authority.api.call("ListInstances", CurrentPage=page, ShowSize=PAGE_SIZE)
+        answer = authority.api.call(action, CurrentPage=page, ShowSize=PAGE_SIZE, **params)
         report.request_ids.append(answer.request_id)
-        found = answer.body.get("InstanceList") or []
+        found = answer.body.get(rows_field) or []
         rows.extend(found)
         if not found or len(rows) >= int(answer.body.get("TotalCount") or 0):
             return rows
-    raise AlibabaAccountError(f"the account lists more than {MAX_PAGES * PAGE_SIZE} instances; stopped there")
+    raise AlibabaAccountError(f"the account lists more than {MAX_PAGES * PAGE_SIZE} certificates; stopped there")
+
+
+def plan_product_for(authority: str, row: dict[str, Any]) -> str:
+    """The product id of a V1 plan order, from its brand, level and domain counts."""
+    from certwizard.ca.alibaba.plans import listed_domain_type
+
+    full, wild = listed_domain_type(row)
+    return product_for(authority, {"Brand": row.get("RootBrand"), "CertificateType": row.get("CertType"),
+                                   "FullDomainCount": full, "WildcardDomainCount": wild})
 
 
 def sync(repository: Repository, authority: AlibabaAuthority, *, dry_run: bool = False) -> SyncReport:
@@ -146,6 +166,7 @@ def sync(repository: Repository, authority: AlibabaAuthority, *, dry_run: bool =
             report.request_ids.append(request_id)
         new.append(order)
         report.added.append(order.id)
+    seen |= _sync_plans(authority, report, known, new, now, dry_run)
     gone = [s for ref, s in known.items() if ref not in seen and not s.status_reason.startswith(GONE)]
     report.flagged = [s.id for s in gone]
     if dry_run:
@@ -158,6 +179,59 @@ def sync(repository: Repository, authority: AlibabaAuthority, *, dry_run: bool =
             return order
         repository.update_order(summary.id, flag)
     return report
+
+
+def _sync_plans(authority: AlibabaAuthority, report: SyncReport, known: dict[str, Any], new: list[Any],
+                now: datetime, dry_run: bool) -> set[str]:
+    """V1 plans: as many unapplied orders here per ProductCode as the plan has unused certificates, and the
+    plan's applications made elsewhere; returns the refs still in the account."""
+    from certwizard.ca.alibaba import plans
+    from certwizard.domain.models import Order
+    from certwizard.domain.products import is_product
+
+    rows = list_plan_orders(authority, report)
+    still: set[str] = set()
+    unused: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        code, status = str(row.get("ProductCode") or ""), str(row.get("Status") or "")
+        if status == "PAYED":
+            unused.setdefault(code, []).append(row)
+            continue
+        ref = f"{plans.ORDER_PREFIX}{row.get('OrderId')}"
+        still.add(ref)
+        listed = plans.LISTED_STATUS.get(status)
+        if ref in known or listed is None or not is_product(product_id := plan_product_for(authority.name, row)):
+            report.unchanged += ref in known
+            continue
+        order = Order(product_id=product_id, authority=authority.name, authority_ref=ref, status=listed,
+                      purchased_at=_time(row.get("BuyDate")) or now, updated_at=now, status_reason=KEY_ELSEWHERE)
+        if listed is OrderStatus.ISSUED and row.get("CertificateId") and not dry_run:
+            order.certificate, request_id = authority.certificate(row["CertificateId"])
+            report.request_ids.append(request_id)
+        new.append(order)
+        report.added.append(order.id)
+    editable = [(ref, s) for ref, s in known.items() if s.status.is_editable and authority.plan_code_of(ref)]
+    for code, rows_unused in unused.items():
+        here = [(ref, s) for ref, s in editable if authority.plan_code_of(ref) == code]
+        taken = {int(ref.rpartition("#")[2]) for ref, _ in here if ref.startswith(plans.PLAN_PREFIX)
+                 and ref.rpartition("#")[2].isdigit()}
+        still.update(ref for ref, _ in here[:len(rows_unused)])
+        report.unchanged += min(len(here), len(rows_unused))
+        numbers = (n for n in range(1, 10**6) if n not in taken)
+        for row in rows_unused[len(here):]:
+            product_id = plan_product_for(authority.name, row)
+            if not is_product(product_id):
+                continue
+            order = Order(product_id=product_id, authority=authority.name, authority_ref=plans.plan_ref(
+                code, next(numbers)), purchased_at=_time(row.get("BuyDate")) or now, updated_at=now)
+            new.append(order)
+            report.added.append(order.id)
+        if not dry_run:
+            state = authority.api.call("DescribePackageState", ProductCode=code)
+            report.request_ids.append(state.request_id)
+            total, used = int(state.body.get("TotalCount") or 0), int(state.body.get("UsedCount") or 0)
+            report.plans[code] = {"total": total, "used": used, "unused": total - used}
+    return still
 
 
 def _time(value: Any) -> datetime | None:

@@ -176,3 +176,36 @@ def test_service_errors_say_what_to_do_and_change_nothing_here(cli, fake, monkey
     monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", "http://127.0.0.1:1")
     unreachable = cli("alibaba", "sync")
     assert unreachable.code == 1 and "could not reach Alibaba Cloud" in unreachable.err
+
+
+def test_a_v1_resource_plan_is_imported_per_unused_certificate_and_applied_for_in_one_call(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    first, second = (fake.add_resource_order("geotrust-dv-1-starter") for _ in range(2))
+    report = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    assert len(report["added"]) == 2
+    assert report["plans"]["geotrust-dv-1-starter"] == {"total": 2, "used": 0, "unused": 2}
+    orders = _orders(cli)
+    assert {o["product"] for o in orders.values()} == {"alibaba:main:geotrust-dv-single"}
+    one, other = sorted(orders)
+    _apply(cli, one, ["plan.example.com"])
+    submitted = cli.ok("submit", one, "--json").json["order"]
+    assert submitted["status"] == "domain-verification" and submitted["authority_ref"].startswith("v1:")
+    [record] = submitted["domain_validations"]
+    assert record["dns_name"].endswith(".example.com") and record["dns_value"]
+    [call] = fake.calls_to("CreateCertificateForPackageRequest")
+    assert call.params["ProductCode"] == "geotrust-dv-1-starter" and "PRIVATE" not in call.params["Csr"]
+    assert cli.ok("alibaba", "sync", "--json").json["reports"][0]["added"] == []     # no twin of the one used
+
+    cli.ok("verify", one, "--skip-self-check")
+    applied = int(submitted["authority_ref"].removeprefix("v1:"))
+    fake.dcv_passed(applied)
+    fake.issue(applied)
+    cli.ok("refresh")
+    assert cli.ok("show", one, "--json").json["order"]["status"] == "issued"
+
+    _apply(cli, other, ["other.example.com"])
+    cli.ok("submit", other)
+    assert cli.ok("withdraw", other, "--json").json["order"]["status"] == "draft"    # back in the plan
+    again = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    assert again["added"] == [] and again["flagged"] == [] and len(_orders(cli)) == 2
+    assert {first, second} >= {applied}

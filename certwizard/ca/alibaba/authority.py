@@ -24,6 +24,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from certwizard.ca.alibaba import plans
 from certwizard.ca.alibaba.accounts import AlibabaAccountRecord, find_account
 from certwizard.ca.alibaba.statuses import instance_status
 from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
@@ -90,6 +91,8 @@ class AlibabaAuthority:
 
     def submit(self, request: SubmissionRequest) -> AuthorityState:
         instance_id = request.authority_ref
+        if instance_id.startswith((plans.PLAN_PREFIX, plans.ORDER_PREFIX)):
+            return self._submit_from_plan(request)
         if not instance_id:
             raise AuthorityError("this order names no Alibaba Cloud instance: run `certwizard alibaba sync` and "
                                  "apply for one of the imported certificates")
@@ -115,6 +118,8 @@ class AlibabaAuthority:
         return state
 
     def status(self, authority_ref: str) -> AuthorityState:
+        if authority_ref.startswith(plans.ORDER_PREFIX):
+            return self._plan_state(authority_ref)
         return self._state(authority_ref, self.api.call("GetInstanceDetail", InstanceId=authority_ref))
 
     def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
@@ -127,9 +132,67 @@ class AlibabaAuthority:
         return self.status(authority_ref)
 
     def withdraw(self, authority_ref: str) -> AuthorityState:
-        answer = self.api.call("CancelPendingCertificate", InstanceId=authority_ref)
+        number = plans.order_id(authority_ref)
+        answer = (self.api.call("CancelOrderRequest", OrderId=number) if number is not None else
+                  self.api.call("CancelPendingCertificate", InstanceId=authority_ref))
         self._forget(authority_ref)
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn", request_ids=(answer.request_id,))
+
+    # --- V1 resource plans ---------------------------------------------------------------------------------
+
+    def _submit_from_plan(self, request: SubmissionRequest) -> AuthorityState:
+        """CreateCertificateForPackageRequest: fills in and submits in one call, with the CSR made here."""
+        ref = request.authority_ref
+        made = self._ledger().get("v1_attempts", {}).get(request.attempt_id)
+        if made:
+            return self._plan_state(made)            # sent before certwizard could record the answer
+        code = self.plan_code_of(ref)
+        if not code:
+            raise AuthorityError("certwizard does not know which resource plan this order comes from: run "
+                                 "`certwizard alibaba sync` and apply for one of the imported certificates")
+        application = request.application
+        applicant = application.applicant
+        if applicant is None:
+            raise AuthorityError("an Alibaba Cloud application needs the applicant: fill in the Applicant block")
+        method = "DNS" if application.validation.method is ValidationMethod.DNS else "FILE"
+        answer = self.api.call(
+            "CreateCertificateForPackageRequest", ProductCode=code, Domain=",".join(application.domains),
+            Csr=request.csr_pem, ValidateType=method, Username=applicant.name, Phone=applicant.phone,
+            Email=applicant.email, CompanyName=application.company.name if application.company else None)
+        new_ref = f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
+        self._update_ledger(lambda ledger: {
+            **ledger, "v1_attempts": {**ledger.get("v1_attempts", {}), request.attempt_id: new_ref},
+            "v1_orders": {**ledger.get("v1_orders", {}),
+                          new_ref: {"code": code, "domains": list(application.domains)}}})
+        state = self._plan_state(new_ref)
+        state.request_ids = (answer.request_id, *state.request_ids)
+        return state
+
+    def plan_code_of(self, ref: str) -> str | None:
+        """The ProductCode of the resource plan an order's certificate comes from (None: not a plan's)."""
+        return plans.plan_code(ref) or self._ledger().get("v1_orders", {}).get(ref, {}).get("code")
+
+    def _plan_state(self, ref: str) -> AuthorityState:
+        answer = self.api.call("DescribeCertificateState", OrderId=plans.order_id(ref))
+        body = answer.body
+        status = plans.STATE_TYPE.get(str(body.get("Type") or ""))
+        if status is None:
+            raise AuthorityError(f"Alibaba Cloud reported the order state {body.get('Type')!r}, which certwizard "
+                                 f"does not know (RequestId {answer.request_id}); upgrade certwizard")
+        if status is OrderStatus.DOMAIN_VERIFICATION and ref in self._ledger().get("confirmed", []):
+            status = OrderStatus.UNDER_REVIEW
+        reason = "the certificate authority refused the application (verify_fail); see the console or the " \
+                 "CA's e-mail for why" if status is OrderStatus.REVIEW_FAILED else ""
+        state = AuthorityState(ref, status, reason, request_ids=(answer.request_id,))
+        if status is OrderStatus.DOMAIN_VERIFICATION:
+            domains = self._ledger().get("v1_orders", {}).get(ref, {}).get("domains", [])
+            state.domain_validations = [plans.validation_of(body, domains)]
+        elif status is OrderStatus.ISSUED:
+            if body.get("CertId"):
+                state.certificate, request_id = self.certificate(body["CertId"])
+                state.request_ids = (*state.request_ids, request_id)
+            self._forget(ref)
+        return state
 
     # --- from the service's words to certwizard's ---------------------------------------------------------
 
