@@ -50,15 +50,18 @@ class SubmissionRequest:
     application: Application
     csr_pem: str
     attempt_id: str = ""      # the same for every send of one submission: an authority applies it once
+    authority_ref: str = ""   # what the authority already calls the order (an imported Alibaba instance)
 
 
 @dataclass
 class AuthorityState:
-    """What the authority says about one application right now."""
+    """What the authority says about one application right now (`request_ids`: the authority's ids of the
+    requests that told it, kept in the order's history for support tickets)."""
 
     authority_ref: str
     status: OrderStatus
     reason: str = ""
+    request_ids: tuple[str, ...] = ()
     expected_issuance_at: datetime | None = None
     domain_validations: list[DomainValidation] = field(default_factory=list)
     certificate: IssuedCertificate | None = None

@@ -50,6 +50,8 @@ KNOWN: dict[str, KnownAuthority] = {
 FAMILIES: dict[str, KnownFamily] = {
     "acme": KnownFamily("certwizard.ca.acme.authority:AcmeAuthority", ("certwizard.ca.acme.client",),
                         members="certwizard.ca.acme.accounts:authority_names"),
+    "alibaba": KnownFamily("certwizard.ca.alibaba.authority:AlibabaAuthority", ("certwizard.ca.alibaba.client",),
+                           members="certwizard.ca.alibaba.accounts:authority_names"),
 }
 
 

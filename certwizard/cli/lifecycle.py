@@ -15,6 +15,7 @@ from pathlib import Path
 from certwizard.cli.order_view import order_summary, print_order
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
 from certwizard.cli.runner import UsageProblem, read_secret, refused, run_with_services
+from certwizard.domain.names import shown_domains
 from certwizard.domain.text import printable
 
 # --- apply --------------------------------------------------------------------------------------------------
@@ -52,7 +53,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         if args.json:
             print_json({"ok": True, "order": order_summary(order, domains), "notes": notes})
         else:
-            say(f"{order.id}: application saved and valid ({', '.join(domains or [])}); "
+            say(f"{order.id}: application saved and valid ({shown_domains(domains or [])}); "
                 f"submit it with: certwizard submit {order.id}")
             for note in notes:
                 say(f"  note: {note}")
@@ -104,7 +105,9 @@ def _sync_documents(workflow, order, checks):
 
 def cmd_submit(args: argparse.Namespace) -> int:
     def action(services) -> int:
-        passphrase = read_secret(args.passphrase_file, "--passphrase-file")
+        from certwizard.domain.secret_entry import KEY_PASSPHRASE
+
+        passphrase = read_secret(args.passphrase_file, "--passphrase-file", KEY_PASSPHRASE)   # makes a new key
         progress = (lambda step: None) if args.json else (lambda step: say(f"... {step}", err=True))
         order = services.workflow.submit(args.order, passphrase, progress)
         return _report(args, services, order, acting=True)
@@ -186,20 +189,22 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_refresh(args: argparse.Namespace) -> int:
     def action(services) -> int:
         changes = services.workflow.refresh()
-        outcome = EXIT_REJECTED if changes.unknown else EXIT_OK
+        problems = [text for text in (changes.unknown_message() if changes.unknown else "",
+                                      changes.failure_message()) if text]
+        outcome = EXIT_REJECTED if problems else EXIT_OK
         if args.json:
-            print_json({"ok": not changes.unknown, "changes": [
+            print_json({"ok": not problems, "changes": [
                 {"order": c.order_id, "from": c.before.value, "to": c.after.value, "reason": c.reason}
-                for c in changes], "unknown": changes.unknown,
-                **({"error": changes.unknown_message()} if changes.unknown else {})})
+                for c in changes], "unknown": changes.unknown, "failures": changes.failures,
+                **({"error": "; ".join(problems)} if problems else {})})
             return outcome
         if not changes:
             say("no status changes")
         for change in changes:
             say(f"{change.order_id}: {change.before.label} -> {change.after.label}"
                 + (f" ({change.reason})" if change.reason else ""))
-        if changes.unknown:
-            say(f"refused: {changes.unknown_message()}", err=True)
+        for problem in problems:
+            say(f"refused: {problem}", err=True)
         return outcome
     return run_with_services(args, action)
 
@@ -213,7 +218,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     def action(services) -> int:
         server = SERVERS[args.server]
-        pkcs12_password = read_secret(args.pkcs12_password_file, "--pkcs12-password-file")
+        from certwizard.domain.secret_entry import PFX_PASSWORD
+
+        pkcs12_password = read_secret(args.pkcs12_password_file, "--pkcs12-password-file", PFX_PASSWORD)
         if server.needs_private_key and pkcs12_password is None:
             raise UsageProblem(f"--server {server.name} writes a password-protected .pfx; give its password "
                                "with --pkcs12-password-file FILE (the server asks for it when importing)")

@@ -8,10 +8,13 @@ import argparse
 import os
 import stat
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certwizard.cli.output import EXIT_REJECTED, print_json, say, stdout_closed, usage_error
 from certwizard.domain.text import printable
+
+if TYPE_CHECKING:
+    from certwizard.domain.secret_entry import SecretRule
 
 MAX_SECRET_FILE = 4096
 
@@ -96,8 +99,9 @@ def transition_refusal(services, args: argparse.Namespace, exc) -> str:
             f"Next: {next_step(order)}")
 
 
-def read_secret(path_text: str | None, option: str) -> bytes | None:
-    """A passphrase or password from the first line of a file; never echoed anywhere."""
+def read_secret(path_text: str | None, option: str, rule: "SecretRule | None" = None) -> bytes | None:
+    """A passphrase or password from the first line of a file; never echoed anywhere. `rule`: what a new
+    secret must be (the TUI's rule for the same secret); None for one that opens something existing."""
     if not path_text:
         return None
     from certwizard.system.securefs import read_regular_file
@@ -112,6 +116,15 @@ def read_secret(path_text: str | None, option: str) -> bytes | None:
     secret = data.splitlines()[0] if data.strip(b"\r\n") else b""
     if not secret:
         raise UsageProblem(f"{option} {shown} is empty; write the secret on its first line")
+    if rule is not None:
+        from certwizard.domain.secret_entry import secret_problem
+
+        try:
+            problem = secret_problem(rule, secret.decode("utf-8"))
+        except UnicodeDecodeError:
+            problem = f"The {rule.noun} is not UTF-8 text; save the file as UTF-8"
+        if problem:
+            raise UsageProblem(f"{option} {shown}: {problem[0].lower()}{problem[1:]} on the file's first line")
     if stat.S_IMODE(os.stat(path).st_mode) & 0o077:
         say(f"certwizard: warning: {shown} can be read by other users; restrict it with chmod 600", err=True)
     return secret

@@ -156,7 +156,12 @@ def lint_csr(text: str | bytes, product: Product, domains: list[str] | None = No
         report.parsed = False
         report.add("unreadable", f"the CSR could not be checked ({type(exc).__name__}); {_REDO_HINT} "
                                  "and paste it again")
+    if report.problems:      # "that is fine" beside a refusal reads as a contradiction
+        report.notes = [note for note in report.notes if note.code not in _REASSURANCES]
     return report
+
+
+_REASSURANCES = {"cn-only", "names-added"}      # notes that only say an accepted CSR is fine as it is
 
 
 def _lint_into(report: CsrReport, text: str | bytes, product: Product, domains: list[str] | None,

@@ -621,3 +621,10 @@ def _wildcard_notes(entries: list[DomainEntry], can_add: bool) -> list[str]:
             notes.append(f"{wildcard.display} covers names one level below {base} (such as www.{base}), "
                          f"not {base} itself{advice}.")
     return notes
+
+
+def registered_domain(name: str) -> str:
+    """The name registered under a public suffix (www.example.co.uk -> example.co.uk); the name itself when
+    the suffix is unknown."""
+    bare = name.strip().rstrip(".").lower().removeprefix("*.")
+    return _psl().privatesuffix(bare) or bare

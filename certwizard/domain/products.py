@@ -14,6 +14,7 @@ purpose: the home screen needs the catalog, and importing pydantic would add ~60
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -259,6 +260,48 @@ FAMILY_OFFERS: dict[str, dict[str, Product]] = {
 }
 _OFFERED: dict[str, Product] = {}      # resolved family product ids (10,000 index entries look them up)
 
+# Alibaba Cloud: what was bought is imported from the account, so the offer id spells the product's facts,
+# BRAND-LEVEL-TYPE[-NAMES], e.g. "digicert-ov-multi-5", "geotrust-dv-wildcard".
+_ALIBABA_OFFER = re.compile(r"(?P<brand>[a-z0-9]{2,12})-(?P<level>dv|ov|ev)-(?P<type>single|multi|wildcard|mwild)"
+                            r"(?:-(?P<names>[1-9][0-9]{0,2}))?")
+BRANDS = {"digicert": "DigiCert", "geotrust": "GeoTrust", "globalsign": "GlobalSign", "vtrus": "vTrus",
+          "cfca": "CFCA", "wosign": "WoSign", "rapid": "RapidSSL", "alibaba": "Alibaba", "sectigo": "Sectigo"}
+_TYPES = {"single": DomainType.SINGLE, "multi": DomainType.MULTI, "wildcard": DomainType.WILDCARD,
+          "mwild": DomainType.MULTI_WILDCARD}
+_REVIEW_BY_LEVEL = {ValidationLevel.DV: (0, 48), ValidationLevel.OV: (72, 168), ValidationLevel.EV: (120, 240)}
+
+
+def alibaba_offer_id(brand: str, level: ValidationLevel, domain_type: DomainType, names: int = 1) -> str:
+    """The offer id of an imported Alibaba Cloud product (the inverse of `_alibaba_offer`)."""
+    slug = re.sub(r"[^a-z0-9]", "", brand.lower())[:12] or "other"
+    if len(slug) < 2:
+        slug = "other"
+    kind = next(key for key, value in _TYPES.items() if value is domain_type)
+    single = domain_type in (DomainType.SINGLE, DomainType.WILDCARD)
+    return f"{slug}-{level.value.lower()}-{kind}" + ("" if single else f"-{names}")
+
+
+def _alibaba_offer(offer: str) -> Product | None:
+    match = _ALIBABA_OFFER.fullmatch(offer)
+    if not match:
+        return None
+    domain_type, level = _TYPES[match["type"]], ValidationLevel(match["level"].upper())
+    single = domain_type in (DomainType.SINGLE, DomainType.WILDCARD)
+    names = 1 if single else int(match["names"] or 0)
+    if (single and match["names"]) or (not single and names < 2) or (level is ValidationLevel.EV and
+                                                                      domain_type.value.endswith("wildcard")):
+        return None
+    brand = BRANDS.get(match["brand"], match["brand"].capitalize())
+    return Product(id=offer, name=f"{brand} {level.value} {domain_type.label}", brand=brand, level=level,
+                   domain_type=domain_type, max_domains=names, validity_days=200,
+                   review_hours=_REVIEW_BY_LEVEL[level], validity_set_by_authority=True)
+
+
+_FAMILY_OFFER: dict[str, Callable[[str], Product | None]] = {
+    "acme": FAMILY_OFFERS["acme"].get,
+    "alibaba": _alibaba_offer,
+}
+
 
 def offered_product(authority: str, offer: Product) -> Product:
     """`offer` (an entry of FAMILY_OFFERS) as the authority named `authority` ("acme:NAME") offers it."""
@@ -272,7 +315,8 @@ def _family_product(product_id: str) -> Product | None:
     found = _OFFERED.get(product_id)
     if found is None:
         match = _OFFERED_ID.fullmatch(product_id)
-        offer = match and FAMILY_OFFERS.get(match["family"], {}).get(match["offer"])
+        parse = _FAMILY_OFFER.get(match["family"]) if match else None
+        offer = parse(match["offer"]) if match and parse else None
         if not match or not offer:
             return None
         found = _OFFERED[product_id] = offered_product(f"{match['family']}:{match['account']}", offer)
@@ -307,4 +351,6 @@ def products_of(authority: str) -> tuple[Product, ...]:
     family, separator, _ = authority.partition(":")
     if separator and family in FAMILY_OFFERS:
         return tuple(get_product(f"{authority}:{offer}") for offer in FAMILY_OFFERS[family])
+    if separator and family in _FAMILY_OFFER:
+        return ()            # imported per account (Alibaba Cloud): the authority lists what it has
     return tuple(product for product in CATALOG.values() if product.authority == authority)

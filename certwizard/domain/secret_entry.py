@@ -20,19 +20,20 @@ class SecretRule:
 
 
 KEY_PASSPHRASE = SecretRule(
-    "passphrase", f"Type a passphrase of at least {MIN_PASSPHRASE} characters, or press Escape to cancel",
-    MIN_PASSPHRASE)
+    "passphrase", f"Type a passphrase of at least {MIN_PASSPHRASE} characters", MIN_PASSPHRASE)
 PFX_PASSWORD = SecretRule(
     "password", "Type a password for the .pfx file; the server asks for it when it loads the file")
 
 
-def secret_problem(rule: SecretRule, first: str, second: str | None = None) -> str | None:
-    """Why `first` (and its confirmation `second`, when one was asked for) is not acceptable under `rule`."""
+def secret_problem(rule: SecretRule, first: str, second: str | None = None, *, way_out: str = "") -> str | None:
+    """Why `first` (and its confirmation `second`, when one was asked for) is not acceptable under `rule`.
+    `way_out`: how the front end lets the user give up, e.g. "press Escape to cancel"."""
+    tail = f", or {way_out}" if way_out else ""
     if not first:
-        return rule.when_empty
+        return rule.when_empty + tail
     if len(first) < rule.min_length:
         return (f"Too short: {len(first)} characters. Use at least {rule.min_length} (a few words are easy to "
-                "remember and hard to guess), or press Escape to cancel")
+                f"remember and hard to guess){tail}")
     if unprintable_characters(first):
         return f"The {rule.noun} contains control characters; use letters, digits, spaces and punctuation"
     if second is not None and first != second:

@@ -100,6 +100,10 @@ class RefreshReport(list[StatusChange]):
     def __init__(self, changes: Iterable[StatusChange] = (), unknown: Iterable[str] = ()) -> None:
         super().__init__(changes)
         self.unknown = list(unknown)
+        self.failures: dict[str, str] = {}     # authority name -> why it could not be asked (the others were)
+
+    def failure_message(self) -> str:
+        return "; ".join(f"{name} could not be asked: {reason}" for name, reason in self.failures.items())
 
     def unknown_message(self) -> str:
         ids = ", ".join(self.unknown[:5]) + (f" and {len(self.unknown) - 5} more" if len(self.unknown) > 5 else "")
@@ -110,6 +114,10 @@ class RefreshReport(list[StatusChange]):
 
 def _no_progress(_: str) -> None:
     return None
+
+
+def _request_ids(state: "AuthorityState") -> str:
+    return f" (RequestId {', '.join(state.request_ids)})" if state.request_ids else ""
 
 
 def _record(order: Order, event: str, detail: str = "") -> None:
@@ -394,7 +402,8 @@ class Workflow:
         attempt = order.submission
         assert attempt is not None and attempt.sending and attempt.application is not None
         authority = self._authority_for(order.authority)
-        request = SubmissionRequest(order.id, order.product, attempt.application, attempt.csr_pem, attempt.id)
+        request = SubmissionRequest(order.id, order.product, attempt.application, attempt.csr_pem, attempt.id,
+                                    authority_ref=order.authority_ref)
         try:
             state = authority.submit(request)
         except AuthorityError as exc:
@@ -418,7 +427,8 @@ class Workflow:
             current.submitted_at = self._now()
             current.draft = current.draft.model_copy(update={"step": "verify"})
             _record(current, "submitted", f"to {authority.title}"
-                    + (" (finishing a submission that was interrupted)" if resumed else ""))
+                    + (" (finishing a submission that was interrupted)" if resumed else "")
+                    + _request_ids(state))
             self._apply_state(current, state)
             return current
         submitted = self.repository.update_order(order.id, record)
@@ -486,7 +496,7 @@ class Workflow:
             return None
         order.status = state.status
         order.status_reason = state.reason
-        _record(order, f"status: {state.status.label.lower()}", state.reason)
+        _record(order, f"status: {state.status.label.lower()}", state.reason + _request_ids(state))
         return StatusChange(order.id, before, state.status, state.reason)
 
     # --- after submission ------------------------------------------------------------------------------------
@@ -534,8 +544,14 @@ class Workflow:
         for summary in submitted:
             by_authority.setdefault(summary.authority, []).append(summary)
         report = RefreshReport(resumed)
+        from certwizard.ca.base import AuthorityError
+
         for name, summaries in by_authority.items():
-            states = self._authority_for(name).statuses([s.authority_ref for s in summaries])
+            try:       # one CA that cannot be reached must not keep the others' news from the user
+                states = self._authority_for(name).statuses([s.authority_ref for s in summaries])
+            except AuthorityError as exc:
+                report.failures[name] = str(exc)
+                continue
             for summary in summaries:
                 state = states.get(summary.authority_ref)
                 if state is None:

@@ -258,17 +258,18 @@ class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
     def check_status(self, announce: bool = False) -> None:
         report = self.workflow.refresh()
         self.deliver(self._status_checked, report, announce)
-        if report.unknown:      # reported like any failed check: once, with what to do
-            raise AuthorityError(report.unknown_message())
+        if report.unknown or report.failures:      # reported like any failed check: once, with what to do
+            raise AuthorityError("; ".join(filter(None, [report.unknown_message() if report.unknown else "",
+                                                         report.failure_message()])))
 
     def _status_checked(self, changes: RefreshReport, announce: bool) -> None:
-        if not changes.unknown:
+        if not changes.unknown and not changes.failures:
             self._last_refresh_error = ""
         for change in changes:
             self._announce(change)
         if changes:
             self.post_message(OrdersChanged(changes[-1].order_id))
-        elif announce and not changes.unknown:
+        elif announce and not changes.unknown and not changes.failures:
             self.notify("No changes: the certificate authority has nothing new.")
 
     def _announce(self, change: StatusChange) -> None:

@@ -19,6 +19,8 @@ TOPICS = {
 }
 CSR_BY_HAND = "creating-a-csr-by-hand"
 REVIEW_TAKES_LONG = "when-the-review-takes-long"
+PROVING_DOMAINS = "proving-the-domains"
+VALIDATION_CONTROLS = ("f-validation_method", "f-validation_webroot", "f-validation_hook")
 
 
 def screen_behind(app: App) -> Screen:
@@ -37,6 +39,8 @@ def topic_for(screen: Screen) -> tuple[str, str] | None:
     name, anchor = known
     if screen.id == "apply" and _manual_csr(screen):
         anchor = CSR_BY_HAND
+    elif screen.id == "apply" and _focused_id(screen) in VALIDATION_CONTROLS:
+        anchor = PROVING_DOMAINS
     elif screen.id == "unissued":
         summary = getattr(screen, "selected_summary", None)
         if summary is not None and summary.status.value == "review-failed":
@@ -44,9 +48,13 @@ def topic_for(screen: Screen) -> tuple[str, str] | None:
     return name, anchor
 
 
-def _manual_csr(screen: Screen) -> bool:
+def _focused_id(screen: Screen) -> str | None:
     focused = screen.focused
-    return focused is not None and focused.id in ("f-csr_pem", "csr-file")
+    return focused.id if focused is not None else None
+
+
+def _manual_csr(screen: Screen) -> bool:
+    return _focused_id(screen) in ("f-csr_pem", "csr-file")
 
 
 def open_help(app: App) -> None:

@@ -208,6 +208,12 @@ def test_an_encrypted_key_needs_the_passphrase_file_at_submit_and_at_export(cli,
     refused = cli("submit", order_id)
     assert refused.code == 1 and "--passphrase-file" in refused.err and "encrypt_key" in refused.err
     assert cli.status(order_id) == "draft"
+    short = tmp_path / "short"
+    short.write_text("abc\n")
+    short.chmod(0o600)
+    too_short = cli("submit", order_id, "--passphrase-file", str(short))     # the TUI's rule for a new key
+    assert too_short.code == 2 and "too short: 3 characters" in too_short.err and "at least 8" in too_short.err
+    assert "abc" not in too_short.err and "Escape" not in too_short.err and cli.status(order_id) == "draft"
     passphrase = tmp_path / "passphrase"
     passphrase.write_text("a long passphrase for the key\n")
     passphrase.chmod(0o600)
@@ -333,3 +339,9 @@ def test_values_get_the_wizards_validation_with_every_problem_named(cli, tmp_pat
     submitted = cli("submit", order_id, "--json")        # the saved draft is refused the same way
     assert submitted.code == 1 and "certwizard apply" in submitted.json["error"]
     assert set(submitted.json["errors"]) == {"domains", "applicant.phone", "applicant.email", "csr.key"}
+
+
+def test_apply_names_an_idn_in_unicode_with_its_punycode_as_every_screen_does(cli, tmp_path):
+    order_id = cli.add("dv-single")
+    saved = cli.ok("apply", order_id, "--from", str(toml_file(tmp_path / "idn.toml", ["bücher.example.net"])))
+    assert "valid (bücher.example.net (xn--bcher-kva.example.net))" in saved.out

@@ -442,7 +442,9 @@ def test_acme_needs_exactly_the_bound_domains_and_says_how_with_all_of_them(how_
 
 @pytest.mark.parametrize("rule", list(CsrNameRule))
 def test_a_name_that_is_not_bound_is_refused_by_every_rule(ec_key, how_to_csr, rule) -> None:
-    assert codes(lint_csr(how_to_csr, DV_SINGLE, ["shop.example.com"], name_rule=rule))[-1] == "names-extra"
+    refused = lint_csr(how_to_csr, DV_SINGLE, ["shop.example.com"], name_rule=rule)
+    assert codes(refused)[-1] == "names-extra"
+    assert not {"cn-only", "names-added"} & {n.code for n in refused.notes}   # no "that is fine" beside it
     extra_san = make_csr(ec_key, sans=[x509.DNSName(WWW), x509.DNSName("shop.example.com")])
     assert codes(lint_csr(extra_san, DV_MULTI, [WWW, APEX], name_rule=rule))[-1] == "names-extra"
 

@@ -47,3 +47,19 @@ def test_a_wildcard_can_be_proven_only_by_dns():
     assert method_problem("http", ["www.example.com"]) is None
     assert method_problem("http", None) is None
     assert "dns or http" in method_problem("ftp", ["a.example.com"])
+
+
+def test_an_imported_alibaba_product_is_spelled_out_in_its_id_and_read_back():
+    from certwizard.domain.products import ValidationLevel, alibaba_offer_id
+
+    offer = alibaba_offer_id("DigiCert", ValidationLevel.OV, DomainType.MULTI_WILDCARD, 5)
+    assert offer == "digicert-ov-mwild-5"
+    product = get_product(f"alibaba:main:{offer}")
+    assert (product.level, product.domain_type, product.max_domains) == (ValidationLevel.OV,
+                                                                          DomainType.MULTI_WILDCARD, 5)
+    assert product.brand == "DigiCert (main)" and product.authority == "alibaba:main" and product.needs_applicant
+    assert get_product("alibaba:main:geotrust-dv-wildcard").max_domains == 1
+    assert products_of("alibaba:main") == ()        # what an account has comes from its import
+    for impossible in ("cfca-ev-mwild-3", "vtrus-dv-single-2", "digicert-dv-multi-1", "x-dv-single",
+                       "digicert-ov-multi"):
+        assert not is_product(f"alibaba:main:{impossible}"), impossible

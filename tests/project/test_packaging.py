@@ -32,7 +32,9 @@ def imported_top_level_modules() -> set[str]:
 
 
 def test_every_library_the_code_imports_is_a_declared_dependency():
-    declared = {_normal(Requirement(text).name) for text in PROJECT["dependencies"]}
+    """In the dependencies, or in an extra whose modules import it only when used (certwizard[alibaba])."""
+    extras = [text for name, texts in PROJECT["optional-dependencies"].items() if name != "test" for text in texts]
+    declared = {_normal(Requirement(text).name) for text in [*PROJECT["dependencies"], *extras]}
     distributions = packages_distributions()
     undeclared = {}
     for module in sorted(imported_top_level_modules()):
@@ -40,6 +42,18 @@ def test_every_library_the_code_imports_is_a_declared_dependency():
         if not names & declared:
             undeclared[module] = sorted(names)
     assert undeclared == {}, f"imported but not in [project] dependencies: {undeclared}"
+
+
+def test_the_alibaba_sdk_is_an_extra_imported_only_inside_functions():
+    """Without the extra installed, every module still imports (the SDK is imported when an account is used)."""
+    extra = {_normal(Requirement(text).name) for text in PROJECT["optional-dependencies"]["alibaba"]}
+    assert extra == {"alibabacloud-cas20200407", "alibabacloud-tea-openapi", "alibabacloud-credentials"}
+    for path in (ROOT / "certwizard").rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:      # module level only: imports inside functions run when used
+            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(name.startswith("alibabacloud") for name in names), path
 
 
 def test_the_check_finds_rich_which_the_ui_imports_directly():

@@ -216,3 +216,26 @@ def test_removing_a_document_deletes_its_stored_copy(services, stamped_letter):
 def test_unknown_authority_is_a_clear_error(services):
     with pytest.raises(AuthorityError, match="known: sandbox"):
         services.authorities.get("acme")
+
+
+def test_a_ca_that_cannot_be_reached_is_reported_and_the_other_authorities_still_refresh(services):
+    from certwizard.ca.acme.accounts import SETTING
+
+    workflow = services.workflow
+    services.repository.set_setting(SETTING, {"gone": {
+        "name": "gone", "directory_url": "https://127.0.0.1:1/dir", "account_url": "https://127.0.0.1:1/acct/1",
+        "key_file": "gone.key"}})
+    [acme] = workflow.add_purchased("acme:gone:dv-single")
+
+    def under_review(order):
+        order.status, order.authority_ref = OrderStatus.UNDER_REVIEW, "https://127.0.0.1:1/order/1"
+        return order
+    services.repository.update_order(acme.id, under_review)
+    sandbox = _draft_order(services, "dv-single", valid_draft("www.example.com"))
+    workflow.confirm_domain_validation(workflow.submit(sandbox.id).id)
+
+    report = workflow.refresh()
+    assert workflow.order(sandbox.id).status is OrderStatus.ISSUED       # the sandbox's news still came
+    assert list(report.failures) == ["acme:gone"] and "could not be reached" in report.failures["acme:gone"]
+    assert "acme:gone could not be asked" in report.failure_message()
+    assert workflow.order(acme.id).status is OrderStatus.UNDER_REVIEW    # nothing guessed

@@ -156,6 +156,11 @@ def order(kind: str) -> Order:
                                    applicant_phone="+86 138", applicant_email="lilei@example")),
         "dv-verify": lambda: _order("b005", "dv-single", at(24, 9), at(25, 11, 58), status=OrderStatus.DRAFT,
                                     draft=dv_draft("www.example.com", step="verify")),
+        # An ACME order (its account need not exist to fill in the form): no applicant, the names by DNS.
+        "acme-dns": lambda: _order(
+            "b006", ACME_PRODUCT, at(24, 9), at(24, 9), status=OrderStatus.DRAFT, authority="acme:pebble",
+            draft=ApplicationDraft(domains="example.com, *.example.com", validation_method="dns",
+                                   validation_hook="/usr/local/bin/dns-hook", key_algorithm="ec-p256")),
     }
     return builders[kind]()
 
@@ -311,6 +316,22 @@ async def apply_errors_after_next(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+# --- the Apply screen for ACME (its order is "acme-dns" in `order`, its scene in SCENES) ---
+
+ACME_PRODUCT = "acme:pebble:dv-multi-wildcard"
+
+
+async def apply_acme_dns(pilot: Pilot) -> None:
+    """An ACME multi-wildcard application filled in, scrolled to its Domain validation block (DNS only: HTTP
+    greyed out, the hint says why), as after Tab from the domains."""
+    screen = await open_apply(pilot)
+    form = screen.form
+    form.validation.radio.focus(scroll_visible=False)
+    form.scroll_to_widget(form.domains, top=True, animate=False)
+    await settle(pilot)
+    assert form.applicant is None and form.validation.wildcard, "not the ACME wildcard form"
+
+
 async def verify_ov_document(pilot: Pilot) -> None:
     """Reopened on Verify Information (where it was left), scrolled down to the attached document."""
     screen = await open_apply(pilot)
@@ -381,6 +402,7 @@ SCENES: dict[str, Scene] = {
     "apply-ov-company": Scene(("ov-enter",), apply_ov_company),
     "apply-manual-csr": Scene(("manual-csr",), apply_manual_csr),
     "apply-errors-after-next": Scene(("incomplete",), apply_errors_after_next),
+    "apply-acme-dns": Scene(("acme-dns",), apply_acme_dns),
     "verify-ov-document": Scene(("ov-verify",), verify_ov_document),
     "submit-confirmation": Scene(("ov-verify",), submit_confirmation),
     "submitted-dialog": Scene(("dv-verify",), submitted_dialog),

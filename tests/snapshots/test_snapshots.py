@@ -41,6 +41,9 @@ class TestApplyEnterApplication:
     def test_field_errors_after_next(self, snap_scene, size):
         assert snap_scene("apply-errors-after-next", size)
 
+    def test_acme_product_without_applicant_proven_by_dns(self, snap_scene, size):
+        assert snap_scene("apply-acme-dns", size)
+
 
 class TestApplyVerifyInformation:
     def test_ov_with_a_document_attached(self, snap_scene, size):

@@ -52,4 +52,4 @@ class PassphraseDialog(Dialog):
 
 def passphrase_problem(first: str, second: str) -> str | None:
     """Why these two entries are not an acceptable passphrase (the message never contains them)."""
-    return secret_problem(KEY_PASSPHRASE, first, second)
+    return secret_problem(KEY_PASSPHRASE, first, second, way_out="press Escape to cancel")

@@ -77,6 +77,7 @@ IMAGE_EXTENSIONS = (".png", ".jpg", ".jpeg")
 _TAB_ACTIONS = {"next": ENTER, "fill_profile": ENTER,
                 "back": VERIFY, "save_template": VERIFY, "upload": VERIFY, "save_profile": VERIFY, "submit": VERIFY}
 _PROFESSIONAL_ONLY = {"save_template", "upload"}
+_APPLICANT_ONLY = {"save_profile", "fill_profile"}      # a profile holds applicant (and company) details
 
 
 def header_title(order: Order) -> Content:
@@ -280,6 +281,8 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         if tab is not None and tab != self.current_tab:
             return False
         if action in _PROFESSIONAL_ONLY and self.session is not None and not self.product.is_professional:
+            return False
+        if action in _APPLICANT_ONLY and self.session is not None and not self.product.needs_applicant:
             return False
         if action == "submit" and self.busy and not self._submitting:
             return True   # typed ahead while a document is checked: it waits for the result (action_submit)

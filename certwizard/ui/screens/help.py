@@ -49,6 +49,22 @@ or quit at any time and continue later from the same place.
   replaced by a smaller copy). On the document list, `x` or `Delete` removes one. `F5` saves the applicant
   and company details as a profile. `F2` goes back to change something, `F9` submits.
 
+# Proving the domains
+
+Every certificate authority checks that you control each domain, in one of two ways (*Domain validation* on
+the first tab):
+
+- **DNS TXT record:** a record in each name's DNS zone. It works for every name, wildcards included.
+- **File over HTTP:** a file that the web server of each name serves at `http://NAME/.well-known/...` on
+  port 80. Not for a wildcard: a file on one host proves nothing about every name below it.
+- **Webroot** (HTTP only): the folder the web server serves `http://NAME/` from. certwizard puts the file
+  there itself when you verify, and removes it afterwards.
+- **Hook** (optional, either way): an executable that publishes the record or file and removes it again.
+  It runs with `CERTWIZARD_ACTION=publish` or `cleanup` and the proof in `CERTWIZARD_*` variables (the README
+  lists them); it must not be writable by others.
+- With neither, publish what *Unissued Certificates* shows yourself. When you verify (`v`), certwizard first
+  checks the record at every authoritative name server, or fetches the file, as the authority will.
+
 # After you submit
 
 - **Keep your phone on.** The CA may call the applicant or company number you gave.

@@ -1,4 +1,5 @@
-"""The Enter Application tab: Domains to Bind, Applicant, Company (OV/EV only) and CSR Generation.
+"""The Enter Application tab: Domains to Bind, Applicant (not for a CA that asks for no person, e.g. ACME),
+Company (OV/EV only), Domain validation and CSR Generation.
 
 The form only shows and collects raw text (`values()` / `load()`); validation is the domain's
 (`workflow.validate`), whose `{draft field: message}` errors `show_errors` places at the fields.
@@ -17,7 +18,9 @@ from certwizard.ui.widgets.company_form import CompanyForm
 from certwizard.ui.widgets.csr_mode import CsrModeField
 from certwizard.ui.widgets.domains_field import DomainsField
 from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.ui.widgets.validation_field import ValidationField
 
+NO_APPLICANT_NOTE = "No applicant needed: only the domains, the key and how they are proven."
 NEXT_HINT = "When everything is filled in, press F8 (Next): it checks every field and opens Verify Information."
 
 
@@ -26,6 +29,11 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     EnterApplicationForm {
         height: 1fr;
         padding: 0 1;
+    }
+    EnterApplicationForm > .no-applicant {
+        margin: 1 0 0 0;
+        padding: 0 1;
+        color: $text-muted;
     }
     EnterApplicationForm > .next-hint {
         margin: 1 0;
@@ -40,9 +48,13 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
 
     def compose(self) -> ComposeResult:
         yield DomainsField(self.product)
-        yield ApplicantForm()
+        if self.product.needs_applicant:
+            yield ApplicantForm()
+        else:
+            yield Static(NO_APPLICANT_NOTE, classes="no-applicant")
         if self.product.is_professional:
             yield CompanyForm()
+        yield ValidationField()
         yield SectionTitle("CSR Generation")
         yield CsrModeField(self.product, domains=self._bound_names)
         yield Static(NEXT_HINT, classes="next-hint")
@@ -54,13 +66,19 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
         return self.query_one(DomainsField)
 
     @property
-    def applicant(self) -> ApplicantForm:
-        return self.query_one(ApplicantForm)
+    def applicant(self) -> ApplicantForm | None:
+        """None for a product whose CA asks for no applicant."""
+        found = self.query(ApplicantForm)
+        return found.first() if found else None
 
     @property
     def company(self) -> CompanyForm | None:
         found = self.query(CompanyForm)
         return found.first() if found else None
+
+    @property
+    def validation(self) -> ValidationField:
+        return self.query_one(ValidationField)
 
     @property
     def csr(self) -> CsrModeField:
@@ -73,10 +91,14 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     # --- values --------------------------------------------------------------------------------------------
 
     def values(self) -> dict[str, object]:
-        """Everything typed, by draft field name (company fields only for professional products)."""
-        values: dict[str, object] = {"domains": self.domains.input.value, **self.applicant.values()}
+        """Everything typed, by draft field name (applicant and company fields only where the product asks
+        for them)."""
+        values: dict[str, object] = {"domains": self.domains.input.value}
+        if self.applicant is not None:
+            values.update(self.applicant.values())
         if self.company is not None:
             values.update(self.company.values())
+        values.update(self.validation.values())
         values.update(self.csr.values())
         return values
 
@@ -86,11 +108,13 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     def load(self, draft: ApplicationDraft) -> None:
         self.domains.load(draft.domains)
         self.load_contacts(draft)
+        self.validation.load(draft)
         self.csr.load(draft)
 
     def load_contacts(self, draft: ApplicationDraft) -> None:
         """Only the applicant (and company) fields, e.g. after filling them from a saved profile."""
-        self.applicant.load(draft)
+        if self.applicant is not None:
+            self.applicant.load(draft)
         if self.company is not None:
             self.company.load(draft)
 
@@ -99,9 +123,11 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     def rows(self) -> dict[str, FieldRow]:
         """The visible row of every field, in reading order."""
         rows = {"domains": self.domains.row}
-        rows.update({row.field_name: row for row in self.applicant.query(FieldRow)})
+        if self.applicant is not None:
+            rows.update({row.field_name: row for row in self.applicant.query(FieldRow)})
         if self.company is not None:
             rows.update(self.company.rows())
+        rows.update(self.validation.rows())
         rows.update(self.csr.rows())
         return rows
 
@@ -133,6 +159,8 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
 
     # --- reactions -----------------------------------------------------------------------------------------
 
-    def on_domains_field_checked(self, _: DomainsField.Checked) -> None:
+    def on_domains_field_checked(self, event: DomainsField.Checked) -> None:
+        # Every accepted name counts, even while another one is wrong: a wildcard typed is DNS only at once.
+        self.validation.set_wildcard(any(entry.is_wildcard for entry in event.check.entries))
         if self.csr.mode is CsrMode.MANUAL:
             self.csr.relint()

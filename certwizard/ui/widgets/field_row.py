@@ -133,6 +133,13 @@ class FieldRow(Horizontal):
         self.control.set_class(bool(message), "-invalid")
         self._value_at_error = control_value(self.control) if message else None
 
+    def set_hint(self, hint: str | Content) -> None:
+        """Change the hint under the control (a row built without one has no place for it)."""
+        found = self.query(".field-hint")
+        if found and self._hint != hint:
+            self._hint = hint
+            found.first(Static).update(hint)
+
     def reveal(self) -> None:
         """Scroll this row to the top of the view: now, and again once a message just set under it has been
         laid out (the row grows a frame or two later; scrolled only now, it stopped short of the top). At the

@@ -15,6 +15,7 @@ from textual.suggester import Suggester
 from certwizard.ui.widgets.field_row import SafeInput
 
 MAX_SCANNED = 2000
+FOLDERS_ONLY = ("/",)      # as `extensions`: no file name ends with '/', so only folders are completed
 
 
 def complete_path(value: str, extensions: tuple[str, ...] = ()) -> str | None:
@@ -76,10 +77,11 @@ class PathInput(SafeInput):
     COMPLETES_ON_TAB = True         # the app's own Tab binding steps aside (see CertWizardApp.BINDINGS)
 
     def __init__(self, value: str = "", *, extensions: tuple[str, ...] = (), placeholder: str = "",
-                 id: str | None = None, classes: str | None = None) -> None:
-        # The value is a suggestion (a folder, a file name): selected when focused, so typing replaces it.
+                 id: str | None = None, classes: str | None = None, select_on_focus: bool = True) -> None:
+        """`select_on_focus`: the value is a suggestion (a folder, a file name), so typing replaces it; False
+        for a form field, whose value is the user's own (SafeInput's rule)."""
         super().__init__(value, placeholder=placeholder, suggester=PathSuggester(extensions), id=id,
-                         classes=classes, select_on_focus=True)
+                         classes=classes, select_on_focus=select_on_focus)
 
     def action_complete(self) -> None:
         if self._suggestion and self.cursor_at_end:

@@ -8,9 +8,10 @@ from textual.content import Content
 from textual.widgets import Static
 
 from certwizard.domain.form_fields import Block, listed_fields
-from certwizard.domain.models import Application, AutomaticCsr, Document, Order
+from certwizard.domain.models import Application, AutomaticCsr, Document, Order, ValidationPlan
 from certwizard.domain.names import shown_domains
 from certwizard.domain.products import Product
+from certwizard.domain.validation_methods import ValidationMethod
 from certwizard.ui.safe import literal, template
 from certwizard.ui.widgets.applicant_form import SectionTitle
 from certwizard.ui.widgets.csr_mode import describe_automatic
@@ -40,6 +41,14 @@ def requirements(product: Product) -> Content:
             "Upload the picture (F4): PNG or JPEG, at most 500 KB. A bigger picture can be re-encoded to fit.",
             "Keep the company phone reachable: the authority calls it to confirm the application.",
             f"Review usually takes {review_time(product)}; watch the applicant's mailbox.",
+        ]
+    elif not product.needs_applicant:
+        points = [
+            "The domain names, the key and how the domains are proven (first tab); no applicant, no documents.",
+            "After you submit, the authority names a DNS TXT record (or a file) for each domain. Your hook or "
+            "webroot publishes it, or you do; then verify in Unissued Certificates: certwizard checks it as the "
+            "authority will before asking it.",
+            "Once the domains are proven, the certificate is usually issued within minutes.",
         ]
     else:
         points = [
@@ -78,17 +87,38 @@ def block_lines(application: Application, block: Block) -> list[Row]:
     return [_line(label, text) for label, text in lines.items()]
 
 
+def who_publishes(plan: ValidationPlan) -> str:
+    if plan.hook:
+        return "published and removed by the hook"
+    if plan.method is ValidationMethod.HTTP and plan.webroot:
+        return "certwizard puts the file under the webroot"
+    return "you publish it when the authority gives it"
+
+
+def validation_lines(plan: ValidationPlan) -> list[Row]:
+    """How the domains will be proven, and the webroot and hook when given."""
+    lines = [_line("Validation", f"{plan.method.label[0].upper()}{plan.method.label[1:]}: {who_publishes(plan)}")]
+    if plan.webroot:
+        lines.append(_line("Webroot", plan.webroot))
+    if plan.hook:
+        lines.append(_line("Hook", plan.hook))
+    return lines
+
+
 def application_summary(order: Order, application: Application) -> list[Row]:
-    """The validated, normalised application, as the authority will receive it: (label, value) rows."""
+    """The validated, normalised application, as the authority will receive it: (label, value) rows (no
+    applicant for a product whose authority asks for none)."""
     product = order.product
     lines = [
         _line("Product", f"{product.name}, {product.certificate_type}, {product.validity_days} days"),
         _line("Domains", shown_domains(application.domains)
               + "  (the first is the common name)"),
-        *block_lines(application, Block.APPLICANT),
     ]
+    if application.applicant is not None:
+        lines += block_lines(application, Block.APPLICANT)
     if application.company is not None:
         lines += block_lines(application, Block.COMPANY)
+    lines += validation_lines(application.validation)
     csr = application.csr
     if isinstance(csr, AutomaticCsr):
         lines.append(_line("CSR", describe_automatic(csr.key_algorithm.value, csr.encrypt_key)))

@@ -1,0 +1,304 @@
+"""An Alibaba Cloud account as a certificate authority (V2 instances of SSL Certificate Management 2.0).
+
+The lifecycle:
+- an imported instance is an order pending application whose `authority_ref` is its InstanceId;
+- submit: the applicant becomes a contact (CreateContact) and, for OV/EV, the company a company
+  (CreateCompany), each made once per distinct set of details and reused; UpdateInstance sends the domains,
+  the CSR made on this server (GenerateCsrMethod=upload: Alibaba never makes the key) and the validation
+  method; ApplyCertificate submits;
+- status: GetInstanceDetail. pending with a DomainValidationList -> domain verification (the record or file
+  to publish), then under review once the user confirmed; normal/willExpire -> issued (the chain from
+  GetUserCertificateDetail); expired; inactive with the CA's PendingResult after a submission -> review
+  failed with that reason;
+- withdraw: CancelPendingCertificate, refused by the service once issued.
+
+The service has no call to say "the record is published": it checks by itself. Confirming here is noted in a
+small ledger (TinyDB setting, no secret), so refreshes say "under review" instead of asking to publish again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from certwizard.ca.alibaba import plans
+from certwizard.ca.alibaba.accounts import AlibabaAccountRecord, find_account
+from certwizard.ca.alibaba.statuses import instance_status
+from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from certwizard.domain.csr_names import CsrNameRule
+from certwizard.domain.ids import utcnow
+from certwizard.domain.products import Product
+from certwizard.domain.status import OrderStatus
+from certwizard.domain.validation_methods import ValidationMethod
+
+if TYPE_CHECKING:
+    from certwizard.ca.alibaba.client import CasApi, CasAnswer
+    from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
+    from certwizard.storage.repository import Repository
+    from certwizard.system.paths import DataLayout
+
+LEDGER_PREFIX = "alibaba_ledger:"
+CERT_BEGIN = "-----BEGIN CERTIFICATE-----"
+
+HELP_SECTION = """# Alibaba Cloud SSL Certificates
+
+An Alibaba Cloud account is added once with `certwizard alibaba add NAME`. Its purchased certificates are
+imported by `certwizard alibaba sync` (and when the wizard starts): each is an order pending application with
+the product that was bought, so Domains to Bind follows its rules.
+
+The key is always made on this server (or comes with your own CSR): Alibaba Cloud never sees it. The stamped
+verification letter and the documents of an OV/EV application are kept here: the API cannot carry them, and
+the CA asks for them by e-mail after submission. Credentials come from Alibaba's default chain (environment,
+the aliyun CLI, ~/.alibabacloud/credentials, the ECS RAM role): certwizard never stores an AccessKey.
+"""
+
+
+class AlibabaAuthority:
+    csr_name_rule = CsrNameRule.FROM_ORDER    # the certificate gets the instance's domains and the CSR's key
+    validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    checks_proofs_on_network = True
+    help_section = HELP_SECTION
+    trust_note = ""                          # publicly trusted brands: the system's store decides
+
+    def __init__(self, record: AlibabaAccountRecord, repository: Repository, api: CasApi | None = None,
+                 now: Callable[[], datetime] = utcnow) -> None:
+        from certwizard.ca.alibaba.client import CasApi
+
+        self.record = record
+        self.name = record.authority
+        self.title = f"Alibaba Cloud SSL Certificates (account {record.name}, {record.region})"
+        self.products: tuple[Product, ...] = ()      # what the account bought comes in by sync, as orders
+        self.api = api or CasApi(record.region, record.profile)
+        self._repository = repository
+        self._now = now
+
+    @classmethod
+    def configured(cls, layout: DataLayout, repository: Repository, name: str) -> AlibabaAuthority:
+        account = name.partition(":")[2]
+        record = find_account(repository, account)
+        if record is None:
+            raise AuthorityError(f"no Alibaba Cloud account named {account!r} is configured in this data folder: "
+                                 f"add it with `certwizard alibaba add {account}`, see `certwizard alibaba list`")
+        return cls(record, repository)
+
+    def trust_anchor_pem(self) -> str | None:
+        return None
+
+    # --- the interface -----------------------------------------------------------------------------------
+
+    def submit(self, request: SubmissionRequest) -> AuthorityState:
+        instance_id = request.authority_ref
+        if instance_id.startswith((plans.PLAN_PREFIX, plans.ORDER_PREFIX)):
+            return self._submit_from_plan(request)
+        if not instance_id:
+            raise AuthorityError("this order names no Alibaba Cloud instance: run `certwizard alibaba sync` and "
+                                 "apply for one of the imported certificates")
+        current = self.api.call("GetInstanceDetail", InstanceId=instance_id)
+        if current.body.get("Status") == "pending" and current.body.get("Csr", "").strip() == \
+                request.csr_pem.strip():
+            return self._state(instance_id, current)       # sent before certwizard could record the answer
+        application = request.application
+        ids: list[str] = [current.request_id]
+        contact = self._contact(application, ids)
+        company = self._company(application, ids) if application.company is not None else None
+        method = "DNS" if application.validation.method is ValidationMethod.DNS else "HTTP"
+        location = application.company.location if application.company is not None else None
+        update = self.api.call(
+            "UpdateInstance", InstanceId=instance_id, Domain=",".join(application.domains), Csr=request.csr_pem,
+            GenerateCsrMethod="upload", ValidationMethod=method, ContactIdList=[contact], CompanyId=company,
+            CountryCode=location.country if location else None, Province=location.province if location else None,
+            City=location.city if location else None)
+        applied = self.api.call("ApplyCertificate", InstanceId=instance_id)
+        self._forget(instance_id)
+        state = self.status(instance_id)
+        state.request_ids = (*ids, update.request_id, applied.request_id, *state.request_ids)
+        return state
+
+    def status(self, authority_ref: str) -> AuthorityState:
+        if authority_ref.startswith(plans.ORDER_PREFIX):
+            return self._plan_state(authority_ref)
+        return self._state(authority_ref, self.api.call("GetInstanceDetail", InstanceId=authority_ref))
+
+    def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
+        return {ref: self.status(ref) for ref in authority_refs}
+
+    def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
+        """The service checks by itself: note that the user published, and report what it says now."""
+        self._update_ledger(lambda ledger: {**ledger, "confirmed": sorted({*ledger.get("confirmed", []),
+                                                                             authority_ref})})
+        return self.status(authority_ref)
+
+    def withdraw(self, authority_ref: str) -> AuthorityState:
+        number = plans.order_id(authority_ref)
+        answer = (self.api.call("CancelOrderRequest", OrderId=number) if number is not None else
+                  self.api.call("CancelPendingCertificate", InstanceId=authority_ref))
+        self._forget(authority_ref)
+        return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn", request_ids=(answer.request_id,))
+
+    # --- V1 resource plans ---------------------------------------------------------------------------------
+
+    def _submit_from_plan(self, request: SubmissionRequest) -> AuthorityState:
+        """CreateCertificateForPackageRequest: fills in and submits in one call, with the CSR made here."""
+        ref = request.authority_ref
+        made = self._ledger().get("v1_attempts", {}).get(request.attempt_id)
+        if made:
+            return self._plan_state(made)            # sent before certwizard could record the answer
+        code = self.plan_code_of(ref)
+        if not code:
+            raise AuthorityError("certwizard does not know which resource plan this order comes from: run "
+                                 "`certwizard alibaba sync` and apply for one of the imported certificates")
+        application = request.application
+        applicant = application.applicant
+        if applicant is None:
+            raise AuthorityError("an Alibaba Cloud application needs the applicant: fill in the Applicant block")
+        method = "DNS" if application.validation.method is ValidationMethod.DNS else "FILE"
+        answer = self.api.call(
+            "CreateCertificateForPackageRequest", ProductCode=code, Domain=",".join(application.domains),
+            Csr=request.csr_pem, ValidateType=method, Username=applicant.name, Phone=applicant.phone,
+            Email=applicant.email, CompanyName=application.company.name if application.company else None)
+        new_ref = f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
+        self._update_ledger(lambda ledger: {
+            **ledger, "v1_attempts": {**ledger.get("v1_attempts", {}), request.attempt_id: new_ref},
+            "v1_orders": {**ledger.get("v1_orders", {}),
+                          new_ref: {"code": code, "domains": list(application.domains)}}})
+        state = self._plan_state(new_ref)
+        state.request_ids = (answer.request_id, *state.request_ids)
+        return state
+
+    def plan_code_of(self, ref: str) -> str | None:
+        """The ProductCode of the resource plan an order's certificate comes from (None: not a plan's)."""
+        return plans.plan_code(ref) or self._ledger().get("v1_orders", {}).get(ref, {}).get("code")
+
+    def _plan_state(self, ref: str) -> AuthorityState:
+        answer = self.api.call("DescribeCertificateState", OrderId=plans.order_id(ref))
+        body = answer.body
+        status = plans.STATE_TYPE.get(str(body.get("Type") or ""))
+        if status is None:
+            raise AuthorityError(f"Alibaba Cloud reported the order state {body.get('Type')!r}, which certwizard "
+                                 f"does not know (RequestId {answer.request_id}); upgrade certwizard")
+        if status is OrderStatus.DOMAIN_VERIFICATION and ref in self._ledger().get("confirmed", []):
+            status = OrderStatus.UNDER_REVIEW
+        reason = "the certificate authority refused the application (verify_fail); see the console or the " \
+                 "CA's e-mail for why" if status is OrderStatus.REVIEW_FAILED else ""
+        state = AuthorityState(ref, status, reason, request_ids=(answer.request_id,))
+        if status is OrderStatus.DOMAIN_VERIFICATION:
+            domains = self._ledger().get("v1_orders", {}).get(ref, {}).get("domains", [])
+            state.domain_validations = [plans.validation_of(body, domains)]
+        elif status is OrderStatus.ISSUED:
+            if body.get("CertId"):
+                state.certificate, request_id = self.certificate(body["CertId"])
+                state.request_ids = (*state.request_ids, request_id)
+            self._forget(ref)
+        return state
+
+    # --- from the service's words to certwizard's ---------------------------------------------------------
+
+    def _state(self, instance_id: str, answer: CasAnswer) -> AuthorityState:
+        body = answer.body
+        try:
+            status = instance_status(body, confirmed=instance_id in self._ledger().get("confirmed", []))
+        except ValueError as exc:
+            raise AuthorityError(f"{exc} (RequestId {answer.request_id}); upgrade certwizard") from None
+        reason = str(body.get("PendingResult") or "") if status is OrderStatus.REVIEW_FAILED else ""
+        state = AuthorityState(instance_id, status, reason, request_ids=(answer.request_id,))
+        if status is OrderStatus.DOMAIN_VERIFICATION:
+            state.domain_validations = [_validation(v) for v in body.get("DomainValidationList") or []]
+            state.expected_issuance_at = self._now() + timedelta(seconds=_seconds(body.get("AverageWaitingTime")))
+        elif status is OrderStatus.UNDER_REVIEW:
+            state.expected_issuance_at = self._now() + timedelta(seconds=_seconds(body.get("AverageWaitingTime")))
+        elif status in (OrderStatus.ISSUED, OrderStatus.EXPIRED) and body.get("CertificateId"):
+            certificate, request_id = self.certificate(body["CertificateId"])
+            state.certificate = certificate
+            state.request_ids = (*state.request_ids, request_id)
+            self._forget(instance_id)
+        return state
+
+    def certificate(self, certificate_id: Any) -> tuple[IssuedCertificate, str]:
+        """The issued certificate and its chain (GetUserCertificateDetail), with the call's RequestId."""
+        from cryptography import x509
+
+        from certwizard.domain.models import IssuedCertificate
+
+        answer = self.api.call("GetUserCertificateDetail", CertId=int(certificate_id))
+        pem = str(answer.body.get("Cert") or "")
+        blocks = [CERT_BEGIN + block for block in pem.split(CERT_BEGIN)[1:]]
+        if not blocks:
+            raise AuthorityError(f"Alibaba Cloud gave no certificate for CertId {certificate_id} "
+                                 f"(RequestId {answer.request_id}); refresh again later")
+        leaf = x509.load_pem_x509_certificate(blocks[0].encode())
+        return IssuedCertificate(
+            certificate_pem=blocks[0].strip() + "\n", chain_pem="".join(b.strip() + "\n" for b in blocks[1:]),
+            serial=format(leaf.serial_number, "x"), not_before=leaf.not_valid_before_utc,
+            not_after=leaf.not_valid_after_utc, fetched_at=self._now()), answer.request_id
+
+    # --- contacts and companies, made once per set of details -------------------------------------------
+
+    def _contact(self, application: Application, ids: list[str]) -> int:
+        applicant = application.applicant
+        if applicant is None:
+            raise AuthorityError("an Alibaba Cloud application needs the applicant: fill in the Applicant block")
+        details = {"Name": applicant.name, "Mobile": applicant.phone, "Email": applicant.email,
+                   "Idcard": applicant.id_number}
+        return self._made_once("contacts", "CreateContact", "ContactId", details, ids)
+
+    def _company(self, application: Application, ids: list[str]) -> int:
+        company = application.company
+        assert company is not None
+        details = {"CompanyName": company.name, "CompanyCode": company.organization_id,
+                   "CompanyPhone": company.phone, "CountryCode": company.location.country,
+                   "Province": company.location.province, "City": company.location.city,
+                   "CompanyAddress": company.address, "PostCode": company.zip_code}
+        return self._made_once("companies", "CreateCompany", "CompanyId", details, ids)
+
+    def _made_once(self, kind: str, action: str, id_field: str, details: dict[str, Any], ids: list[str]) -> int:
+        # The ledger keeps a digest of the details, not the details: the ID number stays out of it.
+        digest = hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()
+        known = self._ledger().get(kind, {}).get(digest)
+        if isinstance(known, int):
+            return known
+        answer = self.api.call(action, **details)
+        ids.append(answer.request_id)
+        made = int(answer.body[id_field])
+        self._update_ledger(lambda ledger: {**ledger, kind: {**ledger.get(kind, {}), digest: made}})
+        return made
+
+    # --- the ledger ----------------------------------------------------------------------------------------
+
+    def _ledger(self) -> dict[str, Any]:
+        return self._repository.get_setting(LEDGER_PREFIX + self.record.name, {}) or {}
+
+    def _update_ledger(self, change: Callable[[dict[str, Any]], dict[str, Any]]) -> None:
+        self._repository.update_setting(LEDGER_PREFIX + self.record.name, lambda old: change(dict(old or {})), {})
+
+    def _forget(self, instance_id: str) -> None:
+        if instance_id in self._ledger().get("confirmed", []):
+            self._update_ledger(lambda ledger: {**ledger, "confirmed": [r for r in ledger.get("confirmed", [])
+                                                                        if r != instance_id]})
+
+
+def _validation(record: dict[str, Any]) -> DomainValidation:
+    """One DomainValidationList entry: a TXT record (ValidationKey is the host under RootDomain) or a file."""
+    from certwizard.domain.models import DomainValidation
+
+    domain = str(record.get("Domain") or "")
+    key, value = str(record.get("ValidationKey") or ""), str(record.get("ValidationValue") or "")
+    if str(record.get("ValidationType") or "").upper() == "HTTP":
+        host = domain.removeprefix("*.")
+        return DomainValidation(domain=domain, dns_name="", dns_type="TXT", dns_value="",
+                                file_url=f"http://{host}{key}", file_path=key, file_content=value)
+    root = str(record.get("RootDomain") or domain.removeprefix("*."))
+    name = key if key.endswith(root) else (f"{key}.{root}" if key else root)
+    return DomainValidation(domain=domain, dns_name=name, dns_type=str(record.get("ValidationType") or "TXT"),
+                            dns_value=value, file_url="", file_path="", file_content="")
+
+
+def _seconds(value: Any) -> float:
+    try:
+        return max(60.0, float(value))
+    except (TypeError, ValueError):
+        return 3600.0
+
+

@@ -1,0 +1,211 @@
+"""Alibaba Cloud accounts end to end on the command line: the real SDK against the loopback fake of CAS
+2020-04-07 (tests/ca/alibaba_fake.py), which checks every request's signature as the service does."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from cryptography import x509
+
+from certwizard.crypto.certinfo import verify_chain
+from tests.ca.alibaba_fake import start_fake_cas
+from tests.cli.cli_flow import APPLICANT_TOML, COMPANY_TOML, make_cli
+
+HOOK = """#!{python}
+import json, os
+with open(os.environ["HOOK_LOG"], "a") as out:
+    out.write(json.dumps({{k: v for k, v in os.environ.items() if k.startswith("CERTWIZARD_")}}) + "\\n")
+"""
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    with start_fake_cas() as server:
+        credentials = {"ALIBABA_CLOUD_ACCESS_KEY_ID": server.access_key_id,
+                       "ALIBABA_CLOUD_ACCESS_KEY_SECRET": server.access_key_secret}
+        for name, value in credentials.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+        monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
+        from alibabacloud_credentials.utils import auth_util     # reads the environment once, when imported
+
+        monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
+        monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
+        yield server
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys):
+    return make_cli(tmp_path, monkeypatch, capsys)
+
+
+def _orders(cli) -> dict[str, dict]:
+    return {o["id"]: o for o in cli.ok("list", "--json").json["orders"]}
+
+
+def _synced(cli, fake, **instance) -> tuple[str, str]:
+    """(instance id, order id) of one new instance imported by sync."""
+    instance_id = fake.add_instance(**instance)
+    [report] = cli.ok("alibaba", "sync", "--json").json["reports"]
+    [order_id] = report["added"]
+    return instance_id, order_id
+
+
+def _apply(cli, order_id: str, domains: list[str], extra: str = "", company: bool = False) -> None:
+    path = cli.data_dir.parent / f"{order_id}.toml"
+    path.write_text(f"domains = {json.dumps(domains)}\n{extra}{APPLICANT_TOML}{COMPANY_TOML if company else ''}"
+                    '\n[csr]\nmode = "automatic"\n')
+    cli.ok("apply", order_id, "--from", str(path))
+
+
+def test_an_account_is_checked_added_and_its_certificates_imported_once(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    assert [a["name"] for a in cli.ok("alibaba", "list", "--json").json["accounts"]] == ["main"]
+    stored = (cli.data_dir / "certwizard.json").read_text()
+    assert fake.access_key_secret not in stored and fake.access_key_id not in stored
+    fake.add_instance(brand="DigiCert", level="DV", domain_type="ONE")
+    multi = fake.add_instance(brand="GeoTrust", level="OV", domain_type="MULTIPLE", domain_count=3)
+    fake.fail_next("ListInstances", "throttling")                # retried with backoff, not a failure
+    dry = cli.ok("alibaba", "sync", "--dry-run", "--json").json["reports"][0]
+    assert len(dry["added"]) == 2 and _orders(cli) == {}
+    report = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    orders = {o["product"]: o for o in _orders(cli).values()}
+    assert set(orders) == {"alibaba:main:digicert-dv-single", "alibaba:main:geotrust-ov-multi-3"}
+    assert all(o["status"] == "pending-application" for o in orders.values())
+    shown = {o["id"]: o for o in cli.ok("list", "--json").json["orders"]}
+    assert set(shown) == set(report["added"])
+    again = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    assert again["added"] == [] and again["unchanged"] == 2 and again["flagged"] == []
+    del fake.instances[multi]                                      # refunded in the console, say
+    gone = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    assert len(gone["flagged"]) == 1 and len(_orders(cli)) == 2   # flagged, never deleted
+    flagged = cli.ok("show", gone["flagged"][0], "--json").json["order"]
+    assert "no longer in the Alibaba Cloud account" in flagged["reason"]
+
+
+def test_dv_applied_with_a_key_made_here_followed_to_issued_and_exported(cli, fake, tmp_path, monkeypatch):
+    cli.ok("alibaba", "add", "main")
+    instance_id, order_id = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
+    hook = tmp_path / "hook"
+    hook.write_text(HOOK.format(python=sys.executable))
+    hook.chmod(0o700)
+    monkeypatch.setenv("HOOK_LOG", str(tmp_path / "hook.log"))
+    _apply(cli, order_id, ["www.example.com"], f'[validation]\nmethod = "dns"\nhook = "{hook}"\n')
+    submitted = cli.ok("submit", order_id, "--json").json["order"]
+    assert submitted["status"] == "domain-verification"
+    [record] = submitted["domain_validations"]
+    [wanted] = fake.validation(instance_id)
+    assert record["dns_name"] == f"{wanted['ValidationKey']}.{wanted['RootDomain']}"
+    assert record["dns_value"] == wanted["ValidationValue"] and record["file_url"] == ""
+    sent = fake.instance(instance_id)
+    assert sent["GenerateCsrMethod"] == "upload" and sent["_key"] is None     # the key never left
+    assert "PRIVATE KEY" not in sent["Csr"]
+
+    verified = cli.ok("verify", order_id, "--skip-self-check", "--json").json
+    assert verified["order"]["status"] == "under-review"
+    runs = [json.loads(line) for line in (tmp_path / "hook.log").read_text().splitlines()]
+    assert [r["CERTWIZARD_ACTION"] for r in runs] == ["publish", "cleanup"]
+    assert runs[0]["CERTWIZARD_RECORD_VALUE"] == wanted["ValidationValue"]
+    assert cli.ok("refresh", "--json").json["changes"] == []        # the CA is still checking: no news
+    fake.dcv_passed(instance_id)
+    fake.issue(instance_id)
+    changes = cli.ok("refresh", "--json").json["changes"]
+    assert [(c["order"], c["to"]) for c in changes] == [(order_id, "issued")]
+    history = cli.ok("show", order_id, "--json").json["order"]
+    assert history["status"] == "issued"
+
+    out = tmp_path / "nginx"
+    cli.ok("export", order_id, "--server", "nginx", "--out", str(out))
+    [chain_file] = out.glob("*.fullchain.pem")
+    pem = chain_file.read_bytes()
+    split = pem.index(b"-----END CERTIFICATE-----") + len(b"-----END CERTIFICATE-----\n")
+    assert verify_chain(pem[:split], pem[split:], fake.root_pem.encode(), ["www.example.com"]) == []
+    leaf = x509.load_pem_x509_certificate(pem[:split])
+    assert leaf.public_key().public_numbers() == x509.load_pem_x509_csr(sent["Csr"].encode()).public_key() \
+        .public_numbers()
+
+
+def test_ov_makes_its_contact_and_company_once_and_a_failed_review_shows_the_reason(cli, fake, stamped_letter):
+    cli.ok("alibaba", "add", "main")
+    instance_id, order_id = _synced(cli, fake, brand="GeoTrust", level="OV", domain_type="MULTIPLE", domain_count=2)
+    documents = f'documents = ["{stamped_letter}"]\n'
+    _apply(cli, order_id, ["www.example.com", "example.com"], documents, company=True)
+    cli.ok("submit", order_id)
+    assert len(fake.calls_to("CreateContact")) == 1 and len(fake.calls_to("CreateCompany")) == 1
+    assert fake.instance(instance_id)["CompanyId"] in fake.companies
+    fake.fail(instance_id, "The company name does not match its registration")
+    cli.ok("refresh")
+    failed = cli.ok("show", order_id, "--json").json["order"]
+    assert failed["status"] == "review-failed" and "does not match its registration" in failed["reason"]
+
+    cli.ok("withdraw", order_id)
+    cli.ok("submit", order_id)                      # the same details: the contact and company are reused
+    assert len(fake.calls_to("CreateContact")) == 1 and len(fake.calls_to("CreateCompany")) == 1
+
+
+def test_withdraw_before_issuance_and_never_after(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    instance_id, order_id = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
+    _apply(cli, order_id, ["shop.example.com"])
+    cli.ok("submit", order_id)
+    assert cli.ok("withdraw", order_id, "--json").json["order"]["status"] == "draft"
+    assert fake.instance(instance_id)["Status"] == "inactive"
+    cli.ok("submit", order_id)
+    fake.dcv_passed(instance_id)
+    fake.issue(instance_id)
+    refused = cli("withdraw", order_id)
+    assert refused.code == 1 and fake.instance(instance_id)["Status"] == "normal"
+
+
+def test_service_errors_say_what_to_do_and_change_nothing_here(cli, fake, monkeypatch):
+    from alibabacloud_credentials.utils import auth_util
+
+    monkeypatch.setattr(auth_util, "environment_access_key_secret", "not-the-secret")
+    wrong = cli("alibaba", "add", "main")
+    assert wrong.code == 1 and "secret does not belong to its ID" in wrong.err and "RequestId" in wrong.err
+    assert cli.ok("alibaba", "list", "--json").json["accounts"] == []
+    monkeypatch.setattr(auth_util, "environment_access_key_secret", fake.access_key_secret)
+    cli.ok("alibaba", "add", "main")
+    for _ in range(4):
+        fake.fail_next("ListInstances", "unavailable")
+    down = cli("alibaba", "sync")
+    assert down.code == 1 and "unavailable (HTTP 503)" in down.err and _orders(cli) == {}
+    monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", "http://127.0.0.1:1")
+    unreachable = cli("alibaba", "sync")
+    assert unreachable.code == 1 and "could not reach Alibaba Cloud" in unreachable.err
+
+
+def test_a_v1_resource_plan_is_imported_per_unused_certificate_and_applied_for_in_one_call(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    first, second = (fake.add_resource_order("geotrust-dv-1-starter") for _ in range(2))
+    report = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    assert len(report["added"]) == 2
+    assert report["plans"]["geotrust-dv-1-starter"] == {"total": 2, "used": 0, "unused": 2}
+    orders = _orders(cli)
+    assert {o["product"] for o in orders.values()} == {"alibaba:main:geotrust-dv-single"}
+    one, other = sorted(orders)
+    _apply(cli, one, ["plan.example.com"])
+    submitted = cli.ok("submit", one, "--json").json["order"]
+    assert submitted["status"] == "domain-verification" and submitted["authority_ref"].startswith("v1:")
+    [record] = submitted["domain_validations"]
+    assert record["dns_name"].endswith(".example.com") and record["dns_value"]
+    [call] = fake.calls_to("CreateCertificateForPackageRequest")
+    assert call.params["ProductCode"] == "geotrust-dv-1-starter" and "PRIVATE" not in call.params["Csr"]
+    assert cli.ok("alibaba", "sync", "--json").json["reports"][0]["added"] == []     # no twin of the one used
+
+    cli.ok("verify", one, "--skip-self-check")
+    applied = int(submitted["authority_ref"].removeprefix("v1:"))
+    fake.dcv_passed(applied)
+    fake.issue(applied)
+    cli.ok("refresh")
+    assert cli.ok("show", one, "--json").json["order"]["status"] == "issued"
+
+    _apply(cli, other, ["other.example.com"])
+    cli.ok("submit", other)
+    assert cli.ok("withdraw", other, "--json").json["order"]["status"] == "draft"    # back in the plan
+    again = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    assert again["added"] == [] and again["flagged"] == [] and len(_orders(cli)) == 2
+    assert {first, second} >= {applied}
