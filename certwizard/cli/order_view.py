@@ -7,7 +7,7 @@ from typing import Any
 
 from certwizard.cli.output import say
 from certwizard.domain.models import Order
-from certwizard.domain.names import shown_domains
+from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.next_step import NEXT_STEPS
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.validation_methods import ValidationMethod, publisher_words
@@ -78,7 +78,7 @@ def _print_proofs(order: Order) -> None:
     without an application (stored before applications recorded a method)."""
     if order.application is None:
         for v in order.domain_validations:
-            say(f"  verify {v.domain}: publish a DNS {v.dns_type} record")
+            say(f"  verify {shown_domain(v.domain)}: publish a DNS {v.dns_type} record")
             say(f"      {v.dns_name}  {v.dns_type}  \"{v.dns_value}\"")
             if v.file_url:      # none for a wildcard: DNS only
                 say(f"    or serve {v.file_url}")
@@ -90,13 +90,13 @@ def _print_proofs(order: Order) -> None:
         + (f"{by} when you run certwizard verify" if by else "published by you before certwizard verify"))
     for v in order.domain_validations:
         if plan.method is ValidationMethod.DNS:
-            say(f"  verify {v.domain}: DNS {v.dns_type} record")
+            say(f"  verify {shown_domain(v.domain)}: DNS {v.dns_type} record")
             say(f"      {v.dns_name}  {v.dns_type}  \"{v.dns_value}\"")
         elif v.file_url:
-            say(f"  verify {v.domain}: serve {v.file_url}")
+            say(f"  verify {shown_domain(v.domain)}: serve {v.file_url}")
             say(f"      with the content: {v.file_content}")
         else:                   # a wildcard: no file can prove it
-            say(f"  verify {v.domain}: no file is possible for a wildcard; withdraw, choose dns, submit again")
+            say(f"  verify {shown_domain(v.domain)}: no file is possible for a wildcard; withdraw, choose dns, submit again")
 
 
 def print_order(order: Order, trust_note: str = "") -> None:

@@ -67,14 +67,9 @@ def _products(args: argparse.Namespace, workflow: Workflow) -> int:
         return EXIT_OK
     headers = ["ID", "BRAND", "LEVEL", "EDITION", "DOMAIN TYPE", "MAX DOMAINS", "VALIDITY", "KEY ALGORITHMS"]
     rows = [[p.id, p.brand, p.level.value, p.level.edition, p.domain_type.value, str(p.max_domains),
-             _validity(p), ", ".join(a.value for a in p.key_algorithms)] for p in products]
+             p.validity_label, ", ".join(a.value for a in p.key_algorithms)] for p in products]
     _print_table(headers, rows)
     return EXIT_OK
-
-
-def _validity(product: Product) -> str:
-    return f"set by the CA (~{product.validity_days} d)" if product.validity_set_by_authority else \
-        f"{product.validity_days} days"
 
 
 def _product_summary(product: Product) -> dict[str, Any]:

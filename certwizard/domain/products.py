@@ -178,6 +178,13 @@ class Product:
         """Short human label, e.g. 'OV wildcard' (kept: tables sort 50,000 orders by it)."""
         return f"{self.level.value} {self.domain_type.label}"
 
+    @property
+    def validity_label(self) -> str:
+        """'198 days', or '~90 days, set by the CA' where the authority decides."""
+        if self.validity_set_by_authority:
+            return f"~{self.validity_days} days, set by the CA"
+        return f"{self.validity_days} days"
+
     def validity_on(self, issued_on: date) -> int:
         """Validity actually granted when issued on `issued_on` (never past the CA/B Forum limit)."""
         return min(self.validity_days, max_validity_days(issued_on))

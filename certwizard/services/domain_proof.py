@@ -138,7 +138,7 @@ def prove_domains(workflow: Workflow, order_id: str, *, skip_self_check: bool = 
             outcome.notes.append(f"{authority.title} looks at nothing on the network, so certwizard checked "
                                  "nothing either: the confirmation is taken as it is")
         elif skip_self_check:
-            outcome.notes.append("warning: the self-check was skipped (--skip-self-check): the CA looks now, "
+            outcome.notes.append("warning: the self-check was skipped: the CA looks now, "
                                  "and a record or file it cannot see fails the order")
         else:
             outcome.checks = _check_until_seen(proofs, say, propagation_wait if by_us else 0.0)

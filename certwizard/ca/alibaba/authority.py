@@ -35,7 +35,7 @@ from certwizard.domain.status import OrderStatus
 from certwizard.domain.validation_methods import ValidationMethod
 
 if TYPE_CHECKING:
-    from certwizard.ca.alibaba.client import CasApi, CasAnswer
+    from certwizard.ca.alibaba.client import CasAnswer, CasApi
     from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
     from certwizard.storage.repository import Repository
     from certwizard.system.paths import DataLayout

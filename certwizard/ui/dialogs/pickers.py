@@ -22,7 +22,7 @@ from certwizard.ui.widgets.row_table import RowTable
 def product_facts(product: Product) -> list[str]:
     """The columns of the product picker: name, level, type, names allowed, validity."""
     names = "1" if product.max_domains == 1 else f"max {product.max_domains}"
-    return [product.name, product.level.value, product.domain_type.label, names, f"{product.validity_days} days"]
+    return [product.name, product.level.value, product.domain_type.label, names, product.validity_label]
 
 
 # The picker's last row, when offered: not a product, but the way to get an ACME CA's products.

@@ -86,9 +86,11 @@ def header_title(order: Order) -> Content:
 
 def header_detail(order: Order) -> Content:
     product = order.product
-    return template("[dim]$edition ($level) · $type · valid $days days · order $id[/dim]",
+    return template("[dim]$edition ($level) · $type · valid $days · order $id[/dim]",
                     edition=product.level.edition.capitalize(), level=product.level.value,
-                    type=product.domain_type.label, days=product.validity_days, id=order.id)
+                    type=product.domain_type.label, id=order.id,
+                    days=f"~{product.validity_days} days" if product.validity_set_by_authority else
+                    f"{product.validity_days} days")        # the fuller label does not fit 80 columns here
 
 
 def os_error_text(exc: OSError) -> str:

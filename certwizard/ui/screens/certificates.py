@@ -85,8 +85,8 @@ def order_details(order: Listed, now: datetime) -> Content:
     """Two lines about the selected order: the full product and names, then the full next action."""
     product = order.product
     return template(
-        "[b]$product[/b] · $validity days · $domains\n[b]Next:[/b] $action",
-        product=product.name, validity=product.validity_days,
+        "[b]$product[/b] · $validity · $domains\n[b]Next:[/b] $action",
+        product=product.name, validity=product.validity_label,
         domains=shown_domains(order_domains(order)) or "no domains entered yet",
         action=next_action(order, now))
 

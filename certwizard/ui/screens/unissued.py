@@ -94,7 +94,7 @@ def unissued_cells(order: Listed, now: datetime) -> dict[str, str]:
         "status": order.status.label,
         "submitted": when(order.submitted_at, now),
         "expected": when(order.expected_issuance_at, now),
-        "validity": f"{product.validity_days} days",
+        "validity": product.validity_label,
         "next": printable(next_action(order, now)),
     }
 
@@ -108,9 +108,9 @@ def searchable(order: Listed) -> list[str]:
 
 def detail_text(order: Order, now: datetime) -> Content:
     """Everything the user needs to act on the selected application."""
-    head = template("[b]$domains[/b]\n$type · $validity days · submitted $submitted\n\n",
+    head = template("[b]$domains[/b]\n$type · $validity · submitted $submitted\n\n",
                     domains=shown_domains(order_domains(order)), type=order.product.certificate_type,
-                    validity=order.product.validity_days, submitted=when(order.submitted_at, now))
+                    validity=order.product.validity_label, submitted=when(order.submitted_at, now))
     return head + _what_to_do(order, now)
 
 

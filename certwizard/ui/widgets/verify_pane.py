@@ -110,7 +110,7 @@ def application_summary(order: Order, application: Application) -> list[Row]:
     applicant for a product whose authority asks for none)."""
     product = order.product
     lines = [
-        _line("Product", f"{product.name}, {product.certificate_type}, {product.validity_days} days"),
+        _line("Product", f"{product.name}, {product.certificate_type}, {product.validity_label}"),
         _line("Domains", shown_domains(application.domains)
               + "  (the first is the common name)"),
     ]
