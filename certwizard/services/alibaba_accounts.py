@@ -240,3 +240,19 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(int(value) / 1000, UTC) if value else None
     except (TypeError, ValueError, OverflowError, OSError):
         return None
+
+
+def sync_every_account(repository: Repository, authority_for: Callable[[str], Any]
+                       ) -> tuple[list[SyncReport], dict[str, str]]:
+    """Sync each Alibaba Cloud account (the TUI does at start and on refresh): the reports, and for each
+    account that could not be synced, why (the others are still synced)."""
+    from certwizard.ca.base import AuthorityError
+
+    reports: list[SyncReport] = []
+    failures: dict[str, str] = {}
+    for record in accounts(repository):
+        try:
+            reports.append(sync(repository, authority_for(record.authority)))
+        except (AuthorityError, AlibabaAccountError) as exc:
+            failures[record.authority] = str(exc)
+    return reports, failures

@@ -256,11 +256,32 @@ class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
 
     @background("refresh", "Checking submitted applications with the certificate authority")
     def check_status(self, announce: bool = False) -> None:
+        imported = self._import_purchases()
         report = self.workflow.refresh()
+        report.failures.update(imported)
         self.deliver(self._status_checked, report, announce)
         if report.unknown or report.failures:      # reported like any failed check: once, with what to do
             raise AuthorityError("; ".join(filter(None, [report.unknown_message() if report.unknown else "",
                                                          report.failure_message()])))
+
+    def _import_purchases(self) -> dict[str, str]:
+        """Bring in what Alibaba Cloud accounts bought since the last look (runs in the status worker)."""
+        from certwizard.ca.alibaba.accounts import accounts
+
+        if not accounts(self.services.repository):
+            return {}                  # the usual case: no account, nothing imported (and no SDK loaded)
+        from certwizard.services.alibaba_accounts import sync_every_account
+
+        reports, failures = sync_every_account(self.services.repository, self.services.authorities.get)
+        added = [order_id for report in reports for order_id in report.added]
+        if added:
+            self.deliver(self._purchases_imported, added)
+        return failures
+
+    def _purchases_imported(self, added: list[str]) -> None:
+        self.notify(f"Imported {len(added)} certificate(s) from Alibaba Cloud, pending application.",
+                    title="Alibaba Cloud", markup=False)
+        self.post_message(OrdersChanged(added[-1]))
 
     def _status_checked(self, changes: RefreshReport, announce: bool) -> None:
         if not changes.unknown and not changes.failures:
