@@ -26,6 +26,9 @@ CURATED = {
     "unissued-certificates": "unissued-dns-record",
     "issued-certificates": "issued-detail",
     "export": "export-dialog",
+    "acme-account": "acme-account-dialog",
+    "apply-acme": "apply-acme-dns",
+    "self-check": "self-check-failed",
 }
 
 
