@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certwizard.domain.status import OrderStatus
@@ -117,7 +118,7 @@ def self_check(proofs: list[Proof], environ: dict[str, str] | None = None) -> li
 
 
 def prove_domains(workflow: Workflow, order_id: str, *, skip_self_check: bool = False,
-                  progress: Progress | None = None, propagation_wait: float = PROPAGATION_WAIT) -> ProofOutcome:
+                  progress: Progress | None = None, propagation_wait: float | None = None) -> ProofOutcome:
     """`certwizard verify` and `v` in Unissued: publish, self-check, ask the CA to confirm, clean up."""
     from certwizard.dcv.publish import Publisher, cleanup, publish
     from certwizard.domain.status import Action, next_status
@@ -141,15 +142,82 @@ def prove_domains(workflow: Workflow, order_id: str, *, skip_self_check: bool = 
             outcome.notes.append("warning: the self-check was skipped: the CA looks now, "
                                  "and a record or file it cannot see fails the order")
         else:
-            outcome.checks = _check_until_seen(proofs, say, propagation_wait if by_us else 0.0)
+            wait = PROPAGATION_WAIT if propagation_wait is None else propagation_wait
+            outcome.checks = _check_until_seen(proofs, say, wait if by_us else 0.0)
             if not all(check.passed for check in outcome.checks):
                 raise ProofNotReadyError(outcome.checks)
         say("Asking the CA to check the domains")
         outcome.order = workflow.confirm_domain_validation(order_id)
-    finally:
+    except BaseException:
         if published is not None:
+            cleanup(publisher, published)        # nothing half-done: what was published for this try goes
+        raise
+    if published is not None and published.in_place:
+        if outcome.order.status in STILL_LOOKING:
+            # The CA checks on its own time (Alibaba Cloud), or has not finished: removing the record now
+            # would fail the order. It is removed when a refresh sees the order issued or failed.
+            remember_cleanup(workflow.repository, order_id, publisher, published)
+            outcome.notes.append("what was published stays until the CA has checked it; certwizard removes "
+                                 "it when the order is issued or fails")
+        else:
             outcome.notes.extend(cleanup(publisher, published))
     return outcome
+
+
+STILL_LOOKING = {OrderStatus.DOMAIN_VERIFICATION, OrderStatus.UNDER_REVIEW}
+CLEANUPS_SETTING = "published_proofs"     # order id -> what to remove once the CA has looked (no secret)
+
+
+def remember_cleanup(repository, order_id: str, publisher, published) -> None:
+    record = {"hook": str(publisher.hook or ""), "webroot": str(publisher.webroot or ""),
+              "hooked": [_proof_dict(p) for p in published.hooked],
+              "written": [{"proof": _proof_dict(w.proof), "webroot": str(w.webroot), "new_folders": w.new_folders}
+                          for w in published.written]}
+    repository.update_setting(CLEANUPS_SETTING, lambda stored: {**(stored or {}), order_id: record}, {})
+
+
+def finish_cleanups(workflow: Workflow) -> list[str]:
+    """Remove what was kept published for orders the CA has finished with; returns the warnings."""
+    from certwizard.dcv.publish import Published, Publisher, WrittenFile, cleanup
+    from certwizard.storage.repository import OrderNotFoundError
+
+    stored = workflow.repository.get_setting(CLEANUPS_SETTING, None) or {}
+    if not stored:
+        return []
+    warnings: list[str] = []
+    done: list[str] = []
+    for order_id, record in stored.items():
+        try:
+            if workflow.order(order_id).status in STILL_LOOKING:
+                continue
+        except OrderNotFoundError:
+            pass
+        publisher = Publisher(hook=_path(record.get("hook", "")), webroot=_path(record.get("webroot", "")))
+        published = Published(
+            hooked=tuple(_proof(p) for p in record.get("hooked", [])),
+            written=tuple(WrittenFile(proof=_proof(w["proof"]), webroot=Path(w["webroot"]),
+                                      new_folders=int(w.get("new_folders", 0))) for w in record.get("written", [])))
+        warnings.extend(cleanup(publisher, published))
+        done.append(order_id)
+    if done:
+        workflow.repository.update_setting(
+            CLEANUPS_SETTING, lambda kept: {k: v for k, v in (kept or {}).items() if k not in done}, {})
+    return warnings
+
+
+def _proof_dict(proof) -> dict[str, str]:
+    from dataclasses import asdict
+
+    from certwizard.dcv.publish import DnsProof
+
+    return {"kind": "dns" if isinstance(proof, DnsProof) else "file", **asdict(proof)}
+
+
+def _proof(data: dict[str, str]):
+    from certwizard.dcv.publish import DnsProof, FileProof
+
+    fields = {k: v for k, v in data.items() if k != "kind"}
+    return DnsProof(**fields) if data.get("kind") == "dns" else FileProof(**fields)
 
 
 def _check_until_seen(proofs: list[Proof], say: Progress, wait: float) -> list[ProofCheck]:
@@ -164,7 +232,5 @@ def _check_until_seen(proofs: list[Proof], say: Progress, wait: float) -> list[P
         time.sleep(RECHECK_INTERVAL)
 
 
-def _path(text: str):
-    from pathlib import Path
-
+def _path(text: str) -> Path | None:
     return Path(text) if text else None

@@ -101,6 +101,7 @@ class RefreshReport(list[StatusChange]):
         super().__init__(changes)
         self.unknown = list(unknown)
         self.failures: dict[str, str] = {}     # authority name -> why it could not be asked (the others were)
+        self.cleanup_warnings: list[str] = []   # what could not be removed of what was published for a CA
 
     def failure_message(self) -> str:
         return "; ".join(f"{name} could not be asked: {reason}" for name, reason in self.failures.items())
@@ -569,6 +570,10 @@ class Workflow:
                     return current
                 self.repository.update_order(summary.id, record)
                 report.extend(found)
+        if report:
+            from certwizard.services.domain_proof import finish_cleanups
+
+            report.cleanup_warnings = finish_cleanups(self)   # what was kept published for the CA, now done
         return report
 
     @staticmethod

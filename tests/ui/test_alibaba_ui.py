@@ -42,6 +42,83 @@ async def test_refresh_brings_in_the_accounts_new_purchases_with_their_product(m
         assert len(services.workflow.summaries()) == 2          # the new one only: nothing twice
 
 
+async def _settle(app, pilot) -> None:
+    for _ in range(3):
+        await workers_done(app)
+        await pilot.pause()
+
+
+async def test_a_dv_certificate_from_sync_to_issued_by_keyboard_and_a_failed_review_with_its_reason(
+        make_app, services, fake, apply_driver, screen_text, notes, monkeypatch, tmp_path):
+    from certwizard.domain.status import OrderStatus
+    from certwizard.services.alibaba_accounts import add_account
+    from certwizard.ui.dialogs.confirm import ConfirmDialog
+    from certwizard.ui.dialogs.self_check import SelfCheckDialog
+    from certwizard.ui.dialogs.submitted import SubmittedDialog
+    from certwizard.ui.screens.unissued import UnissuedScreen
+
+    from certwizard.services import domain_proof
+
+    monkeypatch.setenv("CERTWIZARD_DNS_SERVERS", "127.0.0.1:9")     # nobody answers: the self-check fails
+    monkeypatch.setattr(domain_proof, "PROPAGATION_WAIT", 0.0)      # no waiting for the record to spread
+    hook_log = tmp_path / "hook.log"
+    hook = tmp_path / "hook"
+    hook.write_text(f"#!/bin/sh\necho \"$CERTWIZARD_ACTION $CERTWIZARD_RECORD_NAME\" >> {hook_log}\n")
+    hook.chmod(0o700)
+    add_account(services.repository, "main")
+    instance_id = fake.add_instance(brand="DigiCert", level="DV", domain_type="ONE")
+    app = make_app()
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        driver = apply_driver(app, pilot)
+        await pilot.press("r")                                      # sync: the purchase comes in
+        await _settle(app, pilot)
+        [order] = services.workflow.summaries()
+        assert "Imported 1 certificate(s) from Alibaba Cloud" in notes.joined()
+        await driver.open_from_home(order.id)
+        await driver.fill(domains="www.example.com", applicant_name="Li Lei", applicant_phone="+86 138 0013 8000",
+                          applicant_email="lilei@example.com", applicant_id_number="11010519491231002X",
+                          validation_hook=str(hook))
+        await driver.press("f8", "f9")
+        assert isinstance(app.screen, ConfirmDialog)
+        await driver.press("enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        assert "_dnsauth" in screen_text(app)                         # the record the service asks for
+        await driver.press("enter")
+        assert isinstance(app.screen, UnissuedScreen)
+        await pilot.press("v")                                      # hook publishes; the self-check fails
+        await _settle(app, pilot)
+        assert isinstance(app.screen, SelfCheckDialog), screen_text(app)
+        await pilot.press("a")                                      # ask the service anyway
+        await _settle(app, pilot)
+        assert services.workflow.order(order.id).status is OrderStatus.UNDER_REVIEW
+        # published for the check and taken back when it failed; published again for the service, which
+        # checks on its own time: kept until the order is issued
+        assert hook_log.read_text().split()[0::2] == ["publish", "cleanup", "publish"]
+        fake.dcv_passed(instance_id)
+        fake.issue(instance_id)
+        await pilot.press("r")
+        await _settle(app, pilot)
+        assert services.workflow.order(order.id).status is OrderStatus.ISSUED
+        assert "Certificate issued" in [note.title for note in notes.notes]
+        assert hook_log.read_text().split()[0::2] == ["publish", "cleanup", "publish", "cleanup"]
+
+        second = fake.add_instance(brand="GeoTrust", level="DV", domain_type="ONE")
+        await pilot.press("r")
+        await _settle(app, pilot)
+        newer = next(s for s in services.workflow.summaries() if s.authority_ref == second)
+        workflow = services.workflow
+        draft = workflow.order(newer.id).draft.filled(
+            domains="shop.example.com", applicant_name="Li Lei", applicant_phone="+86 138 0013 8000",
+            applicant_email="lilei@example.com", applicant_id_number="11010519491231002X")
+        workflow.submit(workflow.save_draft(workflow.open_application(newer.id), draft).id)
+        fake.fail(second, "The domain owner did not confirm the application")
+        await pilot.press("r")
+        await _settle(app, pilot)
+        assert "did not confirm the application" in notes.joined()      # the service's reason, shown
+    assert services.workflow.order(newer.id).status is OrderStatus.REVIEW_FAILED
+    assert len(services.workflow.summaries()) == 2                      # each sync imported only the new one
+
+
 async def test_an_account_that_cannot_be_reached_is_said_and_the_rest_still_works(make_app, services, fake,
                                                                                  monkeypatch):
     from certwizard.services.alibaba_accounts import add_account
