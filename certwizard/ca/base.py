@@ -74,6 +74,7 @@ class CertificateAuthority(Protocol):
     products: tuple[Product, ...]                    # what it offers: its entries of the catalog
     validation_methods: frozenset[ValidationMethod]  # what its domain validations may ask the user to publish
     checks_proofs_on_network: bool  # it fetches the record or file itself, so certwizard checks them first
+    documents_note: str  # how it gets an OV/EV application's letter and documents, when not with the request
     trust_note: str    # said with an issued certificate about trusting it; "" for a publicly trusted CA
     help_section: str  # Markdown for the Help screen (a "# Title" and its text); "" for none
 

@@ -251,6 +251,7 @@ class SandboxAuthority:
     csr_name_rule = CsrNameRule.FROM_ORDER
     products = products_of(DEFAULT_AUTHORITY)
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    documents_note = ""                  # the documents go with the application (or none are asked for)
     checks_proofs_on_network = False     # it takes the user's word: certwizard has nothing to check first
     trust_note = ("issued by the sandbox CA (not publicly trusted): see `certwizard sandbox-root` to trust "
                   "it on a test machine")

@@ -130,10 +130,15 @@ def _report(args: argparse.Namespace, services, order, acting: bool = False) -> 
             print_order(order, trust_note)
             say(f"refused: {reason}", err=True)
         return EXIT_REJECTED
+    documents_note = authority.documents_note if authority is not None and order.product.is_professional \
+        and order.status.is_submitted else ""
     if args.json:
-        print_json({"ok": True, "order": order_summary(order)})
+        print_json({"ok": True, "order": order_summary(order),
+                    **({"documents_note": documents_note} if documents_note else {})})
     else:
         print_order(order, trust_note)
+        if documents_note:
+            say(f"note: {documents_note}")
     return EXIT_OK
 
 

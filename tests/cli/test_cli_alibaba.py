@@ -137,7 +137,8 @@ def test_ov_makes_its_contact_and_company_once_and_a_failed_review_shows_the_rea
     instance_id, order_id = _synced(cli, fake, brand="GeoTrust", level="OV", domain_type="MULTIPLE", domain_count=2)
     documents = f'documents = ["{stamped_letter}"]\n'
     _apply(cli, order_id, ["www.example.com", "example.com"], documents, company=True)
-    cli.ok("submit", order_id)
+    submitted = cli.ok("submit", order_id)
+    assert "e-mails the applicant for them after submission" in submitted.out     # the letter goes by e-mail
     assert len(fake.calls_to("CreateContact")) == 1 and len(fake.calls_to("CreateCompany")) == 1
     assert fake.instance(instance_id)["CompanyId"] in fake.companies
     fake.fail(instance_id, "The company name does not match its registration")
@@ -213,3 +214,14 @@ def test_a_v1_resource_plan_is_imported_per_unused_certificate_and_applied_for_i
     again = cli.ok("alibaba", "sync", "--json").json["reports"][0]
     assert again["added"] == [] and again["flagged"] == [] and len(_orders(cli)) == 2
     assert {first, second} >= {applied}
+
+
+def test_an_exhausted_plan_says_to_buy_more_and_the_order_stays_a_draft(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    fake.add_resource_order("geotrust-dv-1-starter")
+    [order_id] = cli.ok("alibaba", "sync", "--json").json["reports"][0]["added"]
+    _apply(cli, order_id, ["quota.example.com"])
+    fake.fail_next("CreateCertificateForPackageRequest", "quota")
+    refused = cli("submit", order_id)
+    assert refused.code == 1 and "no certificate left: buy more" in refused.err and "RequestId" in refused.err
+    assert cli.ok("show", order_id, "--json").json["order"]["status"] == "draft"

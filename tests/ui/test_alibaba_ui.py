@@ -135,3 +135,14 @@ async def test_an_account_that_cannot_be_reached_is_said_and_the_rest_still_work
                 break
             await pilot.pause(0.05)
     assert any("could not reach Alibaba Cloud" in m for m in messages), messages
+
+
+def test_the_submitted_dialog_says_how_the_ca_gets_the_documents_when_the_api_cannot_carry_them(services):
+    from certwizard.ca.alibaba.authority import AlibabaAuthority
+    from certwizard.ui.dialogs.submitted import what_next
+
+    [ov] = services.workflow.add_purchased("alibaba:main:geotrust-ov-multi-2")
+    [dv] = services.workflow.add_purchased("alibaba:main:geotrust-dv-single")
+    note = AlibabaAuthority.documents_note
+    assert "e-mails the applicant" in what_next(ov, note).plain
+    assert "e-mails the applicant" not in what_next(dv, note).plain      # a DV application has no documents

@@ -62,6 +62,7 @@ def _ledger_key(account: str) -> str:
 class AcmeAuthority:
     csr_name_rule = CsrNameRule.EXACT         # RFC 8555 7.4: the CSR names exactly the order's identifiers
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    documents_note = ""                  # the documents go with the application (or none are asked for)
     checks_proofs_on_network = True           # what it asks to publish, it fetches: check it first
     help_section = HELP_SECTION
     wait_seconds = 60.0                       # the longest one call waits for the CA to validate or sign

@@ -60,6 +60,9 @@ class AlibabaAuthority:
     csr_name_rule = CsrNameRule.FROM_ORDER    # the certificate gets the instance's domains and the CSR's key
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
     checks_proofs_on_network = True
+    documents_note = ("Alibaba Cloud's API cannot carry the stamped verification letter and the documents: the CA "
+                      "e-mails the applicant for them after submission. They are kept in this data folder "
+                      "(documents/); send them when asked.")
     help_section = HELP_SECTION
     trust_note = ""                          # publicly trusted brands: the system's store decides
 

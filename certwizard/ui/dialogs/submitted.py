@@ -24,8 +24,9 @@ def _bullet(text: Content | str) -> Content:
     return Content("• ").append(text if isinstance(text, Content) else literal(text))
 
 
-def what_next(order: Order) -> Content:
-    """Phone, mailbox, expected time, and for DV the record or file to publish for each domain."""
+def what_next(order: Order, documents_note: str = "") -> Content:
+    """Phone, mailbox, expected time, and for DV the record or file to publish for each domain.
+    `documents_note`: how the authority gets an OV/EV application's documents, when not with it."""
     application = order.application
     lines: list[Content] = [template("[b]Your application for $domains is with the certificate authority.[/b]",
                                      domains=shown_domains(order.bound_domains))]
@@ -35,6 +36,8 @@ def what_next(order: Order) -> Content:
                                       email=application.applicant.email)))
     if order.expected_issuance_at is not None:
         lines.append(_bullet(template("Expected issuance: $when.", when=local_time(order.expected_issuance_at))))
+    if documents_note and order.product.is_professional:
+        lines.append(_bullet(documents_note))
     if order.status is OrderStatus.DOMAIN_VERIFICATION and order.domain_validations:
         lines.extend(_proof_lines(order))
     elif order.status is OrderStatus.REVIEW_FAILED:
@@ -109,17 +112,18 @@ class SubmittedDialog(DialogScreen[None]):
                 tooltip="Copy the content of the next file to publish to the clipboard"),
     ]
 
-    def __init__(self, order: Order, authority_title: str) -> None:
+    def __init__(self, order: Order, authority_title: str, documents_note: str = "") -> None:
         super().__init__(classes="dialog")
         self.order = order
         self._authority_title = authority_title
+        self._documents_note = documents_note
         self._copied = 0
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog-box") as box:
             box.border_title = literal(f"Submitted to {self._authority_title}")
             with VerticalScroll(can_focus=True, id="what-next-scroll"):
-                yield Static(what_next(self.order), id="what-next")
+                yield Static(what_next(self.order, self._documents_note), id="what-next")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("OK, show Unissued Certificates", variant="success", id="ok")
         yield KeysFooter(compact=False)

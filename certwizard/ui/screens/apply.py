@@ -755,8 +755,9 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
         self._say("\n".join(errors.values()), title="Not submitted", severity="warning", timeout=12)
 
     def _submitted(self, order: Order) -> None:
-        title = self.app.services.authorities.get(order.authority).title
-        self.app.push_screen(SubmittedDialog(order, title), lambda _: self._leave_after_submit(order))
+        authority = self.app.services.authorities.get(order.authority)
+        self.app.push_screen(SubmittedDialog(order, authority.title, authority.documents_note),
+                             lambda _: self._leave_after_submit(order))
 
     def _leave_after_submit(self, order: Order) -> None:
         self._leave()
