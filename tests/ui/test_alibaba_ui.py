@@ -146,3 +146,66 @@ def test_the_submitted_dialog_says_how_the_ca_gets_the_documents_when_the_api_ca
     note = AlibabaAuthority.documents_note
     assert "e-mails the applicant" in what_next(ov, note).plain
     assert "e-mails the applicant" not in what_next(dv, note).plain      # a DV application has no documents
+
+
+async def test_an_ov_certificate_submitted_withdrawn_resubmitted_issued_and_exported_by_keyboard(
+        make_app, services, fake, apply_driver, draft_for, screen_text, tmp_path, monkeypatch):
+    from PIL import Image
+
+    from certwizard.documents.images import inspect_document
+    from certwizard.domain.status import OrderStatus
+    from certwizard.services.alibaba_accounts import add_account
+    from certwizard.ui.dialogs.confirm import ConfirmDialog
+    from certwizard.ui.dialogs.submitted import SubmittedDialog
+    from certwizard.ui.screens.issued import IssuedScreen
+    from certwizard.ui.screens.unissued import UnissuedScreen
+    from tests.ui.test_issued_export import export_now, open_export
+
+    add_account(services.repository, "main")
+    instance_id = fake.add_instance(brand="GeoTrust", level="OV", domain_type="MULTIPLE", domain_count=2)
+    from certwizard.services.alibaba_accounts import sync
+
+    sync(services.repository, services.authorities.get("alibaba:main"))
+    [order] = services.workflow.orders()
+    letter = tmp_path / "letter.png"
+    Image.new("RGB", (600, 400), "white").save(letter)
+    order = services.workflow.save_draft(order, draft_for(order.product_id, "portal.example.org, example.org"))
+    services.workflow.attach_document(order, inspect_document(letter), "letter.png")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        driver = apply_driver(app, pilot)
+        await driver.open_from_home(order.id)
+        await driver.press("f8", "f9")
+        assert isinstance(app.screen, ConfirmDialog)
+        await driver.press("enter")
+        assert isinstance(app.screen, SubmittedDialog)
+        assert "e-mails the applicant for them" in " ".join(app.screen.query_one("#what-next").render().plain.split())
+        await driver.press("enter")
+        assert isinstance(app.screen, UnissuedScreen)
+        assert fake.instance(instance_id)["CompanyId"] in fake.companies          # the company was made
+        await pilot.press("w")                                                   # withdraw, confirmed
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await driver.press("tab", "enter")                  # Cancel has the focus: Tab to Withdraw
+        await driver.settle()
+        assert "Edit it now?" in screen_text(app)
+        await driver.press("escape")                        # later
+        assert services.workflow.order(order.id).status is OrderStatus.DRAFT
+        assert fake.instance(instance_id)["Status"] == "inactive"
+        services.workflow.submit(order.id)                                       # submitted again
+        fake.dcv_passed(instance_id)
+        fake.issue(instance_id)
+        await pilot.press("r")
+        await driver.settle()
+        assert services.workflow.order(order.id).status is OrderStatus.ISSUED
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("i")
+        await driver.settle()
+        assert isinstance(app.screen, IssuedScreen)
+        out = tmp_path / "nginx"
+        await open_export(app, pilot, out)
+        await export_now(app, pilot)
+    files = sorted(path.name for path in out.iterdir())
+    assert any(name.endswith(".fullchain.pem") for name in files) and any(name.endswith(".key") for name in files)
+    assert len(fake.calls_to("CreateCompany")) == 1                              # reused on the second submit
