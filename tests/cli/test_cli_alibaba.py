@@ -225,3 +225,32 @@ def test_an_exhausted_plan_says_to_buy_more_and_the_order_stays_a_draft(cli, fak
     refused = cli("submit", order_id)
     assert refused.code == 1 and "no certificate left: buy more" in refused.err and "RequestId" in refused.err
     assert cli.ok("show", order_id, "--json").json["order"]["status"] == "draft"
+
+
+def test_a_certificate_applied_for_elsewhere_is_imported_issued_with_its_chain_and_marked_keyless(
+        cli, fake, monkeypatch):
+    from certwizard.ca.alibaba.client import CasApi
+
+    instance_id = fake.add_instance(brand="DigiCert", level="DV", domain_type="ONE")
+    console = CasApi("cn-hangzhou")                 # someone applied in the console, Alibaba making the key
+    contact = console.call("CreateContact", Name="Li Lei", Mobile="+8613800138000", Email="lilei@example.com")
+    console.call("UpdateInstance", InstanceId=instance_id, Domain="console.example.com", GenerateCsrMethod="online",
+                 ContactIdList=[contact.body["ContactId"]])
+    console.call("ApplyCertificate", InstanceId=instance_id)
+    fake.dcv_passed(instance_id)
+    fake.issue(instance_id)
+    cli.ok("alibaba", "add", "main")
+    [order_id] = cli.ok("alibaba", "sync", "--json").json["reports"][0]["added"]
+    order = cli.ok("show", order_id, "--json").json["order"]
+    assert order["status"] == "issued" and "private key is not on this server" in order["reason"]
+    assert order["certificate"]["dns_names"] == ["console.example.com"] and order["key"] is None
+
+
+def test_the_request_ids_of_the_calls_are_kept_in_the_orders_history(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    _, order_id = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
+    _apply(cli, order_id, ["ids.example.com"])
+    cli.ok("submit", order_id)
+    [applied] = fake.calls_to("ApplyCertificate")
+    stored = "".join(path.read_text(errors="replace") for path in cli.data_dir.rglob("*.json*") if path.is_file())
+    assert applied.request_id in stored
