@@ -187,3 +187,25 @@ async def test_a_sandbox_order_is_verified_with_v_and_the_note_says_nothing_was_
         await _settle(app, pilot)
     assert services.workflow.order(order.id).status is not OrderStatus.DOMAIN_VERIFICATION
     assert "Domain verified" in notes.joined() and "checked nothing either" in notes.joined()
+
+
+async def test_why_the_directory_could_not_be_read_is_scrolled_into_view_at_80x24(make_app, services, screen_text):
+    """The form scrolls at 80x24 and nothing focusable sits below the directory line: unless it is brought
+    into view, the reason is cut off and no key reaches it."""
+    from certwizard.errors import CertwizardError
+    from certwizard.services.acme_accounts import directory_meta
+
+    closed = "https://127.0.0.1:9/dir"            # discard port on loopback: nothing answers
+    with pytest.raises(CertwizardError) as refused:
+        directory_meta(closed, None)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _open_account_dialog(app, pilot)
+        await pilot.press("enter", "end", "enter")
+        await pilot.pause()
+        await pilot.press(*closed, "enter")
+        await _settle(app, pilot)
+        assert dialog.query_one("#ca-bundle").has_focus
+        shown = " ".join(screen_text(app).replace("│", " ").split())
+        assert "Could not read the directory: " + " ".join(str(refused.value).split()) in shown
+        assert "\\x0a" not in shown                      # its line break is not spelled out
