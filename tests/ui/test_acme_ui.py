@@ -162,6 +162,7 @@ async def test_verify_stops_at_a_failed_self_check_and_asking_anyway_fails_the_o
         assert "FAIL" in shown and "_acme-challenge.unpublished-ui.example.com" in shown
         assert f"· 127.0.0.1 port {pebble.dns_port}: " in shown      # the server's own line
         assert "r Check again" in shown.splitlines()[-1] and "Ask the CA anyway" in shown
+        assert app.screen.checked_at == app.now()          # said in the text: Check again visibly looked again
         await pilot.press("r")                             # still not published: the same dialog again
         await _settle(app, pilot)
         assert isinstance(app.screen, SelfCheckDialog)
