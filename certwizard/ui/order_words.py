@@ -48,7 +48,9 @@ class Listed(Protocol):
 
 def product_label(product: Product) -> str:
     """e.g. 'Business OV · multi-domain · up to 5' (the first word of the name is the product line)."""
-    parts = [f"{product.name.split()[0]} {product.level.value}", product.domain_type.label]
+    line = product.name.split()[0]
+    # An ACME product's name starts with its level ('DV certificate'): 'DV', not 'DV DV'.
+    parts = [line if line == product.level.value else f"{line} {product.level.value}", product.domain_type.label]
     if product.max_domains > 1:
         parts.append(f"up to {product.max_domains}")
     return " · ".join(parts)
@@ -58,7 +60,9 @@ def product_short(product: Product) -> str:
     """At most 16 characters, for narrow tables: e.g. 'OV multi ×5', 'DV wildcard', 'OV multi-wild ×5'."""
     kind = {"single": "single", "multi": "multi", "wildcard": "wildcard", "multi-wildcard": "multi-wild"}
     label = f"{product.level.value} {kind[product.domain_type.value]}"
-    return f"{label} ×{product.max_domains}" if product.max_domains > 1 else label
+    counted = f"{label} ×{product.max_domains}"
+    # 'DV multi-wild ×100' (ACME) would be cut to 'DV multi-wild ×…': the kind says more than a cut count.
+    return counted if product.max_domains > 1 and len(counted) <= 16 else label
 
 
 def order_domains(order: Listed) -> list[str]:

@@ -162,6 +162,7 @@ async def test_verify_stops_at_a_failed_self_check_and_asking_anyway_fails_the_o
         assert "FAIL" in shown and "_acme-challenge.unpublished-ui.example.com" in shown
         assert f"· 127.0.0.1 port {pebble.dns_port}: " in shown      # the server's own line
         assert "r Check again" in shown.splitlines()[-1] and "Ask the CA anyway" in shown
+        assert app.screen.checked_at == app.now()          # said in the text: Check again visibly looked again
         await pilot.press("r")                             # still not published: the same dialog again
         await _settle(app, pilot)
         assert isinstance(app.screen, SelfCheckDialog)
@@ -187,3 +188,25 @@ async def test_a_sandbox_order_is_verified_with_v_and_the_note_says_nothing_was_
         await _settle(app, pilot)
     assert services.workflow.order(order.id).status is not OrderStatus.DOMAIN_VERIFICATION
     assert "Domain verified" in notes.joined() and "checked nothing either" in notes.joined()
+
+
+async def test_why_the_directory_could_not_be_read_is_scrolled_into_view_at_80x24(make_app, services, screen_text):
+    """The form scrolls at 80x24 and nothing focusable sits below the directory line: unless it is brought
+    into view, the reason is cut off and no key reaches it."""
+    from certwizard.errors import CertwizardError
+    from certwizard.services.acme_accounts import directory_meta
+
+    closed = "https://127.0.0.1:9/dir"            # discard port on loopback: nothing answers
+    with pytest.raises(CertwizardError) as refused:
+        directory_meta(closed, None)
+    app = make_app(services)
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = await _open_account_dialog(app, pilot)
+        await pilot.press("enter", "end", "enter")
+        await pilot.pause()
+        await pilot.press(*closed, "enter")
+        await _settle(app, pilot)
+        assert dialog.query_one("#ca-bundle").has_focus
+        shown = " ".join(screen_text(app).replace("│", " ").split())
+        assert "Could not read the directory: " + " ".join(str(refused.value).split()) in shown
+        assert "\\x0a" not in shown                      # its line break is not spelled out

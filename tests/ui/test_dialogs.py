@@ -106,3 +106,26 @@ async def test_a_passphrase_typed_ahead_with_a_backspace_is_the_one_meant(make_a
                 app.post_message(events.Key(NAMED.get(key, key), char))   # all queued before the first
             await pilot.pause()
     assert host.answers == [b"s3cret-words"]
+
+
+async def test_the_self_check_dialog_says_when_it_checked_and_that_it_scrolls_on_a_narrow_screen(
+        make_app, screen_text):
+    """Check again opens the same dialog: only the time shows that it looked again. At 60x20 the results are
+    below the fold, and the end of the hint line is cut: the scroll key comes first."""
+    from datetime import datetime, timezone
+
+    from certwizard.services.domain_proof import ProofCheck
+    from certwizard.ui.dialogs.self_check import SelfCheckDialog
+
+    checked_at = datetime(2026, 12, 7, 23, 41, 5, tzinfo=timezone.utc)
+    check = ProofCheck("_acme-challenge.small.example.com", False, "ns1 has no TXT record at "
+                       "_acme-challenge.small.example.com yet: publish it, wait a minute, then verify again",
+                       ("ns1 (192.0.2.53): has no TXT record at _acme-challenge.small.example.com yet",))
+    app = make_app()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await app.push_screen(SelfCheckDialog([check], "small.example.com", checked_at))
+        await pilot.pause()
+        await pilot.pause()
+        shown = " ".join(screen_text(app).replace("│", " ").split())
+        assert f"At {checked_at.astimezone():%H:%M:%S}, certwizard looked where the CA will look" in shown
+        assert "↑↓ scroll" in shown

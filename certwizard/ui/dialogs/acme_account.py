@@ -363,7 +363,9 @@ class AcmeAccountDialog(Delivers, DialogScreen["AcmeAccountRecord | None"]):
         if directory == self._directory():
             self._state().step = ""
             self._state().show_idle(template("[b $style]Could not read the directory:[/] $message",
-                                             style="$text-error", message=message))
+                                             style="$text-error", message=" ".join(message.splitlines())))
+            # Nothing focusable lies below it: unless scrolled to, the reason is cut off at 80x24.
+            self.call_after_refresh(self._state().scroll_visible, animate=False)
 
     def _show_needs(self, directory: tuple[str, str | None] | None) -> None:
         meta = self._meta.get(directory) if directory is not None else None

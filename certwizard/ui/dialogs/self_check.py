@@ -8,6 +8,7 @@ split-horizon DNS, a firewall), knowing that a CA that finds nothing fails the o
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from textual import on
@@ -78,11 +79,13 @@ class SelfCheckDialog(Dialog[Choice | None]):
         Binding("right", "app.focus_next", show=False),
     ]
 
-    def __init__(self, checks: Sequence[ProofCheck], names: str) -> None:
+    def __init__(self, checks: Sequence[ProofCheck], names: str, checked_at: datetime | None = None) -> None:
+        """`checked_at`: when the checks ran, said in the text, so that Check again visibly checked again."""
         super().__init__(template("The CA was not asked: $names", names=names))
         self.add_class("-wide")
         self.checks = list(checks)
         self._names = names
+        self.checked_at = checked_at
 
     def compose(self) -> ComposeResult:
         # As ConfirmDialog: the box scrolls and the buttons are docked in it, so they stay in view at 80x24.
@@ -96,10 +99,12 @@ class SelfCheckDialog(Dialog[Choice | None]):
                     yield Button("Check again", id="again", variant="primary")
                 yield Static(id="self-check-hint", classes="dialog-hint")
             failed = sum(not check.passed for check in self.checks)
+            who = (f"At {self.checked_at.astimezone():%H:%M:%S}, certwizard" if self.checked_at is not None
+                   else "certwizard")
             yield Static(template(
-                "certwizard looked where the CA will look and did not find everything ($failed of $total "
+                "$who looked where the CA will look and did not find everything ($failed of $total "
                 "failed). Publish what is missing exactly as shown, then check again.", failed=failed,
-                total=len(self.checks)), classes="dialog-text")
+                total=len(self.checks), who=who), classes="dialog-text")
             with Vertical(id="self-check-results"):
                 for check in self.checks:
                     yield Static(check_head(check), classes="check-head")
@@ -114,8 +119,9 @@ class SelfCheckDialog(Dialog[Choice | None]):
 
     def _show_hint(self) -> None:
         scrolls = self.query_one(".confirm-box", VerticalScroll).max_scroll_y > 0
+        # The scroll key first: on a narrow screen the end of the line is cut, and the checks may be out of view.
         self.query_one("#self-check-hint", Static).update(Content(
-            "Enter: focused button · r again · a ask anyway · Esc close" + (" · ↑↓ scroll" if scrolls else "")))
+            ("↑↓ scroll · " if scrolls else "") + "Enter: focused button · r again · a ask anyway · Esc close"))
 
     def action_scroll_body(self, how: str) -> None:
         getattr(self.query_one(".confirm-box", VerticalScroll), f"scroll_{how}")(animate=False)

@@ -465,7 +465,7 @@ class UnissuedScreen(ReportsWorkerFailures, OrderListScreen):
         from certwizard.ui.dialogs.self_check import SelfCheckDialog
 
         names = domains_summary(order_domains(self.app.workflow.order(order_id)))
-        self.app.push_screen(SelfCheckDialog(checks, names),
+        self.app.push_screen(SelfCheckDialog(checks, names, self.app.now()),
                              lambda choice: self._after_self_check(order_id, choice))
 
     def _after_self_check(self, order_id: str, choice: str | None) -> None:

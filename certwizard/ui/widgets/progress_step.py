@@ -23,7 +23,7 @@ class ProgressStep(Widget):
     """
 
     SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
-    step: reactive[str] = reactive("")
+    step: reactive[str] = reactive("", layout=True)     # a new text may wrap to more lines (not a new frame)
 
     def __init__(self, idle: Content | None = None, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -37,7 +37,7 @@ class ProgressStep(Widget):
             return
         self._idle = idle
         if not self.step:
-            self.refresh()
+            self.refresh(layout=True)          # height auto: a longer text (an error) takes more lines
 
     def watch_step(self, step: str) -> None:
         if step and self._spin is None:
