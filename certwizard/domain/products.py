@@ -315,7 +315,8 @@ def offered_product(authority: str, offer: Product) -> Product:
     from dataclasses import replace
 
     account = authority.partition(":")[2]
-    return replace(offer, id=f"{authority}:{offer.id}", brand=f"{offer.brand} ({account})", authority=authority)
+    return replace(offer, id=f"{authority}:{offer.id}", name=f"{offer.name} · {account}",
+                   brand=f"{offer.brand} ({account})", authority=authority)
 
 
 def _family_product(product_id: str) -> Product | None:

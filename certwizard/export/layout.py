@@ -71,6 +71,20 @@ class ServerLayout:
 
 # --- pieces the layouts share -------------------------------------------------------------------------------
 
+def served_names(m: Material) -> str:
+    """Every DNS name of the certificate, space separated, as a server_name/ServerAlias line lists them."""
+    from cryptography import x509 as x509_module
+
+    from certwizard.domain.text import printable
+
+    try:
+        names = m.leaf.extensions.get_extension_for_class(x509_module.SubjectAlternativeName).value \
+            .get_values_for_type(x509_module.DNSName)
+    except x509_module.ExtensionNotFound:
+        names = []
+    return " ".join(printable(name) for name in names) or m.friendly_name
+
+
 def pem(certificates: list[x509.Certificate]) -> bytes:
     from cryptography.hazmat.primitives import serialization
 

@@ -52,6 +52,7 @@ class ProofCheck:
     passed: bool
     message: str
     servers: tuple[str, ...] = ()      # one line per authoritative server: its answer and TTL
+    wanted: tuple[str, ...] = ()       # what must be found there: the TXT value(s), or the file's content
 
 
 @dataclass
@@ -106,14 +107,15 @@ def self_check(proofs: list[Proof], environ: dict[str, str] | None = None) -> li
         result = check_dns_record(name, values, record_type, environ=env)  # type: ignore[arg-type]
         checks.append(ProofCheck(name, result.passed, result.message, tuple(
             f"{answer.label}: " + (f"{', '.join(answer.values) or 'no value'} (TTL {answer.ttl})"
-                                   if answer.ok else answer.problem) for answer in result.servers)))
+                                   if answer.ok else answer.problem) for answer in result.servers),
+            wanted=tuple(values)))
     address = env.get(HTTP_ADDRESS_VARIABLE, "").strip()
     for proof in proofs:
         if isinstance(proof, FileProof):
             connect_to = {proof.domain: address} if address else None
             found = check_http_file(proof.domain, proof.url_path, proof.content, connect_to=connect_to,
                                     environ=env)
-            checks.append(ProofCheck(found.url, found.passed, found.message))
+            checks.append(ProofCheck(found.url, found.passed, found.message, wanted=(proof.content,)))
     return checks
 
 

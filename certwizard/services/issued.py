@@ -70,6 +70,7 @@ class IssuedSummary:
     certificate_problem: str | None       # the stored certificate cannot be read (then `facts` is None)
     key: KeyCheck
     chain_problems: tuple[str, ...] | None  # None: no trusted root known to check against; () verifies
+    trust_note: str = ""                  # what the authority says about trusting what it issued
 
     @property
     def usable(self) -> bool:
@@ -260,13 +261,17 @@ def summarize_issued_orders(orders: Iterable[Order], now: datetime,
                             authorities: "Authorities") -> dict[str, IssuedSummary]:
     """`summarize_issued` of each order, its chain verified against the trust anchor of the authority that
     issued it (asked once per authority; none for a publicly trusted CA, or one no longer configured)."""
-    anchors: dict[str, str | None] = {}
+    from dataclasses import replace
+
+    anchors: dict[str, tuple[str | None, str]] = {}
     summaries = {}
     for order in orders:
         if order.authority not in anchors:
             authority = authorities.find(order.authority)
-            anchors[order.authority] = authority.trust_anchor_pem() if authority is not None else None
-        summaries[order.id] = summarize_issued(order, now, root_pem=anchors[order.authority])
+            anchors[order.authority] = ((authority.trust_anchor_pem(), authority.trust_note) if authority is not None
+                                        else (None, ""))
+        root, note = anchors[order.authority]
+        summaries[order.id] = replace(summarize_issued(order, now, root_pem=root), trust_note=note)
     return summaries
 
 

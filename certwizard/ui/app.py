@@ -183,6 +183,8 @@ class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
     def _open_apply(self, order_id: str) -> None:
         from certwizard.ui.screens.apply import ApplyScreen
 
+        # A toast of the list ("Added ... Press Enter to apply") has done its job, and would cover the form.
+        self.clear_notifications()
         self.push_screen(ApplyScreen(order_id))
 
     def apply_selected(self) -> None:

@@ -710,3 +710,9 @@ def test_a_new_folder_in_a_world_writable_parent_is_warned_about_unless_sticky(b
     if warned:
         (warning,) = result.warnings
         assert f"rename or replace the new folder {parent / 'tls'} that holds {NAME}.pfx" in warning
+
+
+def test_the_nginx_note_serves_every_name_of_the_certificate(pki, rsa_key, key_file, tmp_path):
+    both = pki.issue(make_csr(rsa_key), ["example.com", "*.example.com"], 30)
+    result = export("nginx", tmp_path, both, key_file)
+    assert "    server_name example.com *.example.com;" in result.note

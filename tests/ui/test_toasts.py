@@ -89,3 +89,15 @@ async def test_the_toast_about_a_refused_document_does_not_cover_the_reasons(
         assert shown
         for toast in shown:
             assert not overlaps(toast.region, error_area), (toast.region, error_area)
+
+
+async def test_opening_the_form_takes_away_the_lists_toasts_which_would_cover_it(make_app, services):
+    [order] = services.workflow.add_purchased("dv-single")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.notify("Added 1 x Basic DV. Press Enter to apply.", timeout=30)
+        await pilot.pause()
+        assert len(app._notifications) == 1
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(app._notifications) == 0

@@ -12,6 +12,7 @@ from certwizard.export.layout import (
     key_paragraph,
     key_path_in_note,
     pem,
+    served_names,
 )
 
 
@@ -28,7 +29,7 @@ def note(folder: Path, name: str, m: Material) -> str:
         "",
         "In the server block:",
         "    listen 443 ssl;",
-        f"    server_name {m.friendly_name};",
+        f"    server_name {served_names(m)};",
         f"    ssl_certificate     {folder / (name + '.fullchain.pem')};",
         f"    ssl_certificate_key {key_path_in_note(folder, name, m)};",
         "",

@@ -39,9 +39,13 @@ def check_head(check: ProofCheck) -> Content:
 
 
 def check_body(check: ProofCheck) -> Content:
-    """What was found, then one line per authoritative server (its answer and TTL)."""
-    return Content("\n").join([literal(check.message), *(template("· $server", server=server)
-                                                          for server in check.servers)])
+    """What was found, one line per authoritative server (its answer and TTL), and for a failed check
+    what must be published, each value on a line of its own (a terminal selection copies it whole)."""
+    lines = [literal(check.message), *(template("· $server", server=server) for server in check.servers)]
+    if not check.passed and check.wanted:
+        lines.append(Content("to publish:"))
+        lines.extend(template("  $value", value=value) for value in check.wanted)
+    return Content("\n").join(lines)
 
 
 class SelfCheckDialog(Dialog[Choice | None]):

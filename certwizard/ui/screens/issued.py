@@ -59,7 +59,7 @@ def row_cells(order: Order, summary: IssuedSummary | None, now: datetime) -> lis
 
 
 DETAIL_FIELDS = ("Issuer", "Serial", "Valid from", "Valid until", "Key type", "SHA-256", "SHA-1", "Key",
-                 "Chain")
+                 "Chain", "Trust")
 
 
 def fingerprint_lines(fingerprint: str, per_line: int = 16) -> str:
@@ -92,6 +92,8 @@ def detail_fields(summary: IssuedSummary | None, now: datetime) -> dict[str, str
     if summary.chain_problems is not None:
         fields["Chain"] = ("; ".join(summary.chain_problems) if summary.chain_problems else
                            f"verifies up to the CA's root for {shown_domains(summary.domains)}")
+    if summary.trust_note:
+        fields["Trust"] = summary.trust_note       # a private CA: clients must trust its root
     return fields
 
 
