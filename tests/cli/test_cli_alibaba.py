@@ -30,7 +30,7 @@ def fake(monkeypatch):
         monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
         monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
         monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
-        from alibabacloud_credentials.utils import auth_util     # reads the environment once, when imported
+        from alibabacloud_credentials.utils import auth_util  # reads the environment once, when imported
 
         monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
         monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)

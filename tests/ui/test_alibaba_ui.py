@@ -15,7 +15,7 @@ def fake(monkeypatch):
         monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
         monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
         monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
-        from alibabacloud_credentials.utils import auth_util     # reads the environment once, when imported
+        from alibabacloud_credentials.utils import auth_util  # reads the environment once, when imported
 
         monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
         monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
@@ -51,13 +51,12 @@ async def _settle(app, pilot) -> None:
 async def test_a_dv_certificate_from_sync_to_issued_by_keyboard_and_a_failed_review_with_its_reason(
         make_app, services, fake, apply_driver, screen_text, notes, monkeypatch, tmp_path):
     from certwizard.domain.status import OrderStatus
+    from certwizard.services import domain_proof
     from certwizard.services.alibaba_accounts import add_account
     from certwizard.ui.dialogs.confirm import ConfirmDialog
     from certwizard.ui.dialogs.self_check import SelfCheckDialog
     from certwizard.ui.dialogs.submitted import SubmittedDialog
     from certwizard.ui.screens.unissued import UnissuedScreen
-
-    from certwizard.services import domain_proof
 
     monkeypatch.setenv("CERTWIZARD_DNS_SERVERS", "127.0.0.1:9")     # nobody answers: the self-check fails
     monkeypatch.setattr(domain_proof, "PROPAGATION_WAIT", 0.0)      # no waiting for the record to spread
