@@ -179,6 +179,11 @@ class Product:
         return f"{self.level.value} {self.domain_type.label}"
 
     @property
+    def validity_short(self) -> str:
+        """'198 days', or '~90 days' where the authority decides (for columns; `validity_label` says more)."""
+        return f"~{self.validity_days} days" if self.validity_set_by_authority else f"{self.validity_days} days"
+
+    @property
     def validity_label(self) -> str:
         """'198 days', or '~90 days, set by the CA' where the authority decides."""
         if self.validity_set_by_authority:
@@ -315,7 +320,8 @@ def offered_product(authority: str, offer: Product) -> Product:
     from dataclasses import replace
 
     account = authority.partition(":")[2]
-    return replace(offer, id=f"{authority}:{offer.id}", name=f"{offer.name} · {account}",
+    # Short, and naming the account: the type is a column of its own wherever products are listed.
+    return replace(offer, id=f"{authority}:{offer.id}", name=f"{offer.brand} {offer.level.value} · {account}",
                    brand=f"{offer.brand} ({account})", authority=authority)
 
 

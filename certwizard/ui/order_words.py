@@ -49,7 +49,7 @@ class Listed(Protocol):
 def product_label(product: Product) -> str:
     """e.g. 'Business OV · multi-domain · up to 5' (the first word of the name is the product line)."""
     line = product.name.split()[0]
-    # An ACME product's name starts with its level ('DV certificate'): 'DV', not 'DV DV'.
+    # A name that starts with its level ('DV ...') says it once: 'DV', not 'DV DV'.
     parts = [line if line == product.level.value else f"{line} {product.level.value}", product.domain_type.label]
     if product.max_domains > 1:
         parts.append(f"up to {product.max_domains}")

@@ -23,7 +23,7 @@ def test_an_account_offers_the_family_products_under_ids_naming_it():
     multi = get_product("acme:letsencrypt:dv-multi-wildcard")
     assert multi.domain_type is DomainType.MULTI_WILDCARD and multi.max_domains == 100
     assert not multi.needs_applicant and multi.validity_set_by_authority and multi.brand == "ACME (letsencrypt)"
-    assert multi.name == "DV certificate with wildcards · letsencrypt"     # two accounts' rows differ
+    assert multi.name == "ACME DV · letsencrypt"      # two accounts' rows differ; the type is its own column
     assert get_product("acme:letsencrypt:dv-multi") is get_product("acme:letsencrypt:dv-multi")   # cached
     assert all(p.needs_applicant and not p.validity_set_by_authority for p in CATALOG.values())
 

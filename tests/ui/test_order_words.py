@@ -5,8 +5,10 @@ from certwizard.ui.order_words import product_label, product_short
 
 
 def test_a_product_line_named_after_its_level_is_not_said_twice():
-    assert product_label(get_product("acme:pebble:dv-multi-wildcard")) == "DV · multi-domain wildcard · up to 100"
-    assert product_label(get_product("acme:pebble:dv-single")) == "DV · single domain"
+    assert product_label(get_product("acme:pebble:dv-multi-wildcard")) == \
+        "ACME DV · multi-domain wildcard · up to 100"
+    assert product_label(get_product("acme:pebble:dv-single")) == "ACME DV · single domain"
+    assert product_label(get_product("alibaba:main:digicert-dv-single")) == "DigiCert DV · single domain"
     assert product_label(get_product("ov-multi")) == "Business OV · multi-domain · up to 5"
 
 

@@ -20,14 +20,16 @@ from certwizard.ui.widgets.row_table import RowTable
 
 
 def product_facts(product: Product) -> list[str]:
-    """The columns of the product picker: name, level, type, names allowed, validity."""
-    names = "1" if product.max_domains == 1 else f"max {product.max_domains}"
-    return [product.name, product.level.value, product.domain_type.label, names, product.validity_label]
+    """The columns of the product picker: name, type, names allowed, validity. (No level column: every name
+    says it, Basic DV, Business OV, ACME DV; without it the columns fit 80 with a scrollbar.)"""
+    names = str(product.max_domains)     # the most names it binds; "max 100" pushed Validity off 80 columns
+    return [product.name, product.domain_type.label, names, product.validity_short]
 
 
 # The picker's last row, when offered: not a product, but the way to get an ACME CA's products.
 ADD_ACME_ACCOUNT = "+add-acme-account"
-ADD_ACME_ACCOUNT_LINES = ("Add an ACME account", "(Let's Encrypt, ZeroSSL,", "Google, Buypass, step-ca...)")
+# One line (a taller row is not scrolled into view whole by End), the CAs in the Type column's width.
+ADD_ACME_ACCOUNT_CELLS = ("+ Add an ACME account", "Let's Encrypt, ZeroSSL…")
 
 
 class ProductPickerDialog(Dialog):
@@ -53,15 +55,24 @@ class ProductPickerDialog(Dialog):
         yield Static(Content(intro), classes="dialog-text")
         yield RowTable(cursor_type="row", id="products")
 
+    # What the box holds besides the table (borders, padding, the intro and its margin), and the screen's
+    # share the box may take: the table must scroll inside the box, or its last rows are cut off unseen.
+    AROUND_TABLE = 8
+
+    def on_resize(self) -> None:
+        limit = int(self.app.size.height * 0.9) - self.AROUND_TABLE
+        self.query_one("#products", DataTable).styles.max_height = max(3, min(14, limit))
+
     def on_mount(self) -> None:
         # Filled once mounted, so the columns are measured to fit their content.
         table = self.query_one("#products", DataTable)
-        table.add_columns("Product", "Level", "Type", "Names", "Validity")
+        self.on_resize()
+        table.add_columns("Product", "Type", "Names", "Validity")
         for product in self._products:
             table.add_row(*(table_cell(fact) for fact in product_facts(product)), key=product.id)
-        if self._offer_acme_account:       # three short lines: one long one would widen the Product column
-            table.add_row(Text("\n".join(ADD_ACME_ACCOUNT_LINES), style="bold"), "", "", "", "",
-                          key=ADD_ACME_ACCOUNT, height=len(ADD_ACME_ACCOUNT_LINES))
+        if self._offer_acme_account:
+            name, examples = ADD_ACME_ACCOUNT_CELLS
+            table.add_row(Text(name, style="bold"), Text(examples, style="dim"), "", "", key=ADD_ACME_ACCOUNT)
         if self._select is not None and self._select in table.rows:
             table.move_cursor(row=table.get_row_index(self._select))
         table.focus()

@@ -89,8 +89,7 @@ def header_detail(order: Order) -> Content:
     return template("[dim]$edition ($level) · $type · valid $days · order $id[/dim]",
                     edition=product.level.edition.capitalize(), level=product.level.value,
                     type=product.domain_type.label, id=order.id,
-                    days=f"~{product.validity_days} days" if product.validity_set_by_authority else
-                    f"{product.validity_days} days")        # the fuller label does not fit 80 columns here
+                    days=product.validity_short)        # the fuller label does not fit 80 columns here
 
 
 def os_error_text(exc: OSError) -> str:
