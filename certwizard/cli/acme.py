@@ -123,14 +123,7 @@ def run_remove(args: argparse.Namespace) -> int:
     from certwizard.services.acme_accounts import remove_account
 
     def action(services) -> int:
-        from certwizard.domain.status import OrderStatus
-
-        ended = {OrderStatus.EXPIRED, OrderStatus.REVOKED}     # an issued one still needs it to revoke, renew
-
-        def open_orders(authority: str) -> list[str]:
-            return [summary.id for summary in services.workflow.summaries()
-                    if summary.authority == authority and summary.status not in ended]
-        record = remove_account(services.repository, services.layout, args.name, open_orders)
+        record = remove_account(services.repository, services.layout, args.name, services.workflow.open_orders)
         if args.json:
             print_json({"ok": True, "removed": record.name})
         else:

@@ -86,15 +86,10 @@ def run_list(args: argparse.Namespace) -> int:
 
 def run_remove(args: argparse.Namespace) -> int:
     from certwizard.cli.runner import run_with_services
-    from certwizard.domain.status import OrderStatus
     from certwizard.services.alibaba_accounts import remove_account
 
     def action(services) -> int:
-        ended = {OrderStatus.EXPIRED, OrderStatus.REVOKED}
-
-        def open_orders(authority: str) -> list[str]:
-            return [s.id for s in services.workflow.summaries() if s.authority == authority and s.status not in ended]
-        record = remove_account(services.repository, args.name, open_orders)
+        record = remove_account(services.repository, args.name, services.workflow.open_orders)
         if args.json:
             print_json({"ok": True, "removed": record.name})
         else:

@@ -161,6 +161,12 @@ class Workflow:
     def order(self, order_id: str) -> Order:
         return self.repository.get_order(order_id)
 
+    def open_orders(self, authority: str) -> list[str]:
+        """The orders of `authority` that still need it: all but expired and revoked (an issued one is
+        renewed or revoked through it). An account is not removed while it has any."""
+        ended = {OrderStatus.EXPIRED, OrderStatus.REVOKED}
+        return [s.id for s in self.summaries() if s.authority == authority and s.status not in ended]
+
     def authority_of(self, order: "Order | OrderSummary") -> "CertificateAuthority":
         """The authority that serves `order` (AuthorityError when it is not configured here)."""
         return self._authority_for(order.authority)
