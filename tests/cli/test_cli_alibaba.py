@@ -254,3 +254,127 @@ def test_the_request_ids_of_the_calls_are_kept_in_the_orders_history(cli, fake):
     [applied] = fake.calls_to("ApplyCertificate")
     stored = "".join(path.read_text(errors="replace") for path in cli.data_dir.rglob("*.json*") if path.is_file())
     assert applied.request_id in stored
+
+
+@pytest.fixture
+def silent_service():
+    """A server that accepts the connection and never answers: a timeout, as when the service hangs."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield listener.getsockname()[1]
+    stop.set()
+    thread.join(5)
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_a_service_that_does_not_answer_is_a_timeout_and_a_submission_is_never_sent_twice(
+        cli, fake, monkeypatch, silent_service):
+    from certwizard.ca.alibaba import client
+
+    cli.ok("alibaba", "add", "main")
+    _, order_id = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
+    _apply(cli, order_id, ["slow.example.com"])
+    monkeypatch.setattr(client, "TIMEOUT_MS", 300)
+    monkeypatch.setattr(client, "BACKOFF", (0.0, 0.0, 0.0))
+    monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://127.0.0.1:{silent_service}")
+    reading = cli("alibaba", "sync")                 # a read is tried again, then refused
+    assert reading.code == 1 and "could not reach Alibaba Cloud for ListInstances" in reading.err
+    assert "nothing was changed" in reading.err
+    submitting = cli("submit", order_id)             # GetInstanceDetail times out first: nothing was sent
+    assert submitting.code == 1 and "could not reach Alibaba Cloud" in submitting.err
+    assert cli.ok("show", order_id, "--json").json["order"]["status"] == "draft"
+
+
+class _LosingProxy:
+    """Passes requests to the fake, but for one action passes the request on and loses the answer: the
+    service acted, and certwizard never heard (a connection that dropped while the answer was on its way)."""
+
+    def __init__(self, target_port: int, action: str) -> None:
+        import socket
+        import threading
+
+        self.action, self.target_port, self.losing = action.lower(), target_port, True
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(8)
+        self.port = self.listener.getsockname()[1]
+        self._held: list = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+
+        while True:
+            try:
+                connection = self.listener.accept()[0]
+            except OSError:
+                return
+            threading.Thread(target=self._one, args=(connection,), daemon=True).start()
+
+    def _one(self, connection) -> None:
+        import socket
+
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = connection.recv(65536)
+            if not chunk:
+                return
+            data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        length = next((int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                       if line.lower().startswith(b"content-length:")), 0)
+        while len(body) < length:
+            body += connection.recv(65536)
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        upstream.sendall(head + b"\r\n\r\n" + body)
+        answer = b""
+        while chunk := upstream.recv(65536):
+            answer += chunk
+            if b"\r\n\r\n" in answer:
+                top, _, rest = answer.partition(b"\r\n\r\n")
+                size = next((int(line.split(b":", 1)[1]) for line in top.split(b"\r\n")
+                             if line.lower().startswith(b"content-length:")), None)
+                if size is not None and len(rest) >= size:
+                    break
+        upstream.close()
+        if self.losing and f"x-acs-action: {self.action}".encode() in head.lower():
+            self._held.append(connection)       # the service acted; its answer never comes back
+            return
+        connection.sendall(answer)
+        connection.close()
+
+
+def test_an_application_whose_answer_was_lost_is_recognised_and_never_applied_twice(cli, fake, monkeypatch):
+    from certwizard.ca.alibaba import client
+
+    cli.ok("alibaba", "add", "main")
+    instance_id, order_id = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
+    _apply(cli, order_id, ["lost.example.com"])
+    proxy = _LosingProxy(int(fake.endpoint.rsplit(":", 1)[1]), "ApplyCertificate")
+    monkeypatch.setattr(client, "TIMEOUT_MS", 1000)
+    monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://127.0.0.1:{proxy.port}")
+    lost = cli("submit", order_id)
+    assert lost.code == 1 and "it may have been done" in lost.err
+    assert fake.instance(instance_id)["Status"] == "pending"            # the service did apply
+    proxy.losing = False
+    cli.ok("refresh")                                                   # finishes the interrupted submission
+    assert cli.ok("show", order_id, "--json").json["order"]["status"] == "domain-verification"
+    assert len(fake.calls_to("ApplyCertificate")) == 1                   # and never applied twice

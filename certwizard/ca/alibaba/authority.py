@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from certwizard.ca.alibaba import plans
 from certwizard.ca.alibaba.accounts import AlibabaAccountRecord, find_account
-from certwizard.ca.alibaba.statuses import instance_status
+from certwizard.ca.alibaba.statuses import STATUS_NOTES, instance_status
 from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.ids import utcnow
@@ -205,7 +205,8 @@ class AlibabaAuthority:
             status = instance_status(body, confirmed=instance_id in self._ledger().get("confirmed", []))
         except ValueError as exc:
             raise AuthorityError(f"{exc} (RequestId {answer.request_id}); upgrade certwizard") from None
-        reason = str(body.get("PendingResult") or "") if status is OrderStatus.REVIEW_FAILED else ""
+        reason = (str(body.get("PendingResult") or "") if status is OrderStatus.REVIEW_FAILED
+                  else STATUS_NOTES.get(str(body.get("Status") or ""), ""))
         state = AuthorityState(instance_id, status, reason, request_ids=(answer.request_id,))
         if status is OrderStatus.DOMAIN_VERIFICATION:
             state.domain_validations = [_validation(v) for v in body.get("DomainValidationList") or []]

@@ -30,6 +30,12 @@ V2_STATUS: dict[str, OrderStatus] = {
     "closed": OrderStatus.REVOKED,
 }
 _NO_NEWS = {"", "issued", "none", "null"}
+# Said with the status where the order status alone does not say what Alibaba Cloud means.
+STATUS_NOTES = {
+    "willExpire": "Alibaba Cloud says it expires soon (willExpire): renew it",
+    "refund": "refunded at Alibaba Cloud: the certificate is no longer valid",
+    "closed": "closed in the Alibaba Cloud console: the certificate is no longer valid",
+}
 
 
 def instance_status(body: dict[str, Any], *, confirmed: bool = False, submitted: bool = True) -> OrderStatus:
