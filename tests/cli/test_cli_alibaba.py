@@ -173,6 +173,10 @@ def test_service_errors_say_what_to_do_and_change_nothing_here(cli, fake, monkey
     assert wrong.code == 1 and "secret does not belong to its ID" in wrong.err and "RequestId" in wrong.err
     assert cli.ok("alibaba", "list", "--json").json["accounts"] == []
     monkeypatch.setattr(auth_util, "environment_access_key_secret", fake.access_key_secret)
+    monkeypatch.setattr(auth_util, "environment_access_key_id", "LTAI-not-a-key-it-knows")
+    unknown = cli("alibaba", "add", "main")
+    assert unknown.code == 1 and "does not know this AccessKey ID" in unknown.err
+    monkeypatch.setattr(auth_util, "environment_access_key_id", fake.access_key_id)
     cli.ok("alibaba", "add", "main")
     for _ in range(4):
         fake.fail_next("ListInstances", "unavailable")
@@ -378,3 +382,12 @@ def test_an_application_whose_answer_was_lost_is_recognised_and_never_applied_tw
     cli.ok("refresh")                                                   # finishes the interrupted submission
     assert cli.ok("show", order_id, "--json").json["order"]["status"] == "domain-verification"
     assert len(fake.calls_to("ApplyCertificate")) == 1                   # and never applied twice
+
+
+def test_sync_follows_every_page_of_a_large_account(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    for _ in range(123):                     # three pages of 50
+        fake.add_instance(brand="DigiCert", level="DV", domain_type="ONE")
+    report = cli.ok("alibaba", "sync", "--json").json["reports"][0]
+    assert len(report["added"]) == 123 and len(_orders(cli)) == 123
+    assert [call.params.get("CurrentPage") for call in fake.calls_to("ListInstances")][-3:] == ["1", "2", "3"]
