@@ -30,6 +30,7 @@ from certwizard.errors import CertwizardError
 if TYPE_CHECKING:
     from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
     from certwizard.domain.products import Product
+    from certwizard.domain.revocation import RevocationReason
 
 
 class AuthorityError(CertwizardError):
@@ -104,4 +105,8 @@ class CertificateAuthority(Protocol):
 
     def withdraw(self, authority_ref: str) -> AuthorityState:
         """Cancel an application before issuance; refused (AuthorityError) once issued."""
+        ...
+
+    def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
+        """Revoke an issued certificate; the state is REVOKED once the authority has done it."""
         ...

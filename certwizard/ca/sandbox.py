@@ -29,6 +29,7 @@ from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.models import DomainValidation, IssuedCertificate, utcnow
 from certwizard.domain.products import CATALOG, DEFAULT_AUTHORITY, Product, get_product, products_of
+from certwizard.domain.revocation import RevocationReason
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 from certwizard.system.securefs import (
@@ -356,6 +357,19 @@ class SandboxAuthority:
             if entry["status"] == OrderStatus.ISSUED.value:
                 raise AuthorityError("the certificate has already been issued; it can no longer be withdrawn")
             entry.update(status=OrderStatus.DRAFT.value, reason="withdrawn by the applicant")
+            return self._state(authority_ref, entry)
+
+    def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
+        """A real revocation: the serial goes into the CRL the sandbox publishes (pki/intermediate-ca.crl)."""
+        with self._ledger.transaction() as ledger:
+            entry = self._entry(ledger, authority_ref)
+            if entry["status"] != OrderStatus.ISSUED.value or not entry.get("certificate"):
+                raise AuthorityError("only an issued certificate can be revoked (this one is "
+                                     f"{OrderStatus(entry['status']).label.lower()})")
+            now = self._now()
+            self.pki.publish_crl([(entry["certificate"]["serial"], now)], now=now)
+            entry.update(status=OrderStatus.REVOKED.value, reason=f"revoked: {reason.words}",
+                         revoked_at=_iso(now), revocation_reason=reason.value)
             return self._state(authority_ref, entry)
 
     # --- review --------------------------------------------------------------------------------------------

@@ -183,6 +183,13 @@ def _print_checks(checks) -> None:
             say(f"       {line}")
 
 
+def cmd_revoke(args: argparse.Namespace) -> int:
+    from certwizard.domain.revocation import RevocationReason
+
+    return run_with_services(args, lambda services: _report(
+        args, services, services.workflow.revoke(args.order, RevocationReason(args.reason))))
+
+
 def cmd_withdraw(args: argparse.Namespace) -> int:
     return run_with_services(args, lambda services: _report(args, services, services.workflow.withdraw(args.order)))
 
@@ -287,6 +294,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     command("refresh", cmd_refresh, "ask the certificate authorities for status changes", takes_order=False)
     command("show", cmd_show, "status, expected issuance, what to publish, failure reason")
     command("withdraw", cmd_withdraw, "withdraw a submitted application back to draft (not after issuance)")
+    revoke = command("revoke", cmd_revoke, "revoke an issued certificate at its certificate authority (it is "
+                     "then never renewed)")
+    from certwizard.domain.revocation import RevocationReason
+
+    revoke.add_argument("--reason", required=True, choices=[r.value for r in RevocationReason],
+                        help="why: keyCompromise (the key leaked), superseded (replaced), cessationOfOperation "
+                             "(the site is gone) or unspecified")
     export = command("export", cmd_export, "write the issued certificate, chain and key for a server type")
     from certwizard.export.pkcs12 import PKCS12_PROFILES
     from certwizard.export.servers import SERVERS, spoken_list

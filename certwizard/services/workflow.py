@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         SubmissionAttempt,
     )
     from certwizard.domain.products import Product
+    from certwizard.domain.revocation import RevocationReason
     from certwizard.services.validation import DraftValidation
     from certwizard.storage.repository import Repository
 
@@ -524,6 +525,21 @@ class Workflow:
             _record(current, "withdrawn", "back to draft; the application can be modified and resubmitted")
             return current
         return self.repository.update_order(order_id, back_to_draft)
+
+    def revoke(self, order_id: str, reason: "RevocationReason") -> Order:
+        """Revoke an issued certificate at its authority; the order becomes Revoked (and is never renewed)."""
+        order = self.repository.get_order(order_id)
+        next_status(order.status, Action.REVOKE)          # refuses anything but an issued one, with the reason
+        assert order.certificate is not None
+        state = self._authority_for(order.authority).revoke(order.authority_ref, order.certificate.certificate_pem,
+                                                            reason)
+
+        def record(current: Order) -> Order:
+            current.status = next_status(current.status, Action.REVOKE)
+            current.status_reason = state.reason
+            _record(current, "revoked", f"{reason.value}: {reason.words}" + _request_ids(state))
+            return current
+        return self.repository.update_order(order_id, record)
 
     def confirm_domain_validation(self, order_id: str) -> Order:
         order = self.repository.get_order(order_id)

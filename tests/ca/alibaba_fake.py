@@ -847,6 +847,18 @@ def cancel_order_request(fake: FakeCas, params: Params) -> dict[str, Any]:
     return {}
 
 
+def revoke_certificate(fake: FakeCas, params: Params) -> dict[str, Any]:
+    """An issued instance's certificate revoked: the instance is closed, as the console shows it after."""
+    instance = fake._instance(params.text("InstanceId", required=True) or "")
+    if instance["Status"] not in ("normal", "willExpire"):
+        raise _status_denied("instance", instance["Status"])
+    certificate_id = params.integer("CertificateId")
+    if certificate_id is not None and certificate_id != instance.get("CertificateId"):
+        raise _not_found("certificate", certificate_id)
+    instance.update(Status="closed", CertificateStatus="revoked", CertificateRevokeTime=_ms(fake.now()))
+    return {}
+
+
 def get_user_certificate_detail(fake: FakeCas, params: Params) -> dict[str, Any]:
     cert_id = params.integer("CertId", required=True) or 0
     if cert_id not in fake.certificates:
@@ -904,6 +916,7 @@ ACTIONS: dict[str, Callable[[FakeCas, Params], dict[str, Any]]] = {
     "DescribeCertificateState": describe_certificate_state,
     "CancelOrderRequest": cancel_order_request,
     "GetUserCertificateDetail": get_user_certificate_detail,
+    "RevokeCertificate": revoke_certificate,
 }
 
 

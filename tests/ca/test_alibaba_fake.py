@@ -575,6 +575,7 @@ def every_action_once(fake: FakeCas, client: Client) -> None:
     call("GetInstanceDetail", instance_id=instance_id)
     call("ListInstances")
     call("GetUserCertificateDetail", cert_id=cert_id)
+    call("RevokeCertificate", instance_id=instance_id, certificate_id=cert_id)
     for validate_type in ("DNS", "FILE"):
         order_id = fake.add_resource_order()
         call("CreateCertificateForPackageRequest", product_code="symantec-dv-1-starter", domain="example.com",
@@ -618,4 +619,4 @@ def test_every_action_the_fake_serves_is_an_sdk_client_method_with_its_models():
         assert callable(getattr(Client, f"{snake(action)}_with_options", None)), action
         assert issubclass(getattr(models, f"{action}Request"), DaraModel)
         assert issubclass(getattr(models, f"{action}ResponseBody"), DaraModel)
-    assert len(ACTIONS) == 13
+    assert len(ACTIONS) == 14

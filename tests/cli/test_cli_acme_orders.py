@@ -195,3 +195,19 @@ def test_withdraw_gives_up_the_authorizations_and_the_order_can_be_changed_and_s
     second = cli.ok("submit", order, "--json").json["order"]
     assert second["status"] == "domain-verification" and second["domains"] == ["changed.example.com"]
     assert second["authority_ref"] != first["authority_ref"]          # a new ACME order
+
+
+def test_an_issued_acme_certificate_is_revoked_at_the_ca_with_its_reason(cli, pebble, tmp_path, monkeypatch):
+    _account(cli, pebble)
+    monkeypatch.setenv("HOOK_LOG", str(tmp_path / "hook.log"))
+    monkeypatch.setenv("CHALLTESTSRV", pebble.challtestsrv_url)
+    monkeypatch.setenv("CERTWIZARD_DNS_SERVERS", f"127.0.0.1:{pebble.dns_port}")
+    order = _order(cli, "acme:pebble:dv-single")
+    _apply(cli, order, f'domains = ["revoked.example.com"]\n[validation]\nhook = "{_hook(tmp_path)}"\n')
+    cli.ok("submit", order)
+    assert cli.ok("verify", order, "--json").json["order"]["status"] == "issued"
+    serial = int(cli.ok("show", order, "--json").json["order"]["certificate"]["serial"], 16)
+    assert pebble.certificate_status(serial)["Status"] == "Valid"
+    assert cli.ok("revoke", order, "--reason", "superseded", "--json").json["order"]["status"] == "revoked"
+    status = pebble.certificate_status(serial)
+    assert status["Status"] == "Revoked" and status["Reason"] == 4            # superseded (RFC 5280)

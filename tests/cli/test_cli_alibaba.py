@@ -163,6 +163,11 @@ def test_withdraw_before_issuance_and_never_after(cli, fake):
     fake.issue(instance_id)
     refused = cli("withdraw", order_id)
     assert refused.code == 1 and fake.instance(instance_id)["Status"] == "normal"
+    cli.ok("refresh")
+    revoked = cli.ok("revoke", order_id, "--reason", "cessationOfOperation", "--json").json["order"]
+    assert revoked["status"] == "revoked" and fake.instance(instance_id)["CertificateStatus"] == "revoked"
+    assert [c.params.get("CertificateId") for c in fake.calls_to("RevokeCertificate")] == \
+        [str(fake.instance(instance_id)["CertificateId"])]
 
 
 def test_service_errors_say_what_to_do_and_change_nothing_here(cli, fake, monkeypatch):

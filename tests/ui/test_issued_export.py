@@ -23,6 +23,7 @@ from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.screens.issued import IssuedScreen, export_selected
 from tests.export.extra_server import register_lighttpd
 from tests.factories import manual_csr, mode_of
+from tests.ui.conftest import rendered_text
 from tests.ui.workers_done import workers_done
 
 PFX_PASSWORD = "pfx pass 123"
@@ -591,3 +592,35 @@ async def test_end_in_the_product_picker_moves_to_the_last_product(make_app):
         await pilot.press("end", "enter")
         await pilot.pause()
     assert chosen == [list(CATALOG)[-1]]
+
+
+async def test_x_revokes_the_selected_certificate_after_asking_why_and_confirming(make_app, services, valid_draft,
+                                                                                 notes):
+    from certwizard.ui.dialogs.confirm import ConfirmDialog
+    from certwizard.ui.dialogs.pickers import ReasonPickerDialog
+
+    order = issue(services, valid_draft)
+    app = make_app(now=ten_days_in(order))
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        await open_issued(app, pilot)
+        assert "x Revoke" in rendered_text(app).splitlines()[-1]
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ReasonPickerDialog)
+        await pilot.press("down", "enter")                # keyCompromise
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "cannot be undone" in app.screen._consequence.plain
+        await pilot.press("enter")                        # Cancel has the focus: nothing happens
+        await settle(app, pilot)
+        assert services.workflow.order(order.id).status is OrderStatus.ISSUED
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await pilot.press("tab", "enter")                 # Revoke
+        await settle(app, pilot)
+    revoked = services.workflow.order(order.id)
+    assert revoked.status is OrderStatus.REVOKED and "compromised" in revoked.status_reason
+    assert "Revoked" in [note.title for note in notes.notes]

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from certwizard.ca.acme.client import AcmeClient
     from certwizard.ca.acme.models import AcmeAuthorization, AcmeOrder
     from certwizard.domain.models import DomainValidation
+    from certwizard.domain.revocation import RevocationReason
     from certwizard.storage.repository import Repository
     from certwizard.system.paths import DataLayout
 
@@ -150,6 +151,13 @@ class AcmeAuthority:
                 client.deactivate_pending_authorizations(authority_ref)
         self._forget(authority_ref)
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn")
+
+    def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
+        from certwizard.ca.acme.models import RevocationReason as AcmeReason
+
+        with self._session() as client:
+            client.revoke(certificate_pem, AcmeReason(reason.code))
+        return AuthorityState(authority_ref, OrderStatus.REVOKED, f"revoked: {reason.words}")
 
     # --- from ACME to certwizard ---------------------------------------------------------------------------
 

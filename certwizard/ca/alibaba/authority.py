@@ -37,6 +37,7 @@ from certwizard.domain.validation_methods import ValidationMethod
 if TYPE_CHECKING:
     from certwizard.ca.alibaba.client import CasAnswer, CasApi
     from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
+    from certwizard.domain.revocation import RevocationReason
     from certwizard.storage.repository import Repository
     from certwizard.system.paths import DataLayout
 
@@ -140,6 +141,17 @@ class AlibabaAuthority:
                   self.api.call("CancelPendingCertificate", InstanceId=authority_ref))
         self._forget(authority_ref)
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn", request_ids=(answer.request_id,))
+
+    def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
+        """RevokeCertificate on the instance's certificate (a V1 plan's certificate: in the console)."""
+        if authority_ref.startswith(plans.ORDER_PREFIX):
+            raise AuthorityError("a certificate from a V1 resource plan is revoked in the Alibaba Cloud console "
+                                 "(Certificate Management, then Revoke); certwizard can revoke V2 instances only")
+        detail = self.api.call("GetInstanceDetail", InstanceId=authority_ref)
+        answer = self.api.call("RevokeCertificate", InstanceId=authority_ref,
+                               CertificateId=detail.body.get("CertificateId"))
+        return AuthorityState(authority_ref, OrderStatus.REVOKED, f"revoked: {reason.words}",
+                              request_ids=(detail.request_id, answer.request_id))
 
     # --- V1 resource plans ---------------------------------------------------------------------------------
 

@@ -138,3 +138,38 @@ def _profile_details(profile: Profile) -> str:
     shown = [v.strip() for k, v in profile.values.items()
              if v.strip() and k in ("applicant_name", "applicant_email", "company_name", "company_city")]
     return ", ".join(shown)
+
+
+class ReasonPickerDialog(Dialog):
+    """Why a certificate is revoked; returns the RevocationReason, or None if cancelled."""
+
+    BINDINGS = [Binding("enter", "choose", "Choose", show=True, priority=True)]
+
+    def __init__(self, title: TextLike = "Why revoke it?") -> None:
+        super().__init__(title)
+        from certwizard.domain.revocation import RevocationReason
+
+        self._reasons = list(RevocationReason)
+
+    def compose_box(self) -> ComposeResult:
+        yield Static("The CA is told the reason; keyCompromise if the private key may have leaked.",
+                     classes="dialog-text")
+        yield RowTable(cursor_type="row", id="reasons")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#reasons", DataTable)
+        table.add_columns("Reason", "Meaning")
+        for reason in self._reasons:
+            table.add_row(table_cell(reason.value), table_cell(reason.words), key=reason.value)
+        table.focus()
+
+    def action_choose(self) -> None:
+        after_typed_keys(self, self._choose)
+
+    def _choose(self) -> None:
+        self.dismiss(self._reasons[self.query_one("#reasons", DataTable).cursor_row])
+
+    @on(DataTable.RowSelected)
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.dismiss(self._reasons[event.cursor_row])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -32,6 +33,7 @@ from certwizard.services.issued import (
     validity_phrase,
 )
 from certwizard.ui.dialogs.export import ExportDialog
+from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.order_words import domains_summary, local_time, order_domains, product_label
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.base import WizardScreen
@@ -41,6 +43,9 @@ from certwizard.ui.widgets.order_table import table_cell
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
 from certwizard.ui.workers import Delivers, background
+
+if TYPE_CHECKING:
+    from certwizard.domain.revocation import RevocationReason
 
 CHECKING = "checking…"
 # Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Validity, Key.
@@ -167,6 +172,7 @@ class IssuedScreen(Delivers, WizardScreen):
         Binding("escape", "back", "Back", show=True),
         Binding("e", "export", "Export", show=True),
         Binding("r", "recheck", "Recheck", show=True),
+        Binding("x", "revoke", "Revoke", show=True, tooltip="Revoke the selected certificate at its CA"),
     ]
     AUTO_FOCUS = "#issued-table"
 
@@ -343,6 +349,45 @@ class IssuedScreen(Delivers, WizardScreen):
 
     def action_recheck(self) -> None:
         self.reload()
+
+    def action_revoke(self) -> None:
+        """Ask why, then confirm: a revoked certificate stops working everywhere and is never renewed."""
+        from certwizard.domain.status import OrderStatus
+        from certwizard.ui.dialogs.pickers import ReasonPickerDialog
+
+        order = self.selected
+        if order is None:
+            return
+        if order.status is not OrderStatus.ISSUED:
+            self.notify(f"Only an issued certificate can be revoked; this one is {order.status.label.lower()}.",
+                        severity="warning", markup=False)
+            return
+        self.app.push_screen(ReasonPickerDialog(), lambda reason: self._confirm_revoke(order, reason))
+
+    def _confirm_revoke(self, order: Order, reason: "RevocationReason | None") -> None:
+        if reason is None:
+            return
+        from certwizard.ui.dialogs.confirm import ConfirmDialog
+
+        names = shown_domains(order_domains(order))
+        self.app.push_screen(ConfirmDialog(
+            template("Revoke the certificate for $names?", names=names),
+            template("The CA is told it is revoked ($why). Browsers then refuse it, wherever it is installed; "
+                     "this cannot be undone, and it is never renewed.", why=reason.words), "Revoke"),
+            partial(self._revoke_confirmed, order.id, reason))
+
+    def _revoke_confirmed(self, order_id: str, reason: "RevocationReason", yes: bool | None) -> None:
+        if yes:
+            self._revoke(order_id, reason)
+
+    @background("ca", "Revoking the certificate at the CA")
+    def _revoke(self, order_id: str, reason: "RevocationReason") -> None:
+        order = self.app.workflow.revoke(order_id, reason)
+        self.deliver(self._revoked, order)
+
+    def _revoked(self, order: Order) -> None:
+        self.notify(f"Revoked: {shown_domains(order_domains(order))}.", title="Revoked", markup=False)
+        self.post_message(OrdersChanged(order.id))
 
     def action_back(self) -> None:
         self.dismiss()
