@@ -44,6 +44,17 @@ class AuthorityError(CertwizardError):
         self.outcome_unknown = outcome_unknown
 
 
+class SomeStatusesFailed(AuthorityError):
+    """`statuses` got the news of some applications and not of others: `found` holds what came, `failed`
+    each other ref with why. One bad application must not hide the others' news."""
+
+    def __init__(self, found: dict[str, "AuthorityState"], failed: dict[str, str]) -> None:
+        first = next(iter(failed.values()), "")
+        super().__init__(f"{len(failed)} application(s) could not be checked: {first}")
+        self.found = found
+        self.failed = failed
+
+
 @dataclass(frozen=True)
 class SubmissionRequest:
     order_id: str

@@ -363,6 +363,8 @@ class SandboxAuthority:
         """A real revocation: the serial goes into the CRL the sandbox publishes (pki/intermediate-ca.crl)."""
         with self._ledger.transaction() as ledger:
             entry = self._entry(ledger, authority_ref)
+            if entry["status"] == OrderStatus.REVOKED.value:
+                return self._state(authority_ref, entry)     # revoked before its answer was recorded
             if entry["status"] != OrderStatus.ISSUED.value or not entry.get("certificate"):
                 raise AuthorityError("only an issued certificate can be revoked (this one is "
                                      f"{OrderStatus(entry['status']).label.lower()})")

@@ -156,7 +156,12 @@ def sync(repository: Repository, authority: AlibabaAuthority, *, dry_run: bool =
         product_id = product_for(authority.name, row)
         if not is_product(product_id):
             continue            # a product certwizard cannot apply for (e.g. an EV wildcard): not imported
-        status = instance_status(row, submitted=False)
+        try:
+            status = instance_status(row, submitted=False)
+        except ValueError as exc:
+            from certwizard.ca.base import AuthorityError
+
+            raise AuthorityError(f"{exc} (instance {instance_id}); upgrade certwizard") from None
         order = Order(product_id=product_id, authority=authority.name, authority_ref=instance_id,
                       purchased_at=_time(row.get("InstanceStartTime") or row.get("OrderStartTime")) or now,
                       status=status, updated_at=now,
@@ -246,13 +251,11 @@ def sync_every_account(repository: Repository, authority_for: Callable[[str], An
                        ) -> tuple[list[SyncReport], dict[str, str]]:
     """Sync each Alibaba Cloud account (the TUI does at start and on refresh): the reports, and for each
     account that could not be synced, why (the others are still synced)."""
-    from certwizard.ca.base import AuthorityError
-
     reports: list[SyncReport] = []
     failures: dict[str, str] = {}
     for record in accounts(repository):
         try:
             reports.append(sync(repository, authority_for(record.authority)))
-        except (AuthorityError, AlibabaAccountError) as exc:
+        except CertwizardError as exc:           # AuthorityError, AlibabaAccountError...
             failures[record.authority] = str(exc)
     return reports, failures

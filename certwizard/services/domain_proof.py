@@ -135,6 +135,7 @@ def prove_domains(workflow: Workflow, order_id: str, *, skip_self_check: bool = 
     proofs = proofs_of(order)
     outcome = ProofOutcome(order)
     published = publish(publisher, proofs, progress=say) if publisher.hook or publisher.webroot else None
+    asked = False
     try:
         by_us = published is not None and len(published.manual) < len(proofs)
         if not getattr(authority, "checks_proofs_on_network", True):
@@ -149,9 +150,13 @@ def prove_domains(workflow: Workflow, order_id: str, *, skip_self_check: bool = 
             if not all(check.passed for check in outcome.checks):
                 raise ProofNotReadyError(outcome.checks)
         say("Asking the CA to check the domains")
+        asked = True
         outcome.order = workflow.confirm_domain_validation(order_id)
     except BaseException:
-        if published is not None:
+        if published is not None and asked:
+            # The CA may be looking now (its answer is what failed): removing the proof would fail the order.
+            remember_cleanup(workflow.repository, order_id, publisher, published)
+        elif published is not None:
             cleanup(publisher, published)        # nothing half-done: what was published for this try goes
         raise
     if published is not None and published.in_place:

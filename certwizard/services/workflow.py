@@ -491,7 +491,9 @@ class Workflow:
         """Copy what the authority reports onto the order; returns the change if the status moved."""
         before = order.status
         order.authority_ref = state.authority_ref or order.authority_ref
-        order.expected_issuance_at = state.expected_issuance_at or order.expected_issuance_at
+        if state.status is not before or order.expected_issuance_at is None:
+            # Kept while the status stands: an estimate made again at every refresh would never be overdue.
+            order.expected_issuance_at = state.expected_issuance_at or order.expected_issuance_at
         if state.domain_validations:
             # The authority does not know when the user confirmed; keep what we recorded.
             confirmed = {v.domain: v.confirmed_at for v in order.domain_validations if v.confirmed_at}
@@ -530,7 +532,9 @@ class Workflow:
         """Revoke an issued certificate at its authority; the order becomes Revoked (and is never renewed)."""
         order = self.repository.get_order(order_id)
         next_status(order.status, Action.REVOKE)          # refuses anything but an issued one, with the reason
-        assert order.certificate is not None
+        if order.certificate is None:
+            raise CertwizardError("certwizard holds no certificate for this order yet: refresh it (r, or "
+                                  "certwizard refresh), then revoke it")
         state = self._authority_for(order.authority).revoke(order.authority_ref, order.certificate.certificate_pem,
                                                             reason)
 
@@ -567,18 +571,23 @@ class Workflow:
         for summary in submitted:
             by_authority.setdefault(summary.authority, []).append(summary)
         report = RefreshReport(resumed)
-        from certwizard.ca.base import AuthorityError
+        from certwizard.ca.base import AuthorityError, SomeStatusesFailed
 
         for name, summaries in by_authority.items():
+            failed: dict[str, str] = {}
             try:       # one CA that cannot be reached must not keep the others' news from the user
                 states = self._authority_for(name).statuses([s.authority_ref for s in summaries])
+            except SomeStatusesFailed as partly:
+                states, failed = partly.found, partly.failed
+                report.failures[name] = str(partly)
             except AuthorityError as exc:
                 report.failures[name] = str(exc)
                 continue
             for summary in summaries:
                 state = states.get(summary.authority_ref)
                 if state is None:
-                    report.unknown.append(summary.id)
+                    if summary.authority_ref not in failed:
+                        report.unknown.append(summary.id)
                     continue
                 if not self._is_news(summary, state):
                     continue   # nothing to write: keeps a refresh of many orders cheap
@@ -602,5 +611,5 @@ class Workflow:
     def _is_news(order: "Order | OrderSummary", state: "AuthorityState") -> bool:
         has_certificate = (order.not_after if isinstance(order, OrderSummary) else order.certificate) is not None
         return (state.status is not order.status or state.certificate is not None and not has_certificate
-                or state.expected_issuance_at not in (None, order.expected_issuance_at))
+                or state.expected_issuance_at is not None and order.expected_issuance_at is None)
 

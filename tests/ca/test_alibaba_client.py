@@ -38,3 +38,8 @@ def test_every_v2_status_has_its_order_status():
     assert instance_status({"Status": "willExpire"}) is OrderStatus.ISSUED
     with pytest.raises(ValueError, match="does not know"):
         instance_status({"Status": "mystery"})
+
+
+def test_a_revoked_certificate_is_revoked_whatever_the_instance_status_says():
+    assert instance_status({"Status": "normal", "CertificateStatus": "revoked"}) is OrderStatus.REVOKED
+    assert instance_status({"Status": "normal", "CertificateStatus": "issued"}) is OrderStatus.ISSUED

@@ -396,3 +396,21 @@ def test_sync_follows_every_page_of_a_large_account(cli, fake):
     report = cli.ok("alibaba", "sync", "--json").json["reports"][0]
     assert len(report["added"]) == 123 and len(_orders(cli)) == 123
     assert [call.params.get("CurrentPage") for call in fake.calls_to("ListInstances")][-3:] == ["1", "2", "3"]
+
+
+def test_one_instance_the_service_refuses_does_not_hide_the_others_news(cli, fake):
+    cli.ok("alibaba", "add", "main")
+    gone_id, gone_order = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
+    kept_id, kept_order = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
+    for order_id, name in ((gone_order, "gone.example.com"), (kept_order, "kept.example.com")):
+        _apply(cli, order_id, [name])
+        cli.ok("submit", order_id)
+    del fake.instances[gone_id]                          # the service no longer knows this one
+    fake.dcv_passed(kept_id)
+    fake.issue(kept_id)
+    refreshed = cli("refresh", "--json")
+    assert refreshed.code == 1
+    report = refreshed.json
+    assert [(c["order"], c["to"]) for c in report["changes"]] == [(kept_order, "issued")]
+    assert "1 application(s) could not be checked" in report["failures"]["alibaba:main"]
+    assert report["unknown"] == []

@@ -624,3 +624,27 @@ async def test_x_revokes_the_selected_certificate_after_asking_why_and_confirmin
     revoked = services.workflow.order(order.id)
     assert revoked.status is OrderStatus.REVOKED and "compromised" in revoked.status_reason
     assert "Revoked" in [note.title for note in notes.notes]
+
+
+async def test_a_revocation_the_ca_refuses_is_said(make_app, services, valid_draft, notes, monkeypatch):
+    from certwizard.ca.base import AuthorityError
+
+    order = issue(services, valid_draft)
+
+    def refuse(order_id, reason):
+        raise AuthorityError("the CA refused to revoke it: try later")
+    monkeypatch.setattr(services.workflow, "revoke", refuse)
+    app = make_app(now=ten_days_in(order))
+    async with app.run_test(size=(80, 24), message_hook=notes.hook) as pilot:
+        await open_issued(app, pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        await pilot.press("tab", "enter")
+        for _ in range(40):
+            if "refused to revoke" in notes.joined():
+                break
+            await pilot.pause(0.05)
+    assert "refused to revoke" in notes.joined()

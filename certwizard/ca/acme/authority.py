@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from certwizard.ca.acme.accounts import AcmeAccountRecord, acme_dir, find_account
-from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from certwizard.ca.base import AuthorityError, AuthorityState, SomeStatusesFailed, SubmissionRequest
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.ids import utcnow
 from certwizard.domain.products import Product, products_of
@@ -127,8 +127,19 @@ class AcmeAuthority:
             return self._state(client, client.order(authority_ref, with_authorizations=True))
 
     def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
+        found: dict[str, AuthorityState] = {}
+        failed: dict[str, str] = {}
         with self._session() as client:
-            return {ref: self._state(client, client.order(ref, with_authorizations=True)) for ref in authority_refs}
+            for ref in authority_refs:      # one order the CA refuses is left out; the others' news still comes
+                try:
+                    found[ref] = self._state(client, client.order(ref, with_authorizations=True))
+                except AuthorityError as exc:
+                    failed[ref] = str(exc)
+        if failed and not found:
+            raise AuthorityError(next(iter(failed.values())))
+        if failed:
+            raise SomeStatusesFailed(found, failed)
+        return found
 
     def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
         entry = self._entry(authority_ref)
@@ -147,6 +158,9 @@ class AcmeAuthority:
             if order.status == "valid":
                 raise AuthorityError("the certificate was issued meanwhile, so the application cannot be "
                                      "withdrawn; it is listed in Issued Certificates")
+            if order.status == "processing":
+                raise AuthorityError("the CA is signing the certificate right now, so the application cannot be "
+                                     "withdrawn; refresh in a moment and it will be issued")
             if order.status in ("pending", "ready"):
                 client.deactivate_pending_authorizations(authority_ref)
         self._forget(authority_ref)
@@ -156,7 +170,11 @@ class AcmeAuthority:
         from certwizard.ca.acme.models import RevocationReason as AcmeReason
 
         with self._session() as client:
-            client.revoke(certificate_pem, AcmeReason(reason.code))
+            try:
+                client.revoke(certificate_pem, AcmeReason(reason.code))
+            except AuthorityError as exc:
+                if "(alreadyRevoked)" not in str(exc):
+                    raise           # already revoked: done before, its answer lost; the order records it now
         return AuthorityState(authority_ref, OrderStatus.REVOKED, f"revoked: {reason.words}")
 
     # --- from ACME to certwizard ---------------------------------------------------------------------------

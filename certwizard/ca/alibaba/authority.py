@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from certwizard.ca.alibaba import plans
 from certwizard.ca.alibaba.accounts import AlibabaAccountRecord, find_account
 from certwizard.ca.alibaba.statuses import STATUS_NOTES, instance_status
-from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest
+from certwizard.ca.base import AuthorityError, AuthorityState, SomeStatusesFailed, SubmissionRequest
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.ids import utcnow
 from certwizard.domain.products import Product
@@ -127,13 +127,31 @@ class AlibabaAuthority:
         return self._state(authority_ref, self.api.call("GetInstanceDetail", InstanceId=authority_ref))
 
     def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
-        return {ref: self.status(ref) for ref in authority_refs}
+        """Each ref's state; one the service refuses is left out (refresh reports it), the others still come."""
+        found: dict[str, AuthorityState] = {}
+        failed: dict[str, str] = {}
+        for ref in authority_refs:
+            try:
+                found[ref] = self.status(ref)
+            except AuthorityError as exc:
+                failed[ref] = str(exc)
+        if failed and not found:
+            raise AuthorityError(next(iter(failed.values())))
+        if failed:
+            raise SomeStatusesFailed(found, failed)
+        return found
 
     def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
         """The service checks by itself: note that the user published, and report what it says now."""
+        # Asked first: a failed read must not leave the order marked as published (it would show under review).
+        if authority_ref.startswith(plans.ORDER_PREFIX):
+            answer = self.api.call("DescribeCertificateState", OrderId=plans.order_id(authority_ref))
+        else:
+            answer = self.api.call("GetInstanceDetail", InstanceId=authority_ref)
         self._update_ledger(lambda ledger: {**ledger, "confirmed": sorted({*ledger.get("confirmed", []),
                                                                              authority_ref})})
-        return self.status(authority_ref)
+        return self._plan_state(authority_ref) if authority_ref.startswith(plans.ORDER_PREFIX) else \
+            self._state(authority_ref, answer)
 
     def withdraw(self, authority_ref: str) -> AuthorityState:
         number = plans.order_id(authority_ref)
@@ -174,7 +192,12 @@ class AlibabaAuthority:
             "CreateCertificateForPackageRequest", ProductCode=code, Domain=",".join(application.domains),
             Csr=request.csr_pem, ValidateType=method, Username=applicant.name, Phone=applicant.phone,
             Email=applicant.email, CompanyName=application.company.name if application.company else None)
-        new_ref = f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
+        try:
+            new_ref = f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
+        except (KeyError, TypeError, ValueError):
+            raise AuthorityError(f"Alibaba Cloud accepted the application but named no order (RequestId "
+                                 f"{answer.request_id}); run `certwizard alibaba sync` to find it",
+                                 outcome_unknown=True) from None
         self._update_ledger(lambda ledger: {
             **ledger, "v1_attempts": {**ledger.get("v1_attempts", {}), request.attempt_id: new_ref},
             "v1_orders": {**ledger.get("v1_orders", {}),
@@ -238,13 +261,21 @@ class AlibabaAuthority:
 
         from certwizard.domain.models import IssuedCertificate
 
-        answer = self.api.call("GetUserCertificateDetail", CertId=int(certificate_id))
+        try:
+            number = int(certificate_id)
+        except (TypeError, ValueError):
+            raise AuthorityError(f"Alibaba Cloud named the certificate {certificate_id!r}, which is not a CertId; "
+                                 "refresh again later") from None
+        answer = self.api.call("GetUserCertificateDetail", CertId=number)
         pem = str(answer.body.get("Cert") or "")
         blocks = [CERT_BEGIN + block for block in pem.split(CERT_BEGIN)[1:]]
-        if not blocks:
-            raise AuthorityError(f"Alibaba Cloud gave no certificate for CertId {certificate_id} "
+        try:
+            leaf = x509.load_pem_x509_certificate(blocks[0].encode()) if blocks else None
+        except ValueError:
+            leaf = None
+        if leaf is None:
+            raise AuthorityError(f"Alibaba Cloud gave no readable certificate for CertId {certificate_id} "
                                  f"(RequestId {answer.request_id}); refresh again later")
-        leaf = x509.load_pem_x509_certificate(blocks[0].encode())
         return IssuedCertificate(
             certificate_pem=blocks[0].strip() + "\n", chain_pem="".join(b.strip() + "\n" for b in blocks[1:]),
             serial=format(leaf.serial_number, "x"), not_before=leaf.not_valid_before_utc,
@@ -270,8 +301,10 @@ class AlibabaAuthority:
         return self._made_once("companies", "CreateCompany", "CompanyId", details, ids)
 
     def _made_once(self, kind: str, action: str, id_field: str, details: dict[str, Any], ids: list[str]) -> int:
-        # The ledger keeps a digest of the details, not the details: the ID number stays out of it.
-        digest = hashlib.sha256(json.dumps(details, sort_keys=True).encode()).hexdigest()
+        # The ledger keeps a digest of the details, never the details. The ID number is left out of it: the
+        # other fields are in the application, so a digest over it could be searched for the ID number.
+        kept = {key: value for key, value in details.items() if key != "Idcard"}
+        digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
         known = self._ledger().get(kind, {}).get(digest)
         if isinstance(known, int):
             return known

@@ -42,6 +42,8 @@ def instance_status(body: dict[str, Any], *, confirmed: bool = False, submitted:
     """The order status an instance's detail means. `confirmed`: the user said the record is published;
     `submitted`: certwizard applied for it (an inactive instance with a reason is then a failed review)."""
     status = str(body.get("Status") or "")
+    if str(body.get("CertificateStatus") or "") == "revoked":
+        return OrderStatus.REVOKED            # Status may still say normal: the certificate's own state wins
     found = V2_STATUS.get(status)
     if found is None:
         raise ValueError(f"Alibaba Cloud reported the instance status {status!r}, which certwizard does not know")

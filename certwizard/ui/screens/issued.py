@@ -42,7 +42,7 @@ from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_table import table_cell
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
-from certwizard.ui.workers import Delivers, background
+from certwizard.ui.workers import ReportsWorkerFailures, background
 
 if TYPE_CHECKING:
     from certwizard.domain.revocation import RevocationReason
@@ -124,7 +124,7 @@ def exportable(summary: IssuedSummary | None) -> bool:
     return summary is not None and summary.facts is not None and summary.key.usable
 
 
-class IssuedScreen(Delivers, WizardScreen):
+class IssuedScreen(ReportsWorkerFailures, WizardScreen):
     """Issued certificates with the detail of the selected one; e exports it."""
 
     DEFAULT_CSS = """
