@@ -18,6 +18,7 @@ A new authority is one module under `ca/` with a class that has these attributes
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
@@ -53,6 +54,24 @@ class SomeStatusesFailed(AuthorityError):
         super().__init__(f"{len(failed)} application(s) could not be checked: {first}")
         self.found = found
         self.failed = failed
+
+
+def statuses_one_by_one(refs: list[str], status_of: Callable[[str], "AuthorityState"]
+                        ) -> dict[str, "AuthorityState"]:
+    """`statuses` for an authority that asks about one application at a time: every ref asked, the ones
+    refused reported together (SomeStatusesFailed with the rest), or the refusal itself when none came."""
+    found: dict[str, AuthorityState] = {}
+    failed: dict[str, str] = {}
+    for ref in refs:
+        try:
+            found[ref] = status_of(ref)
+        except AuthorityError as exc:
+            failed[ref] = str(exc)
+    if failed and not found:
+        raise AuthorityError(next(iter(failed.values())))
+    if failed:
+        raise SomeStatusesFailed(found, failed)
+    return found
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from certwizard.ca.acme.accounts import AcmeAccountRecord, acme_dir, find_account
-from certwizard.ca.base import AuthorityError, AuthorityState, SomeStatusesFailed, SubmissionRequest
+from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest, statuses_one_by_one
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.ids import utcnow
 from certwizard.domain.products import Product, products_of
@@ -127,19 +127,9 @@ class AcmeAuthority:
             return self._state(client, client.order(authority_ref, with_authorizations=True))
 
     def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
-        found: dict[str, AuthorityState] = {}
-        failed: dict[str, str] = {}
         with self._session() as client:
-            for ref in authority_refs:      # one order the CA refuses is left out; the others' news still comes
-                try:
-                    found[ref] = self._state(client, client.order(ref, with_authorizations=True))
-                except AuthorityError as exc:
-                    failed[ref] = str(exc)
-        if failed and not found:
-            raise AuthorityError(next(iter(failed.values())))
-        if failed:
-            raise SomeStatusesFailed(found, failed)
-        return found
+            return statuses_one_by_one(
+                authority_refs, lambda ref: self._state(client, client.order(ref, with_authorizations=True)))
 
     def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
         entry = self._entry(authority_ref)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 from certwizard.ca.alibaba import plans
 from certwizard.ca.alibaba.accounts import AlibabaAccountRecord, find_account
 from certwizard.ca.alibaba.statuses import STATUS_NOTES, instance_status
-from certwizard.ca.base import AuthorityError, AuthorityState, SomeStatusesFailed, SubmissionRequest
+from certwizard.ca.base import AuthorityError, AuthorityState, SubmissionRequest, statuses_one_by_one
 from certwizard.domain.csr_names import CsrNameRule
 from certwizard.domain.ids import utcnow
 from certwizard.domain.products import Product
@@ -128,18 +128,7 @@ class AlibabaAuthority:
 
     def statuses(self, authority_refs: list[str]) -> dict[str, AuthorityState]:
         """Each ref's state; one the service refuses is left out (refresh reports it), the others still come."""
-        found: dict[str, AuthorityState] = {}
-        failed: dict[str, str] = {}
-        for ref in authority_refs:
-            try:
-                found[ref] = self.status(ref)
-            except AuthorityError as exc:
-                failed[ref] = str(exc)
-        if failed and not found:
-            raise AuthorityError(next(iter(failed.values())))
-        if failed:
-            raise SomeStatusesFailed(found, failed)
-        return found
+        return statuses_one_by_one(authority_refs, self.status)
 
     def confirm_domain_validation(self, authority_ref: str) -> AuthorityState:
         """The service checks by itself: note that the user published, and report what it says now."""
@@ -150,7 +139,7 @@ class AlibabaAuthority:
             answer = self.api.call("GetInstanceDetail", InstanceId=authority_ref)
         self._update_ledger(lambda ledger: {**ledger, "confirmed": sorted({*ledger.get("confirmed", []),
                                                                              authority_ref})})
-        return self._plan_state(authority_ref) if authority_ref.startswith(plans.ORDER_PREFIX) else \
+        return self._plan_state(authority_ref, answer) if authority_ref.startswith(plans.ORDER_PREFIX) else \
             self._state(authority_ref, answer)
 
     def withdraw(self, authority_ref: str) -> AuthorityState:
@@ -210,8 +199,10 @@ class AlibabaAuthority:
         """The ProductCode of the resource plan an order's certificate comes from (None: not a plan's)."""
         return plans.plan_code(ref) or self._ledger().get("v1_orders", {}).get(ref, {}).get("code")
 
-    def _plan_state(self, ref: str) -> AuthorityState:
-        answer = self.api.call("DescribeCertificateState", OrderId=plans.order_id(ref))
+    def _plan_state(self, ref: str, answer: CasAnswer | None = None) -> AuthorityState:
+        """The V1 order's state: from `answer` (DescribeCertificateState) when the caller has asked already."""
+        if answer is None:
+            answer = self.api.call("DescribeCertificateState", OrderId=plans.order_id(ref))
         body = answer.body
         status = plans.STATE_TYPE.get(str(body.get("Type") or ""))
         if status is None:
