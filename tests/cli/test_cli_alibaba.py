@@ -378,7 +378,7 @@ def test_an_application_whose_answer_was_lost_is_recognised_and_never_applied_tw
     instance_id, order_id = _synced(cli, fake, brand="DigiCert", level="DV", domain_type="ONE")
     _apply(cli, order_id, ["lost.example.com"])
     proxy = _LosingProxy(int(fake.endpoint.rsplit(":", 1)[1]), "ApplyCertificate")
-    monkeypatch.setattr(client, "TIMEOUT_MS", 1000)
+    monkeypatch.setattr(client, "TIMEOUT_MS", 5000)       # the lost answer waits this long; the rest must not
     monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://127.0.0.1:{proxy.port}")
     lost = cli("submit", order_id)
     assert lost.code == 1 and "it may have been done" in lost.err
