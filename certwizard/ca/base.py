@@ -29,7 +29,7 @@ from certwizard.domain.validation_methods import ValidationMethod  # noqa: F401 
 from certwizard.errors import CertwizardError
 
 if TYPE_CHECKING:
-    from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
+    from certwizard.domain.models import Application, DomainValidation, IssuedCertificate, RenewalHint
     from certwizard.domain.products import Product
     from certwizard.domain.revocation import RevocationReason
 
@@ -106,6 +106,7 @@ class CertificateAuthority(Protocol):
     validation_methods: frozenset[ValidationMethod]  # what its domain validations may ask the user to publish
     checks_proofs_on_network: bool  # it fetches the record or file itself, so certwizard checks them first
     documents_note: str  # how it gets an OV/EV application's letter and documents, when not with the request
+    renewal_needs_purchase: bool  # a renewal uses another certificate bought from it (a synced, unused order)
     trust_note: str    # said with an issued certificate about trusting it; "" for a publicly trusted CA
     help_section: str  # Markdown for the Help screen (a "# Title" and its text); "" for none
 
@@ -139,4 +140,9 @@ class CertificateAuthority(Protocol):
 
     def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
         """Revoke an issued certificate; the state is REVOKED once the authority has done it."""
+        ...
+
+    def renewal_hint(self, authority_ref: str, certificate_pem: str) -> RenewalHint | None:
+        """When the authority itself says to renew (ACME renewalInfo, a service's will-expire flag); None when
+        it has no opinion, and then renewal is due at 2/3 of the lifetime. May raise AuthorityError."""
         ...

@@ -41,12 +41,16 @@ from certwizard.system.securefs import (
 )
 
 if TYPE_CHECKING:
+    from certwizard.domain.models import RenewalHint
     from certwizard.storage.repository import Repository
     from certwizard.system.paths import DataLayout
 
 FAIL_TRIGGER_LABEL = "review-fail"
 SPEED_SETTING = "sandbox_speed"
 SPEED_ENV = "CERTWIZARD_SANDBOX_SPEED"
+LIFETIME_SETTING = "sandbox_lifetime_seconds"
+LIFETIME_ENV = "CERTWIZARD_SANDBOX_LIFETIME"
+MIN_LIFETIME = timedelta(seconds=6)
 MAX_ROOT_BYTES = 64 * 1024
 
 HELP_SECTION = Template("""\
@@ -83,6 +87,36 @@ def configured_speed(repository: "Repository") -> ReviewSpeed:
         return ReviewSpeed(value)
     except ValueError:
         return ReviewSpeed.FAST
+
+
+def parse_lifetime(text: str) -> timedelta | None:
+    """'90s', '10m', '12h', '3d' (at least 6 seconds); 'product' or '' for the product's own validity.
+    ValueError says what would be accepted."""
+    text = text.strip().lower()
+    if text in ("", "product"):
+        return None
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = text[:-1], text[-1:]
+    if unit not in units or not number.isdigit():
+        raise ValueError(f"{text!r} is not a lifetime; give a number and a unit (90s, 10m, 12h, 3d), or "
+                         "'product' for the product's own validity")
+    lifetime = timedelta(seconds=int(number) * units[unit])
+    if lifetime < MIN_LIFETIME or lifetime > timedelta(days=398):
+        raise ValueError(f"{text!r} is out of range; give 6s to 398d")
+    return lifetime
+
+
+def configured_lifetime(repository: "Repository") -> timedelta | None:
+    """How long the sandbox's certificates live: ${CERTWIZARD_SANDBOX_LIFETIME}, else the saved setting, else
+    the product's validity (None). Short lifetimes let renewal be watched (and tested) in minutes."""
+    text = os.environ.get(LIFETIME_ENV)
+    if text:
+        try:
+            return parse_lifetime(text)
+        except ValueError:
+            return None
+    seconds = repository.get_setting(LIFETIME_SETTING, None)
+    return timedelta(seconds=seconds) if isinstance(seconds, int) and seconds > 0 else None
 
 
 class LedgerError(AuthorityError):
@@ -252,6 +286,7 @@ class SandboxAuthority:
     csr_name_rule = CsrNameRule.FROM_ORDER
     products = products_of(DEFAULT_AUTHORITY)
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    renewal_needs_purchase = False       # a renewal is simply a new order
     documents_note = ""                  # the documents go with the application (or none are asked for)
     checks_proofs_on_network = False     # it takes the user's word: certwizard has nothing to check first
     trust_note = ("issued by the sandbox CA (not publicly trusted): see `certwizard sandbox-root` to trust "
@@ -259,16 +294,19 @@ class SandboxAuthority:
     help_section = HELP_SECTION
 
     def __init__(self, ca_dir: Path, speed: ReviewSpeed | Callable[[], ReviewSpeed] = ReviewSpeed.FAST,
-                 now: Callable[[], datetime] = utcnow) -> None:
+                 now: Callable[[], datetime] = utcnow,
+                 lifetime: Callable[[], timedelta | None] = lambda: None) -> None:
         self.ca_dir = Path(ca_dir)
         self._ledger = _Ledger(self.ca_dir / "ledger")
         self._speed = speed
         self._now = now
+        self._lifetime = lifetime
 
     @classmethod
     def configured(cls, layout: "DataLayout", repository: "Repository") -> "SandboxAuthority":
-        """The sandbox of a data folder: its CA folder, at the speed set for it (read at each use)."""
-        return cls(layout.ca_dir, speed=lambda: configured_speed(repository))
+        """The sandbox of a data folder: its CA folder, at the speed and lifetime set for it (read at each use)."""
+        return cls(layout.ca_dir, speed=lambda: configured_speed(repository),
+                   lifetime=lambda: configured_lifetime(repository))
 
     @property
     def speed(self) -> ReviewSpeed:
@@ -359,6 +397,9 @@ class SandboxAuthority:
             entry.update(status=OrderStatus.DRAFT.value, reason="withdrawn by the applicant")
             return self._state(authority_ref, entry)
 
+    def renewal_hint(self, authority_ref: str, certificate_pem: str) -> "RenewalHint | None":
+        return None                      # no opinion: due at 2/3 of the lifetime
+
     def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
         """A real revocation: the serial goes into the CRL the sandbox publishes (pki/intermediate-ca.crl)."""
         with self._ledger.transaction() as ledger:
@@ -421,7 +462,7 @@ class SandboxAuthority:
         if organization is not None:       # ledgers written before ST held the name kept the ISO code
             organization = {**organization, "state": _province_name(organization.get("state", ""))}
         bundle = self.pki.issue(entry["csr_pem"].encode(), entry["domains"], product.validity_on(now.date()),
-                                organization=organization, level=product.level)
+                                organization=organization, level=product.level, lifetime=self._lifetime())
         entry["certificate"] = IssuedCertificate(
             certificate_pem=bundle.certificate_pem, chain_pem=bundle.chain_pem, serial=bundle.serial_hex,
             not_before=bundle.not_before, not_after=bundle.not_after, fetched_at=now).model_dump(mode="json")

@@ -231,13 +231,14 @@ class SandboxPKI:
     def issue(self, csr_pem: bytes | str, domains: list[str], validity_days: int,
               not_before: datetime | None = None,
               organization: SubjectOrganization | Mapping[str, str] | None = None,
-              level: str | None = None) -> IssuedBundle:
+              level: str | None = None, lifetime: timedelta | None = None) -> IssuedBundle:
         """Sign a server certificate for exactly `domains` with the public key of `csr_pem`.
 
         Only the CSR's public key is used (after its signature is checked); the subject and SANs come from
         the arguments, never from what the CSR asks for. `organization` (OV/EV) may also be a stored dict,
         see `SubjectOrganization.from_mapping`. `level` ("DV", "OV" or "EV", e.g. a product's
         ValidationLevel) picks the policy OID; without it, OV when there is an organization, else DV.
+        `lifetime` replaces `validity_days` (the sandbox's short lifetimes, to watch renewal happen).
         """
         if isinstance(organization, Mapping):
             organization = SubjectOrganization.from_mapping(organization)
@@ -249,7 +250,7 @@ class SandboxPKI:
         authority = self._loaded()
         public_key = _verified_public_key(_load_csr(csr_pem))
         names = _general_names(domains)
-        start, end = _validity(validity_days, not_before, authority.intermediate)
+        start, end = _validity(validity_days, not_before, authority.intermediate, lifetime)
         serial = _random_serial()
         subject = _leaf_subject(domains[0], organization)
         builder = (
@@ -555,7 +556,7 @@ def _is_ip_literal(text: str) -> bool:
 
 
 def _validity(validity_days: int, not_before: datetime | None,
-              intermediate: x509.Certificate) -> tuple[datetime, datetime]:
+              intermediate: x509.Certificate, lifetime: timedelta | None = None) -> tuple[datetime, datetime]:
     if isinstance(validity_days, bool) or not isinstance(validity_days, int) \
             or not 1 <= validity_days <= MAX_VALIDITY_DAYS:
         raise IssuanceError(f"validity of {validity_days!r} days is not possible; "
@@ -567,7 +568,9 @@ def _validity(validity_days: int, not_before: datetime | None,
     else:
         start = not_before.astimezone(UTC)
     # Validity counts both ends (RFC 5280), so N days end one second before the N-day mark.
-    end = start + timedelta(days=validity_days) - timedelta(seconds=1)
+    if lifetime is not None and not_before is None:
+        start = datetime.now(UTC).replace(microsecond=0)   # a short lifetime is not shifted by the skew allowance
+    end = start + (lifetime if lifetime is not None else timedelta(days=validity_days)) - timedelta(seconds=1)
     # A certificate must not outlive the CA that issued it.
     return start, min(end, intermediate.not_valid_after_utc)
 

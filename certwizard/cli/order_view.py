@@ -6,6 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from certwizard.cli.output import say
+from certwizard.domain.expiry import days_left, days_left_words
+from certwizard.domain.ids import utcnow
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.next_step import NEXT_STEPS
@@ -17,15 +19,32 @@ def _when(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "not known yet"
 
 
-def next_step(order: Order) -> str:
+def next_step(order: Order, now: datetime | None = None) -> str:
     """What the user does next with this order, as a command they can type (domain/next_step.py)."""
     servers = ""
-    if order.status is OrderStatus.ISSUED:      # the server records are imported only when they are named
+    status = order.status_at(now or utcnow())
+    if status is OrderStatus.ISSUED:      # the server records are imported only when they are named
         from certwizard.export.servers import SERVERS
 
         servers = "|".join(SERVERS)
-    return NEXT_STEPS[order.status].command.format(id=order.id, expected=_when(order.expected_issuance_at),
-                                                   servers=servers)
+    return NEXT_STEPS[status].command.format(id=order.id, expected=_when(order.expected_issuance_at),
+                                             servers=servers)
+
+
+def renewal_facts(order: Order, now: datetime) -> dict[str, Any] | None:
+    """When renewal is due and why, the key policy, and the last attempt (None before issuance)."""
+    due = order.renewal
+    if due is None or order.certificate is None:
+        return None
+    last = order.last_renewal
+    return {"due_at": due.at, "source": due.source.value, "why": due.source.words,
+            "not_after": order.certificate.not_after, "days_left": days_left(order.certificate.not_after, now),
+            "key": "reuse" if order.reuse_key else "new",
+            "last_attempt": None if last is None else last.model_dump(mode="json")}
+
+
+def installation_facts(order: Order) -> list[dict[str, Any]]:
+    return [installation.model_dump(mode="json") for installation in order.installations]
 
 
 def _certificate_facts(order: Order) -> dict[str, Any] | None:
@@ -52,9 +71,11 @@ def order_summary(order: Order, domains: list[str] | None = None) -> dict[str, A
     """
     product = order.product
     key = order.key
+    now = utcnow()
+    status = order.status_at(now)
     return {
         "id": order.id, "product": product.id, "type": product.certificate_type,
-        "status": order.status.value, "status_label": order.status.label, "reason": order.status_reason,
+        "status": status.value, "status_label": status.label, "reason": order.status_reason,
         "authority": order.authority, "authority_ref": order.authority_ref, "domains": domains if domains is not None else order.bound_domains,
         "csr_mode": order.application.csr.mode.value if order.application else order.draft.csr_mode,
         "documents": [d.display_name for d in order.draft.documents],
@@ -69,7 +90,10 @@ def order_summary(order: Order, domains: list[str] | None = None) -> dict[str, A
             "file_url": v.file_url, "file_path": v.file_path, "file_content": v.file_content,
             "confirmed_at": v.confirmed_at} for v in order.domain_validations],
         "certificate": _certificate_facts(order),
-        "next_step": next_step(order),
+        "renewal": renewal_facts(order, now),
+        "renewal_of": order.renewal_of or None, "renewed_by": order.renewed_by or None,
+        "installations": installation_facts(order),
+        "next_step": next_step(order, now),
     }
 
 
@@ -101,7 +125,8 @@ def _print_proofs(order: Order) -> None:
 
 def print_order(order: Order, trust_note: str = "") -> None:
     """`trust_note`: what the order's authority says about trusting the certificates it issues."""
-    say(f"{order.id}  {order.product.certificate_type}  {order.status.label}")
+    now = utcnow()
+    say(f"{order.id}  {order.product.certificate_type}  {order.status_at(now).label}")
     if order.bound_domains:
         say(f"  domains: {shown_domains(order.bound_domains)}")
     elif order.listed_domains:          # a draft: the names typed so far, not yet checked or sent
@@ -125,4 +150,25 @@ def print_order(order: Order, trust_note: str = "") -> None:
             f"valid {order.certificate.not_before:%Y-%m-%d} to {order.certificate.not_after:%Y-%m-%d}")
         if trust_note:          # the issuing authority's, e.g. how to trust a CA that is not public
             say(f"  {trust_note}")
-    say(f"  next: {next_step(order)}")
+        _print_renewal(order, now)
+    if order.renewal_of:
+        say(f"  renews: {order.renewal_of}")
+    if order.renewed_by:
+        say(f"  renewed by: {order.renewed_by}")
+    say(f"  next: {next_step(order, now)}")
+
+
+def _print_renewal(order: Order, now: datetime) -> None:
+    due = order.renewal
+    if due is None or order.certificate is None or order.status is not OrderStatus.ISSUED:
+        return
+    say(f"  expires: {_when(order.certificate.not_after)} ({days_left_words(order.certificate.not_after, now)})")
+    key = "the same key (--reuse-key)" if order.reuse_key else "a new key"
+    say(f"  renewal: due {_when(due.at)}, {due.source.words}; renewed with {key}")
+    if order.last_renewal is not None:
+        outcome = "done" if order.last_renewal.ok else "failed"
+        say(f"  last renewal attempt: {_when(order.last_renewal.at)}, {outcome}: {order.last_renewal.message}")
+    for installation in order.installations:
+        state = installation.problem or (f"serial {installation.serial[:16]}, {_when(installation.installed_at)}"
+                                         if installation.serial else "not written yet")
+        say(f"  installed: {installation.server} in {installation.directory} ({state})")

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
+from certwizard.domain.expiry import days_left
+from certwizard.domain.ids import utcnow
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
 from certwizard.domain.products import CATALOG, Product, UnknownProductError, get_product
@@ -113,7 +115,7 @@ def _add(args: argparse.Namespace, workflow: Workflow, product: Product, count: 
         return EXIT_REJECTED
     orders = workflow.add_purchased(product.id, count)
     if args.json:
-        print_json({"product": product.id, "orders": [_order_summary(o) for o in orders]})
+        print_json({"product": product.id, "orders": [_order_summary(o, utcnow()) for o in orders]})
         return EXIT_OK
     noun = "certificate" if count == 1 else "certificates"
     say(f"Registered {count} purchased {noun}: {product.name} ({product.certificate_type}), "
@@ -144,9 +146,13 @@ def _parse_statuses(values: Sequence[str]) -> list[OrderStatus] | str:
 
 
 def _list(args: argparse.Namespace, workflow: Workflow, statuses: list[OrderStatus] | None) -> int:
-    orders = workflow.orders(statuses)
+    now = utcnow()
+    # Expiring soon and expired are the clock's view of issued ones: ask for those, then filter by the clock.
+    stored = None if statuses is None else list({OrderStatus.ISSUED if s in _BY_CLOCK else s for s in statuses}
+                                                | ({OrderStatus.EXPIRED} & set(statuses)))
+    orders = [o for o in workflow.orders(stored) if statuses is None or o.status_at(now) in statuses]
     if args.json:
-        print_json({"orders": [_order_summary(o) for o in orders]})
+        print_json({"orders": [_order_summary(o, now) for o in orders]})
         return EXIT_OK
     if not orders:
         if statuses:
@@ -155,18 +161,24 @@ def _list(args: argparse.Namespace, workflow: Workflow, statuses: list[OrderStat
             say("No orders yet. Register a purchased certificate with: certwizard add --product PRODUCT "
                 "(see `certwizard products`).")
         return EXIT_OK
-    rows = [[o.id, o.product_id, _certificate_type(o), o.status.value, shown_domains(o.listed_domains) or "-",
+    rows = [[o.id, o.product_id, _certificate_type(o), o.status_at(now).value, shown_domains(o.listed_domains) or "-",
              f"{_utc(o.purchased_at):%Y-%m-%d %H:%M}"] for o in orders]
     _print_table(["ID", "PRODUCT", "TYPE", "STATUS", "DOMAINS", "PURCHASED (UTC)"], rows)
     say(f"{len(orders)} order{'s' if len(orders) != 1 else ''}")
     return EXIT_OK
 
 
-def _order_summary(order: Order) -> dict[str, Any]:
+_BY_CLOCK = {OrderStatus.EXPIRING_SOON, OrderStatus.EXPIRED}
+
+
+def _order_summary(order: Order, now: datetime) -> dict[str, Any]:
+    status = order.status_at(now)
     return {
         "id": order.id, "product": order.product_id, "type": _certificate_type(order),
-        "status": order.status.value, "status_label": order.status.label, "domains": order.bound_domains,
+        "status": status.value, "status_label": status.label, "domains": order.bound_domains,
         "purchased_at": order.purchased_at, "updated_at": order.updated_at, "revision": order.revision,
+        "not_after": order.not_after, "days_left": days_left(order.not_after, now) if order.not_after else None,
+        "renew_after": order.renew_after, "renew_source": order.renewal.source.value if order.renewal else None,
     }
 
 

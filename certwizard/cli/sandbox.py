@@ -1,5 +1,5 @@
 """The built-in sandbox CA: `sandbox-root` (its root certificate, to trust it on a test machine) and
-`sandbox-speed` (how long its reviews take)."""
+`sandbox-speed` (how long its reviews take) and `sandbox-lifetime` (how long its certificates live)."""
 
 from __future__ import annotations
 
@@ -35,6 +35,43 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     speed.add_argument("speed", nargs="?", choices=["instant", "fast", "realistic"],
                        help="the speed to save (without it: show the speed in use)")
     speed.set_defaults(handler=run_sandbox_speed)
+
+    lifetime = subparsers.add_parser(
+        "sandbox-lifetime", help="show or set how long the sandbox CA's certificates live",
+        description="product: each product's own validity (the default). A duration such as 90s, 10m, 12h or "
+                    "3d (6s to 398d) issues certificates that short-lived, to watch renewal happen: renewal is "
+                    "due at 2/3 of the lifetime. Saved in the data folder; $CERTWIZARD_SANDBOX_LIFETIME, when "
+                    "set, wins over it. Exit 0 on success, 1 if it cannot be saved, 2 on a usage error.")
+    lifetime.add_argument("lifetime", nargs="?", metavar="DURATION|product",
+                          help="the lifetime to save (without it: show the lifetime in use)")
+    lifetime.set_defaults(handler=run_sandbox_lifetime)
+
+
+def run_sandbox_lifetime(args: argparse.Namespace) -> int:
+    import os
+
+    from certwizard.ca.sandbox import LIFETIME_ENV, LIFETIME_SETTING, configured_lifetime, parse_lifetime
+    from certwizard.cli.output import usage_error
+    from certwizard.services import open_services
+    from certwizard.storage import StorageError
+
+    if args.lifetime is not None:
+        try:
+            wanted = parse_lifetime(args.lifetime)
+        except ValueError as exc:
+            return usage_error(printable(str(exc)))
+    try:
+        services = open_services(args.data_dir)
+        if args.lifetime is not None:
+            services.repository.set_setting(LIFETIME_SETTING,
+                                            int(wanted.total_seconds()) if wanted is not None else None)
+        in_use = configured_lifetime(services.repository)
+    except (StorageError, OSError) as exc:
+        return refused(args, f"{printable(str(exc))}; the lifetime was not changed")
+    shown = "each product's own validity" if in_use is None else f"{int(in_use.total_seconds())} seconds"
+    source = f" (from ${LIFETIME_ENV}, which wins over the saved setting)" if os.environ.get(LIFETIME_ENV) else ""
+    say(f"in use: {shown}{source}")
+    return EXIT_OK
 
 
 def run_sandbox_speed(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError  # noqa: F401 - ValidationError re-exported
 
+from certwizard.domain.expiry import RenewalDue, RenewalSource, current_status, renewal_due
 from certwizard.domain.ids import new_id, utcnow
 from certwizard.domain.products import DEFAULT_AUTHORITY, KeyAlgorithm, Product, get_product
 from certwizard.domain.status import OrderStatus
@@ -191,6 +192,53 @@ class IssuedCertificate(Record):
     fetched_at: datetime = Field(default_factory=utcnow)
 
 
+class RenewalHint(Record):
+    """The authority's own word on when to renew (ACME renewalInfo, Alibaba Cloud's willExpire)."""
+
+    after: datetime                   # renewal is due from here
+    source: RenewalSource
+    until: datetime | None = None     # the end of the CA's window, when it gives one
+    detail: str = ""                  # the CA's explanation (a URL or its words), shown as it came
+    checked_at: datetime = Field(default_factory=utcnow)
+    ask_again_at: datetime | None = None   # not before this (the CA's Retry-After)
+
+
+class RenewalRecord(Record):
+    """The last renewal attempt of an issued order: what `renew` did, for Issued and `renew --dry-run`."""
+
+    at: datetime = Field(default_factory=utcnow)
+    ok: bool
+    message: str                      # one line, shown as it is
+    follow_up: str = ""               # the order made for it, while it is under way
+
+
+class ReloadResult(Record):
+    command: str
+    exit_status: int | None           # None: it could not start, or ran out of time
+    output: str = ""                  # its last lines, printable
+    at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_status == 0
+
+
+class Installation(Record):
+    """A place the certificate is installed, kept up to date on renewal (never written through a symlink)."""
+
+    id: str = Field(default_factory=lambda: new_id("inst"))
+    server: str                       # an export/servers layout name (nginx, apache, tomcat, iis, pem)
+    directory: str
+    reload: str = ""                  # a command line, split like a shell would but run without one
+    password_file: str = ""           # where a .pfx password is read from (the password is never stored)
+    created_at: datetime = Field(default_factory=utcnow)
+    serial: str = ""                  # the certificate now in place there
+    installed_at: datetime | None = None
+    files: list[str] = Field(default_factory=list)
+    reload_result: ReloadResult | None = None
+    problem: str = ""                 # the last failure, until an install succeeds
+
+
 class HistoryEntry(Record):
     at: datetime = Field(default_factory=utcnow)
     status: OrderStatus
@@ -236,12 +284,42 @@ class Order(Record):
     certificate: IssuedCertificate | None = None
     history: list[HistoryEntry] = Field(default_factory=list)
     submission: SubmissionAttempt | None = None   # a submission under way (or killed midway)
+    renewal_of: str = ""              # the order this one renews
+    renewed_by: str = ""              # the order that renews this one
+    reuse_key: bool = False           # renew with this order's key instead of a new one
+    renewal_hint: RenewalHint | None = None
+    last_renewal: RenewalRecord | None = None
+    installations: list[Installation] = Field(default_factory=list)
     updated_at: datetime = Field(default_factory=utcnow)
     revision: int = 0                 # bumped on every save; stale writers are refused
 
     @property
     def product(self) -> Product:
         return get_product(self.product_id)
+
+    @property
+    def not_after(self) -> datetime | None:
+        return self.certificate.not_after if self.certificate is not None else None
+
+    @property
+    def renewal(self) -> RenewalDue | None:
+        """When renewal is due and why (None before issuance)."""
+        if self.certificate is None:
+            return None
+        hint = self.renewal_hint
+        return renewal_due(self.certificate.not_before, self.certificate.not_after,
+                           hint.after if hint else None, hint.source if hint else None)
+
+    @property
+    def renew_after(self) -> datetime | None:
+        due = self.renewal
+        return due.at if due is not None else None
+
+    def status_at(self, now: datetime) -> OrderStatus:
+        """The status to show at `now`: issued ones become expiring soon, then expired, with the clock."""
+        if self.status is not OrderStatus.ISSUED:
+            return self.status
+        return current_status(self.status, self.not_after, self.renew_after, now)
 
     @property
     def bound_domains(self) -> list[str]:

@@ -40,9 +40,13 @@ NEXT_STEPS: dict[OrderStatus, NextStep] = {
         "fix what the reason says: certwizard withdraw {id}, correct the application file, then "
         "certwizard apply {id} --from FILE and certwizard submit {id}"),
     OrderStatus.ISSUED: NextStep("Export", "export it: certwizard export {id} --server {servers} --out DIR"),
+    OrderStatus.EXPIRING_SOON: NextStep(
+        "Renew now", "renew it (a cron job or timer running certwizard renew does it): certwizard renew"),
     OrderStatus.EXPIRED: NextStep(
-        "Expired: buy a renewal",
-        "nothing more can be done with this order; buy and apply for a new certificate"),
+        "Expired: renew it",
+        "it no longer works on any server; renew it: certwizard renew --force {id}"),
+    OrderStatus.RENEWED: NextStep(
+        "Renewed: see its renewal", "nothing more to do: its renewal replaced it (certwizard show {id} names it)"),
     OrderStatus.REVOKED: NextStep(
         "Revoked: buy a new certificate",
         "nothing more can be done with this order; buy and apply for a new certificate"),

@@ -14,7 +14,9 @@ class OrderStatus(StrEnum):
     UNDER_REVIEW = "under-review"
     REVIEW_FAILED = "review-failed"
     ISSUED = "issued"
-    EXPIRED = "expired"
+    EXPIRING_SOON = "expiring-soon"    # issued, renewal due: shown from the clock, never stored
+    EXPIRED = "expired"                # shown from the clock; also what an authority may report
+    RENEWED = "renewed"                # issued, and replaced by the renewal that followed it
     REVOKED = "revoked"
 
     @property
@@ -32,6 +34,11 @@ class OrderStatus(StrEnum):
         return self in _UNISSUED
 
     @property
+    def has_certificate(self) -> bool:
+        """Issued at some point: shown with the issued certificates (valid, expiring, expired, renewed, revoked)."""
+        return self in _CERTIFIED
+
+    @property
     def is_editable(self) -> bool:
         """The application can be changed only before it is submitted (or after a withdraw)."""
         return self in _EDITABLE
@@ -40,6 +47,8 @@ class OrderStatus(StrEnum):
 # Sets, not tuples built per call: these are asked once per order whenever a list of 10,000 is filtered.
 _SUBMITTED = frozenset({OrderStatus.DOMAIN_VERIFICATION, OrderStatus.UNDER_REVIEW})
 _UNISSUED = _SUBMITTED | {OrderStatus.REVIEW_FAILED}
+_CERTIFIED = frozenset({OrderStatus.ISSUED, OrderStatus.EXPIRING_SOON, OrderStatus.EXPIRED, OrderStatus.RENEWED,
+                        OrderStatus.REVOKED})
 _EDITABLE = frozenset({OrderStatus.PENDING_APPLICATION, OrderStatus.DRAFT})
 
 _LABELS = {
@@ -49,7 +58,9 @@ _LABELS = {
     OrderStatus.UNDER_REVIEW: "Under review",
     OrderStatus.REVIEW_FAILED: "Review failed",
     OrderStatus.ISSUED: "Issued",
+    OrderStatus.EXPIRING_SOON: "Expiring soon",
     OrderStatus.EXPIRED: "Expired",
+    OrderStatus.RENEWED: "Renewed",
     OrderStatus.REVOKED: "Revoked",
 }
 
@@ -63,6 +74,7 @@ class Action(StrEnum):
     ISSUE = "issue"
     WITHDRAW = "withdraw"              # back to draft, everything kept
     EXPIRE = "expire"
+    REPLACE = "replace"                # its renewal was issued
     REVOKE = "revoke"
 
     @property
@@ -84,6 +96,7 @@ _ACTION_WORDS = {
     Action.ISSUE: ("issue the certificate", "issued"),
     Action.WITHDRAW: ("withdraw the application", "withdrawn"),
     Action.EXPIRE: ("expire the certificate", "expired"),
+    Action.REPLACE: ("replace it by its renewal", "replaced by its renewal"),
     Action.REVOKE: ("revoke the certificate", "revoked"),
 }
 
@@ -102,6 +115,8 @@ TRANSITIONS: dict[tuple[OrderStatus, Action], OrderStatus] = {
     (S.REVIEW_FAILED, Action.WITHDRAW): S.DRAFT,
     (S.ISSUED, Action.EXPIRE): S.EXPIRED,
     (S.ISSUED, Action.REVOKE): S.REVOKED,
+    (S.ISSUED, Action.REPLACE): S.RENEWED,
+    (S.RENEWED, Action.REVOKE): S.REVOKED,       # e.g. superseded, once the renewal is installed
 }
 
 _REFUSALS: dict[tuple[OrderStatus, Action], str] = {
@@ -109,6 +124,7 @@ _REFUSALS: dict[tuple[OrderStatus, Action], str] = {
                                  "to stop using it, revoke it",
     (S.EXPIRED, Action.WITHDRAW): "the certificate was issued and has expired; there is nothing to withdraw",
     (S.REVOKED, Action.WITHDRAW): "the certificate was issued and then revoked; there is nothing to withdraw",
+    (S.RENEWED, Action.WITHDRAW): "the certificate was issued and then renewed; there is nothing to withdraw",
     (S.PENDING_APPLICATION, Action.WITHDRAW): "nothing has been submitted yet, so there is nothing to withdraw",
     (S.DRAFT, Action.WITHDRAW): "the application is a draft that has not been submitted; edit it directly",
 }

@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import NamedTuple
 
+from certwizard.domain.expiry import current_status
 from certwizard.domain.products import Product, get_product
 from certwizard.domain.status import OrderStatus
 
@@ -50,6 +51,11 @@ class OrderSummary(NamedTuple):
     submitted: str | None
     expected: str | None
     expires: str | None
+    renew_after_text: str | None
+    renew_source: str | None
+    renewal_of: str
+    renewed_by: str
+    installations: int
 
     @property
     def product(self) -> Product:
@@ -78,3 +84,13 @@ class OrderSummary(NamedTuple):
     @property
     def not_after(self) -> datetime | None:
         return _moment(self.expires)
+
+    @property
+    def renew_after(self) -> datetime | None:
+        return _moment(self.renew_after_text)
+
+    def status_at(self, now: datetime) -> OrderStatus:
+        """The status to show at `now`: issued ones become expiring soon, then expired, with the clock."""
+        if self.status is not OrderStatus.ISSUED:
+            return self.status
+        return current_status(self.status, self.not_after, self.renew_after, now)

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from certwizard.crypto.certinfo import CertificateFacts
 
 # The statuses in which an order holds a certificate (lists may ask the repository for only these).
-CERTIFICATE_STATUSES = (OrderStatus.ISSUED, OrderStatus.EXPIRED, OrderStatus.REVOKED)
+CERTIFICATE_STATUSES = tuple(status for status in OrderStatus if status.has_certificate)
 
 
 class KeyState(StrEnum):

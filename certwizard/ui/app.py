@@ -172,7 +172,7 @@ class CertWizardApp(Delivers, KeyGuard, ToastsLeaveNoTrace, App):
         """Apply for (or continue) an order; explain why not when it is past that."""
         if order.status.is_editable:
             self._open_apply(order.id)
-        elif order.status in (OrderStatus.ISSUED, OrderStatus.EXPIRED, OrderStatus.REVOKED):
+        elif order.status.has_certificate:
             from certwizard.ui.screens.issued import show_issued
 
             show_issued(self, order.id)

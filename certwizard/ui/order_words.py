@@ -45,6 +45,8 @@ class Listed(Protocol):
     @property
     def submitted_at(self) -> datetime | None: ...
 
+    def status_at(self, now: datetime) -> OrderStatus: ...
+
 
 def product_label(product: Product) -> str:
     """e.g. 'Business OV · multi-domain · up to 5' (the first word of the name is the product line)."""
@@ -102,7 +104,7 @@ def next_action(order: Listed, now: datetime) -> str:
     """What the user should do now about this order, in a few words (domain/next_step.py)."""
     if review_overdue(order, now):
         return next_step.REVIEW_OVERDUE
-    words = NEXT_STEPS[order.status].in_list
+    words = NEXT_STEPS[order.status_at(now)].in_list
     if "{" not in words:        # most rows: nothing to fill in, no time to format
         return words
     return words.format(expected=when(order.expected_issuance_at, now),
@@ -116,14 +118,17 @@ _COUNT_WORDS = (
     (OrderStatus.UNDER_REVIEW, "in review"),
     (OrderStatus.REVIEW_FAILED, "failed"),
     (OrderStatus.ISSUED, "issued"),
+    (OrderStatus.EXPIRING_SOON, "expiring soon"),
     (OrderStatus.EXPIRED, "expired"),
+    (OrderStatus.RENEWED, "renewed"),
     (OrderStatus.REVOKED, "revoked"),
 )
 
 
-def status_counts(orders: Iterable[Listed]) -> str:
-    """One line such as '5 certificates: 1 to apply · 1 draft · 2 in review' (statuses with none are left out)."""
-    counts = Counter(order.status for order in orders)
+def status_counts(orders: Iterable[Listed], now: datetime) -> str:
+    """One line such as '5 certificates: 1 to apply · 1 draft · 2 in review' (statuses with none are left out);
+    issued ones are counted as they stand at `now` (expiring soon, expired)."""
+    counts = Counter(order.status_at(now) for order in orders)
     total = sum(counts.values())
     parts = [f"{counts[status]:,} {words}" for status, words in _COUNT_WORDS if counts[status]]
     noun = "certificate" if total == 1 else "certificates"

@@ -35,7 +35,7 @@ from certwizard.system.securefs import read_regular_file
 if TYPE_CHECKING:
     from certwizard.ca.acme.client import AcmeClient
     from certwizard.ca.acme.models import AcmeAuthorization, AcmeOrder
-    from certwizard.domain.models import DomainValidation
+    from certwizard.domain.models import DomainValidation, RenewalHint
     from certwizard.domain.revocation import RevocationReason
     from certwizard.storage.repository import Repository
     from certwizard.system.paths import DataLayout
@@ -63,6 +63,7 @@ def _ledger_key(account: str) -> str:
 class AcmeAuthority:
     csr_name_rule = CsrNameRule.EXACT         # RFC 8555 7.4: the CSR names exactly the order's identifiers
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    renewal_needs_purchase = False       # a renewal is simply a new order
     documents_note = ""                  # the documents go with the application (or none are asked for)
     checks_proofs_on_network = True           # what it asks to publish, it fetches: check it first
     help_section = HELP_SECTION
@@ -155,6 +156,9 @@ class AcmeAuthority:
                 client.deactivate_pending_authorizations(authority_ref)
         self._forget(authority_ref)
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn")
+
+    def renewal_hint(self, authority_ref: str, certificate_pem: str) -> "RenewalHint | None":
+        return None                      # no opinion: due at 2/3 of the lifetime
 
     def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
         from certwizard.ca.acme.models import RevocationReason as AcmeReason

@@ -36,7 +36,7 @@ from certwizard.domain.validation_methods import ValidationMethod
 
 if TYPE_CHECKING:
     from certwizard.ca.alibaba.client import CasAnswer, CasApi
-    from certwizard.domain.models import Application, DomainValidation, IssuedCertificate
+    from certwizard.domain.models import Application, DomainValidation, IssuedCertificate, RenewalHint
     from certwizard.domain.revocation import RevocationReason
     from certwizard.storage.repository import Repository
     from certwizard.system.paths import DataLayout
@@ -60,6 +60,7 @@ the aliyun CLI, ~/.alibabacloud/credentials, the ECS RAM role): certwizard never
 class AlibabaAuthority:
     csr_name_rule = CsrNameRule.FROM_ORDER    # the certificate gets the instance's domains and the CSR's key
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    renewal_needs_purchase = True        # a renewal is another certificate bought in the console (synced)
     checks_proofs_on_network = True
     documents_note = ("Alibaba Cloud's API cannot carry the stamped verification letter and the documents: the CA "
                       "e-mails the applicant for them after submission. They are kept in this data folder "
@@ -148,6 +149,9 @@ class AlibabaAuthority:
                   self.api.call("CancelPendingCertificate", InstanceId=authority_ref))
         self._forget(authority_ref)
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn", request_ids=(answer.request_id,))
+
+    def renewal_hint(self, authority_ref: str, certificate_pem: str) -> "RenewalHint | None":
+        return None                      # no opinion: due at 2/3 of the lifetime
 
     def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
         """RevokeCertificate on the instance's certificate (a V1 plan's certificate: in the console)."""

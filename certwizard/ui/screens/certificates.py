@@ -66,7 +66,7 @@ def home_cells(order: Listed, now: datetime) -> dict[str, str]:
         "product": product_label(order.product),
         "product_short": product_short(order.product),
         "domains": printable(domains_summary(domains)),
-        "status": order.status.label,
+        "status": order.status_at(now).label,
         "next": printable(next_action(order, now)),
     }
 
@@ -147,7 +147,7 @@ class CertificatesScreen(OrderListScreen):
         empty = not summaries
         self.set_class(empty, "-empty")
         self.refresh_bindings()
-        self.query_one("#summary", Static).update(literal(status_counts(summaries)))
+        self.query_one("#summary", Static).update(literal(status_counts(summaries, self.app.now())))
         if not self._placed_cursor and summaries:
             # First load: start where the user last worked.
             select = select or max(summaries, key=attrgetter("updated")).id
