@@ -82,6 +82,7 @@ class SubmissionRequest:
     csr_pem: str
     attempt_id: str = ""      # the same for every send of one submission: an authority applies it once
     authority_ref: str = ""   # what the authority already calls the order (an imported Alibaba instance)
+    replaces_certificate_pem: str = ""   # a renewal: the certificate it replaces (ACME's "replaces")
 
 
 @dataclass

@@ -411,7 +411,8 @@ class Workflow:
         assert attempt is not None and attempt.sending and attempt.application is not None
         authority = self._authority_for(order.authority)
         request = SubmissionRequest(order.id, order.product, attempt.application, attempt.csr_pem, attempt.id,
-                                    authority_ref=order.authority_ref)
+                                    authority_ref=order.authority_ref,
+                                    replaces_certificate_pem=self._replaced_certificate(order))
         try:
             state = authority.submit(request)
         except AuthorityError as exc:
@@ -443,6 +444,18 @@ class Workflow:
         _ACTIVE_ATTEMPTS.discard(attempt.id)
         self._forget_in_flight(order.id)
         return submitted
+
+    def _replaced_certificate(self, order: Order) -> str:
+        """The certificate a renewal replaces (its authority may link the two), or ""."""
+        from certwizard.storage.repository import OrderNotFoundError
+
+        if not order.renewal_of:
+            return ""
+        try:
+            renewed = self.repository.get_order(order.renewal_of)
+        except OrderNotFoundError:
+            return ""
+        return renewed.certificate.certificate_pem if renewed.certificate is not None else ""
 
     def _undo_attempt(self, order_id: str, attempt_id: str) -> None:
         """Drop an attempt that sent nothing, and the key file it may have written."""
