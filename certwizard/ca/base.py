@@ -108,6 +108,7 @@ class CertificateAuthority(Protocol):
     checks_proofs_on_network: bool  # it fetches the record or file itself, so certwizard checks them first
     documents_note: str  # how it gets an OV/EV application's letter and documents, when not with the request
     renewal_needs_purchase: bool  # a renewal uses another certificate bought from it (a synced, unused order)
+    gives_renewal_hints: bool     # `renewal_hint` may say something (else renewal is due at 2/3 of the lifetime)
     trust_note: str    # said with an issued certificate about trusting it; "" for a publicly trusted CA
     help_section: str  # Markdown for the Help screen (a "# Title" and its text); "" for none
 

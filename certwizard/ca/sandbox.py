@@ -286,6 +286,7 @@ class SandboxAuthority:
     csr_name_rule = CsrNameRule.FROM_ORDER
     products = products_of(DEFAULT_AUTHORITY)
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    gives_renewal_hints = False           # see renewal_hint
     renewal_needs_purchase = False       # a renewal is simply a new order
     documents_note = ""                  # the documents go with the application (or none are asked for)
     checks_proofs_on_network = False     # it takes the user's word: certwizard has nothing to check first

@@ -63,6 +63,7 @@ def _ledger_key(account: str) -> str:
 class AcmeAuthority:
     csr_name_rule = CsrNameRule.EXACT         # RFC 8555 7.4: the CSR names exactly the order's identifiers
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    gives_renewal_hints = True            # see renewal_hint
     renewal_needs_purchase = False       # a renewal is simply a new order
     documents_note = ""                  # the documents go with the application (or none are asked for)
     checks_proofs_on_network = True           # what it asks to publish, it fetches: check it first

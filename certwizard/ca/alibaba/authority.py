@@ -60,6 +60,7 @@ the aliyun CLI, ~/.alibabacloud/credentials, the ECS RAM role): certwizard never
 class AlibabaAuthority:
     csr_name_rule = CsrNameRule.FROM_ORDER    # the certificate gets the instance's domains and the CSR's key
     validation_methods = frozenset({ValidationMethod.DNS, ValidationMethod.HTTP})
+    gives_renewal_hints = True            # see renewal_hint
     renewal_needs_purchase = True        # a renewal is another certificate bought in the console (synced)
     checks_proofs_on_network = True
     documents_note = ("Alibaba Cloud's API cannot carry the stamped verification letter and the documents: the CA "
