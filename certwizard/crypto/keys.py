@@ -300,8 +300,24 @@ def generate_key_and_csr(keys_dir: str | os.PathLike[str], order_id: str, algori
                         encrypted=passphrase is not None)
 
 
+def csr_for_existing_key(key_path: str | os.PathLike[str], product: Product, domains: list[str],
+                         passphrase: bytes | None = None, company: Company | None = None) -> tuple[str, str]:
+    """A new CSR signed by the key already in `key_path` (a renewal that keeps its key), checked like a
+    generated one; returns the CSR and the key's SPKI SHA-256. The key file is only read."""
+    from certwizard.crypto.csr_lint import lint_csr
+
+    key = load_private_key(key_path, passphrase)
+    if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
+        raise NotAKeyError(f"{key_path} holds neither an RSA nor an ECDSA key, so no CSR can be signed with it")
+    csr_pem = build_csr(key, domains, CsrSubject.from_company(company) if company is not None else None)
+    report = lint_csr(csr_pem, product, domains)
+    if not report.ok:
+        raise CsrSelfCheckError([p.message for p in report.problems])
+    return csr_pem.decode("ascii"), spki_sha256(key.public_key())
+
+
 __all__ = [
-    "CURVE_LABELS", "CsrSelfCheckError", "GeneratedKey", "KeyFileError", "KeyFileExistsError",
+    "CURVE_LABELS", "CsrSelfCheckError", "GeneratedKey", "csr_for_existing_key", "KeyFileError", "KeyFileExistsError",
     "KeyFileMissingError", "NotAKeyError", "PBKDF2_ITERATIONS", "PassphraseError", "encrypt_pkcs8",
     "free_key_path", "generate_key_and_csr", "generate_private_key", "key_algorithm_of", "key_description", "key_path_for",
     "load_private_key", "private_key_pem", "spki_sha256", "write_private_key",

@@ -116,6 +116,7 @@ TRANSITIONS: dict[tuple[OrderStatus, Action], OrderStatus] = {
     (S.ISSUED, Action.EXPIRE): S.EXPIRED,
     (S.ISSUED, Action.REVOKE): S.REVOKED,
     (S.ISSUED, Action.REPLACE): S.RENEWED,
+    (S.EXPIRED, Action.REPLACE): S.RENEWED,      # an authority said expired; renewed all the same
     (S.RENEWED, Action.REVOKE): S.REVOKED,       # e.g. superseded, once the renewal is installed
 }
 

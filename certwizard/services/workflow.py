@@ -163,9 +163,9 @@ class Workflow:
         return self.repository.get_order(order_id)
 
     def open_orders(self, authority: str) -> list[str]:
-        """The orders of `authority` that still need it: all but expired and revoked (an issued one is
-        renewed or revoked through it). An account is not removed while it has any."""
-        ended = {OrderStatus.EXPIRED, OrderStatus.REVOKED}
+        """The orders of `authority` that still need it: all but expired, renewed and revoked (an issued one
+        is renewed or revoked through it). An account is not removed while it has any."""
+        ended = {OrderStatus.EXPIRED, OrderStatus.REVOKED, OrderStatus.RENEWED}
         return [s.id for s in self.summaries() if s.authority == authority and s.status not in ended]
 
     def authority_of(self, order: "Order | OrderSummary") -> "CertificateAuthority":

@@ -1,0 +1,69 @@
+"""Which certificates `renew` takes, at pinned clocks, from the order index (a real sandbox certificate)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from certwizard.domain.expiry import RenewalSource
+from certwizard.domain.models import RenewalHint
+from certwizard.domain.status import OrderStatus
+from certwizard.services import open_services
+from certwizard.services.renewal import candidates
+from tests.cli.cli_flow import make_cli, toml_file
+
+
+@pytest.fixture
+def issued(tmp_path, monkeypatch, capsys):
+    cli = make_cli(tmp_path, monkeypatch, capsys)
+    order_id = cli.add("dv-single")
+    cli.ok("apply", order_id, "--from", str(toml_file(tmp_path / "a.toml", ["www.example.com"])))
+    cli.ok("submit", order_id)
+    cli.ok("verify", order_id)
+    cli.ok("refresh")
+    services = open_services(cli.data_dir)
+    yield services, services.workflow.order(order_id)
+    services.repository.close()
+
+
+def test_due_at_two_thirds_of_the_lifetime_then_expired(issued):
+    services, order = issued
+    start, end = order.certificate.not_before, order.certificate.not_after
+    due_at = start + (end - start) * 2 / 3
+    at = {"half": start + (end - start) / 2, "due": due_at + timedelta(seconds=1), "ended": end + timedelta(days=1)}
+    found = {name: candidates(services.workflow, now, ask_authorities=False)[0] for name, now in at.items()}
+    assert not found["half"].due and found["half"].status is OrderStatus.ISSUED
+    assert found["due"].due and found["due"].status is OrderStatus.EXPIRING_SOON
+    assert found["ended"].due and found["ended"].status is OrderStatus.EXPIRED
+    assert abs(found["half"].due_at - due_at) < timedelta(seconds=1)
+    assert found["half"].source is RenewalSource.LIFETIME and "2/3" in found["half"].why
+    summary = next(s for s in services.workflow.summaries() if s.id == order.id)
+    assert summary.status_at(at["due"]) is OrderStatus.EXPIRING_SOON and summary.status is OrderStatus.ISSUED
+
+
+def test_an_authoritys_hint_moves_the_date_and_is_named_as_the_source(issued):
+    services, order = issued
+    start = order.certificate.not_before
+    hinted = start + timedelta(days=3)
+
+    def hint(current):
+        current.renewal_hint = RenewalHint(after=hinted, source=RenewalSource.ARI,
+                                           until=hinted + timedelta(days=2), detail="https://ca.example/why")
+        return current
+    services.repository.update_order(order.id, hint)
+    (candidate,) = candidates(services.workflow, start + timedelta(days=4), ask_authorities=False)
+    assert candidate.due and candidate.source is RenewalSource.ARI and candidate.due_at == hinted
+    assert "ARI" in candidate.why
+    (early,) = candidates(services.workflow, start + timedelta(days=2), ask_authorities=False)
+    assert not early.due
+
+
+def test_revoked_and_renewed_orders_are_never_candidates(issued):
+    services, order = issued
+
+    def revoked(current):
+        current.status = OrderStatus.REVOKED
+        return current
+    services.repository.update_order(order.id, revoked)
+    assert candidates(services.workflow, order.certificate.not_after, ask_authorities=False) == []
