@@ -116,7 +116,8 @@ def renewal_lock(layout: "DataLayout") -> Iterator[None]:
 
 
 def candidates(workflow: "Workflow", now: datetime, force: Iterable[str] = (),
-               ask_authorities: bool = True, progress: Progress | None = None) -> list[RenewalCandidate]:
+               ask_authorities: bool = True, progress: Progress | None = None,
+               only: set[str] | None = None) -> list[RenewalCandidate]:
     """Every renewable order, due or not, with its date and where the date comes from.
 
     Authorities that can say when to renew (ACME's renewalInfo, Alibaba Cloud) are asked first, unless
@@ -128,6 +129,8 @@ def candidates(workflow: "Workflow", now: datetime, force: Iterable[str] = (),
         raise CertwizardError(f"there is no order {order_id} in this data folder; see certwizard list")
     found: list[RenewalCandidate] = []
     for summary in summaries:
+        if only is not None and summary.id not in only:
+            continue
         if summary.id in forced:
             _check_forceable(summary)
         elif summary.status not in RENEWABLE or summary.not_after is None:
@@ -189,6 +192,17 @@ def _asked_for_hint(workflow: "Workflow", summary: "OrderSummary", now: datetime
         return current
     workflow.repository.update_order(summary.id, store)
     return _REREAD
+
+
+def renew_now(workflow: "Workflow", layout: "DataLayout", order_id: str, *, passphrase: bytes | None = None,
+              wait: float = DEFAULT_WAIT, progress: Progress | None = None) -> RenewalOutcome:
+    """Renew one order now, due or not (the TUI's "renew now"), under the same lock as `renew`."""
+    from certwizard.domain.ids import utcnow
+
+    with renewal_lock(layout):
+        (candidate,) = candidates(workflow, utcnow(), [order_id], progress=progress, only={order_id})
+        renewer = Renewer(workflow, passphrase=passphrase, wait=wait, progress=progress or (lambda _step: None))
+        return renewer.renew(candidate)
 
 
 # --- renewing ------------------------------------------------------------------------------------------------

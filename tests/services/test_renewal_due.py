@@ -67,3 +67,22 @@ def test_revoked_and_renewed_orders_are_never_candidates(issued):
         return current
     services.repository.update_order(order.id, revoked)
     assert candidates(services.workflow, order.certificate.not_after, ask_authorities=False) == []
+
+
+def test_renew_now_renews_one_order_under_the_lock(issued, tmp_path):
+    from certwizard.services.renewal import RenewResult, renew_now
+
+    services, order = issued
+    hook = tmp_path / "hook"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+
+    def hooked(current):     # the application's recorded hook publishes (the sandbox takes its word)
+        current.draft = current.draft.model_copy(update={"validation_hook": str(hook)})
+        return current
+    services.repository.update_order(order.id, hooked)
+    steps: list[str] = []
+    outcome = renew_now(services.workflow, services.layout, order.id, progress=steps.append)
+    assert outcome.result is RenewResult.RENEWED, outcome
+    assert services.workflow.order(order.id).status is OrderStatus.RENEWED
+    assert any("Submitting the renewal" in step for step in steps)
