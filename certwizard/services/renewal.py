@@ -326,8 +326,12 @@ class Renewer:
             follow = self._submit(follow)
         if follow.status is OrderStatus.DOMAIN_VERIFICATION:
             follow = self._prove(follow)
-        if follow.status is OrderStatus.UNDER_REVIEW and not follow.product.is_professional:
-            follow = self._wait_for_issuance(follow)
+        if follow.status is OrderStatus.UNDER_REVIEW:
+            if follow.product.is_professional:      # days, not minutes: ask once, the next run asks again
+                self.workflow.refresh([follow.id])
+                follow = self.workflow.order(follow.id)
+            else:
+                follow = self._wait_for_issuance(follow)
         return follow
 
     def _submit(self, follow: "Order") -> "Order":

@@ -15,6 +15,7 @@ import pytest
 from certwizard.services import open_services
 from certwizard.services.renewal import RenewRunningError, renewal_lock
 from tests.cli.cli_flow import make_cli, toml_file
+from tests.factories import jpeg_bytes
 
 
 @pytest.fixture
@@ -207,3 +208,25 @@ def test_print_systemd_gives_a_service_and_a_timer_for_this_data_folder(cli, tmp
     refused = cli("renew", "--print-systemd", str(folder))
     assert refused.code == 1 and "differs" in refused.err
     assert (folder / "certwizard-renew.timer").read_text() == "mine\n"
+
+
+def test_an_ov_renewal_carries_the_company_and_documents_and_waits_for_the_review(
+        cli, tmp_path, monkeypatch):
+    (tmp_path / "letter.jpg").write_bytes(jpeg_bytes())
+    old_id = cli.add("ov-single")
+    application = toml_file(tmp_path / "ov.toml", ["shop.example.com"], company=True, documents=["letter.jpg"],
+                            extra=f'\n[validation]\nmethod = "dns"\nhook = "{_hook(tmp_path)}"\n')
+    cli.ok("apply", old_id, "--from", str(application))
+    cli.ok("submit", old_id)
+    cli.ok("verify", old_id)
+    cli.ok("refresh")
+    assert cli.status(old_id) == "issued"
+    monkeypatch.setenv("CERTWIZARD_SANDBOX_SPEED", "realistic")      # days: the CA calls the company
+    first = cli.ok("renew", "--force", old_id, "--json").json["renewals"][0]
+    assert first["result"] == "waiting" and "reviewing the organization" in first["message"]
+    follow_id = first["follow_up"]
+    follow = _order(cli, follow_id)
+    assert follow["status"] == "under-review" and follow["documents"] == ["letter.jpg"]
+    assert cli.status(old_id) == "issued"                             # still serving, not yet replaced
+    later = cli.ok("renew", "--json").json["renewals"]                # a later run of the timer: exit 0
+    assert [(r["result"], r["follow_up"]) for r in later] == [("waiting", follow_id)]
