@@ -407,8 +407,6 @@ def import_certificate(workflow: "Workflow", request: ImportRequest, now: dateti
         if key_record is not None and (existing is None or existing.key is None):
             Path(key_record.path).unlink(missing_ok=True)
         raise
-    if product is IMPORTED:
-        notes.append(_NOT_RENEWABLE)
     if key is None:
         notes.append("no key was given, so certwizard cannot export or install this certificate; import it with "
                      "--key KEY.pem to record its key")
