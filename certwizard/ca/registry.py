@@ -76,6 +76,10 @@ def authority_class(name: str) -> Any:
 
 
 def _not_configured(name: str, known: Iterable[str]) -> AuthorityError:
+    from certwizard.domain.products import IMPORTED_AUTHORITY, IMPORTED_REFUSAL
+
+    if name == IMPORTED_AUTHORITY:       # no authority on purpose: say how to give the certificate one
+        return AuthorityError(IMPORTED_REFUSAL)
     return AuthorityError(f"no certificate authority named {name!r} is configured (known: {', '.join(known)})")
 
 

@@ -128,6 +128,7 @@ class Product:
     authority: str = DEFAULT_AUTHORITY
     needs_applicant: bool = True        # False: the CA asks for no person (ACME: the account's e-mail is all)
     validity_set_by_authority: bool = False   # True: `validity_days` is the CA's usual, the CA decides
+    type_label: str = ""                # shown instead of "LEVEL domain type" (the imported certificates')
 
     def __post_init__(self) -> None:
         set_field = object.__setattr__       # normalise strings to the enums, as a model would
@@ -176,7 +177,7 @@ class Product:
     @cached_property
     def certificate_type(self) -> str:
         """Short human label, e.g. 'OV wildcard' (kept: tables sort 50,000 orders by it)."""
-        return f"{self.level.value} {self.domain_type.label}"
+        return self.type_label or f"{self.level.value} {self.domain_type.label}"
 
     @property
     def validity_short(self) -> str:
@@ -337,9 +338,28 @@ def _family_product(product_id: str) -> Product | None:
     return found
 
 
+# --- certificates imported without a product ------------------------------------------------------------------
+#
+# `certwizard import CERT` without --product tracks a certificate obtained elsewhere (its expiry, its key) under
+# this one product. Its authority is a name no registry entry has, so anything that needs an authority (renew,
+# revoke, refresh) is refused with IMPORTED_REFUSAL, which says how to make the certificate renewable.
+
+IMPORTED_AUTHORITY = "imported"
+IMPORTED = Product(id="imported", name="Imported certificate", brand="Imported", level=ValidationLevel.DV,
+                   domain_type=DomainType.MULTI_WILDCARD, max_domains=250, validity_days=398, allows_ip=True,
+                   authority=IMPORTED_AUTHORITY, needs_applicant=False, validity_set_by_authority=True,
+                   type_label="imported")
+IMPORTED_REFUSAL = ("this certificate was imported without a product, so no certificate authority here can "
+                    "renew or revoke it; to renew it through certwizard, import it again with --product ID "
+                    "(one of `certwizard products`): certwizard import CERT.pem --product ID")
+_TRACKED_ONLY = {IMPORTED.id: IMPORTED}
+
+
 def is_product(product_id: object) -> bool:
-    """Whether `product_id` names a product (of the catalog, or offered by an authority of a family)."""
-    return isinstance(product_id, str) and (product_id in CATALOG or _family_product(product_id) is not None)
+    """Whether `product_id` names a product (of the catalog, offered by an authority of a family, or the
+    imported certificates')."""
+    return isinstance(product_id, str) and (product_id in CATALOG or product_id in _TRACKED_ONLY
+                                            or _family_product(product_id) is not None)
 
 
 class UnknownProductError(KeyError):
@@ -354,7 +374,7 @@ class UnknownProductError(KeyError):
 
 
 def get_product(product_id: str) -> Product:
-    found = CATALOG.get(product_id) or _family_product(product_id)
+    found = CATALOG.get(product_id) or _TRACKED_ONLY.get(product_id) or _family_product(product_id)
     if found is None:
         raise UnknownProductError(product_id)
     return found
