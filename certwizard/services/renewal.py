@@ -170,8 +170,8 @@ def _asked_for_hint(workflow: "Workflow", summary: "OrderSummary", now: datetime
 
     try:
         authority = workflow.authority_of(summary)
-    except AuthorityError:
-        return ""                                  # not configured here: the 2/3 rule stands
+    except AuthorityError as exc:
+        return f"cannot be renewed here: {_one_line(str(exc))}"
     if not authority.gives_renewal_hints:
         return ""
     order = workflow.order(summary.id)
@@ -259,7 +259,12 @@ class Renewer:
                 return self.workflow.order(old.renewed_by)
             except OrderNotFoundError:
                 pass                     # deleted by hand: start again
-        authority = self.workflow.authority_of(old)
+        from certwizard.ca.base import AuthorityError
+
+        try:
+            authority = self.workflow.authority_of(old)
+        except AuthorityError as exc:       # imported without a product, or its account was removed
+            raise NeedsYou(_one_line(str(exc))) from None
         if authority.renewal_needs_purchase:
             follow = self._purchased_for(old)
         else:

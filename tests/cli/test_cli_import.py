@@ -146,3 +146,33 @@ def test_not_a_certificate_is_refused(cli, tmp_path):
     garbage.write_text("hello")
     result = cli("import", str(garbage))
     assert result.code == 1 and "holds no certificate" in result.err and "BEGIN CERTIFICATE" in result.err
+
+
+def test_an_imported_certificate_is_renewed_through_its_product_and_one_without_is_said_to_need_you(
+        cli, other_ca, tmp_path):
+    now = datetime.now(UTC)
+    cert, chain, key = issued_elsewhere(other_ca, tmp_path, ["www.example.com"], now - timedelta(days=70))
+    tracked = cli.ok("import", str(cert), "--key", str(key), "--json").json["order"]["id"]
+    plan = {c["order"]: c for c in cli.ok("renew", "--dry-run", "--json").json["certificates"]}
+    assert plan[tracked]["due"] and "cannot be renewed here" in plan[tracked]["note"]
+    run = cli("renew", "--json")
+    assert run.code == 1
+    (outcome,) = run.json["renewals"]
+    assert outcome["result"] == "needs-you" and "--product" in outcome["message"]
+    assert cli.ok("list", "--json").json["orders"][0]["status"] == "expiring-soon"    # untouched
+
+    hook = tmp_path / "hook"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    applicant = tmp_path / "applicant.toml"
+    applicant.write_text(APPLICANT_TOML)
+    adopted = cli.ok("import", str(cert), "--key", str(key), "--product", "dv-single", "--from", str(applicant),
+                     "--hook", str(hook), "--json").json["order"]
+    assert adopted["id"] == tracked
+    renewed = cli.ok("renew", "--json").json["renewals"]
+    assert [r["result"] for r in renewed] == ["renewed"]
+    follow = cli.ok("show", renewed[0]["follow_up"], "--json").json["order"]
+    assert follow["renewal_of"] == tracked and follow["domains"] == ["www.example.com"]
+    assert follow["key"]["algorithm"] == adopted["key"]["algorithm"]
+    assert follow["key"]["spki_sha256"] != adopted["key"]["spki_sha256"]
+    assert cli.ok("show", tracked, "--json").json["order"]["status"] == "renewed"
