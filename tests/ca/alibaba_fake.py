@@ -72,6 +72,9 @@ REQUIRED_SIGNED_HEADERS = ("host", "x-acs-action", "x-acs-content-sha256", "x-ac
 V2_STATUSES = ("inactive", "pending", "normal", "willExpire", "expired", "refund", "closed")
 V1_STATUSES = ("PAYED", "CHECKING", "CHECKED_FAIL", "ISSUED", "WILLEXPIRED", "EXPIRED", "NOTACTIVATED",
                "REVOKED")
+# How long before its end the service calls an issued certificate willExpire (V2) / WILLEXPIRED (V1). The API
+# reference does not give the threshold; the console warns about 60 days ahead, so the fake says it then.
+WILL_EXPIRE_DAYS = 60
 LEVELS = ("DV", "OV", "EV")
 DOMAIN_TYPES = ("ONE", "MULTIPLE", "WILDCARD", "M_WILDCARD")
 DNS_HOST_LABEL = "_dnsauth"
@@ -521,6 +524,20 @@ class FakeCas:
                      CertStartTime=certificate["_not_before"], CertEndTime=certificate["_not_after"])
         return cert_id
 
+    def _age(self) -> None:
+        """Issued certificates move to will-expire and expired by the service's clock, as the real one's do."""
+        now = _ms(self.now())
+        soon = _ms(self.now() + timedelta(days=WILL_EXPIRE_DAYS))
+        for instance in self.instances.values():
+            end = instance.get("CertificateNotAfter")
+            if instance["Status"] in ("normal", "willExpire") and end is not None:
+                status = "expired" if now >= end else ("willExpire" if soon >= end else instance["Status"])
+                instance.update(Status=status, CertificateStatus="issued" if status == "normal" else status)
+        for order in self.orders.values():
+            end = order.get("CertEndTime")
+            if order["Status"] in ("ISSUED", "WILLEXPIRED") and end is not None:
+                order["Status"] = "EXPIRED" if now >= end else ("WILLEXPIRED" if soon >= end else order["Status"])
+
     def _organization(self, company_id: int | None) -> dict[str, str] | None:
         company = self.companies.get(company_id) if company_id is not None else None
         if company is None:
@@ -560,6 +577,7 @@ class FakeCas:
                     if retry_after is not None:
                         extra["x-acs-retry-after"] = str(retry_after)
                     raise error
+                self._age()
                 answer = {"RequestId": request_id, **ACTIONS[action](self, Params(params))}
                 self.calls.append(Call(action, params, request_id, 200, None, answer))
             return 200, extra, answer
@@ -819,6 +837,32 @@ def create_certificate_for_package_request(fake: FakeCas, params: Params) -> dic
     return {"OrderId": order["OrderId"]}
 
 
+def renew_certificate_order_for_package_request(fake: FakeCas, params: Params) -> dict[str, Any]:
+    """An issued plan order renewed: one more certificate of the same plan (ProductCode) is used for a new
+    application of the same domains, validated the same way; the CSR (if given) must name those domains."""
+    old = fake._order(params.integer("OrderId", required=True) or 0)
+    if old["_type"] != "certificate":
+        raise _status_denied("order", old["Status"])
+    unit = next((o for o in fake.orders.values() if o["ProductCode"] == old["ProductCode"]
+                 and o["Status"] == "PAYED" and o["SourceType"] == "cpack"), None)
+    if unit is None:
+        raise FORCED_ERRORS["quota"]
+    names = _split_domains(old["Domain"])
+    key_pem = None
+    csr_pem = params.text("Csr")
+    if csr_pem is None:
+        key_pem, csr_pem = _generated_key_and_csr("RSA_2048", names[0], names)
+    elif sorted(_csr_names(_csr(csr_pem))) != sorted(names):
+        raise _invalid("Csr", f"it must name the domains of the order renewed ({old['Domain']})")
+    validate_type = old.get("_validate_type") or "DNS"
+    record = _validation_record(names[0], "DNS" if validate_type == "DNS" else "HTTP")
+    unit.update(Status="CHECKING", _type="domain_verify", Domain=old["Domain"], _csr=csr_pem, _key=key_pem,
+                Algorithm=_key_algorithm(_csr(csr_pem).public_key()).split("_")[0],
+                PartnerOrderId=f"CA{secrets.token_hex(5).upper()}", _validate_type=validate_type,
+                _validation=[record], _organization=old.get("_organization"), _renews=old["OrderId"])
+    return {"OrderId": unit["OrderId"]}
+
+
 def describe_certificate_state(fake: FakeCas, params: Params) -> dict[str, Any]:
     order = fake._order(params.integer("OrderId", required=True) or 0)
     state: dict[str, Any] = {"Type": order["_type"]}
@@ -914,6 +958,7 @@ ACTIONS: dict[str, Callable[[FakeCas, Params], dict[str, Any]]] = {
     "DescribePackageState": describe_package_state,
     "CreateCertificateForPackageRequest": create_certificate_for_package_request,
     "DescribeCertificateState": describe_certificate_state,
+    "RenewCertificateOrderForPackageRequest": renew_certificate_order_for_package_request,
     "CancelOrderRequest": cancel_order_request,
     "GetUserCertificateDetail": get_user_certificate_detail,
     "RevokeCertificate": revoke_certificate,

@@ -586,6 +586,9 @@ def every_action_once(fake: FakeCas, client: Client) -> None:
     fake.dcv_passed(order_id)
     fake.issue(order_id)
     call("DescribeCertificateState", order_id=order_id)
+    renewal_unit = fake.add_resource_order()
+    renewed = call("RenewCertificateOrderForPackageRequest", order_id=order_id, csr=csr_for(["example.com"])[1])
+    assert renewed.order_id == renewal_unit
     call("DescribePackageState", product_code="symantec-dv-1-starter")
     for order_type in ("CPACK", "CERT"):
         call("ListUserCertificateOrder", order_type=order_type)
@@ -619,4 +622,4 @@ def test_every_action_the_fake_serves_is_an_sdk_client_method_with_its_models():
         assert callable(getattr(Client, f"{snake(action)}_with_options", None)), action
         assert issubclass(getattr(models, f"{action}Request"), DaraModel)
         assert issubclass(getattr(models, f"{action}ResponseBody"), DaraModel)
-    assert len(ACTIONS) == 14
+    assert len(ACTIONS) == 15

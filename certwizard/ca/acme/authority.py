@@ -9,6 +9,9 @@ How the lifecycle maps (RFC 8555 onto certwizard's statuses):
   issued once the chain is downloaded, review failed with the CA's reason per identifier.
 - status: asks again by URL (an order left processing, or a restart in between).
 - withdraw: deactivates the pending authorizations (ACME has no cancel); refused once issued.
+- renewal: a new order, with the account's profile. Where the directory has renewalInfo (RFC 9773, ARI),
+  `renewal_hint` gives the CA's window (`renewal_info`) and a renewal's newOrder names the certificate it
+  replaces; a CA refusing that link gets the order once more without it, and the state says so.
 
 What the CA does not keep for us (the CSR to finalize with, the challenge type chosen, which attempt made which
 order) is a small ledger in the data folder's TinyDB, one setting per account. It holds no secret: the account
@@ -43,6 +46,8 @@ if TYPE_CHECKING:
 LEDGER_PREFIX = "acme_ledger:"
 MAX_ROOT_BYTES = 64 * 1024
 CHALLENGE_OF = {ValidationMethod.DNS: "dns-01", ValidationMethod.HTTP: "http-01"}
+# Refusals of newOrder that may be about `replaces` alone (RFC 9773 5): the order is sent once more without it.
+REPLACES_REFUSALS = frozenset({"alreadyReplaced", "malformed", "conflict", "unauthorized"})
 
 HELP_SECTION = """# ACME certificate authorities
 
@@ -119,10 +124,43 @@ class AcmeAuthority:
             raise AuthorityError(f"{wildcard} can be proven only by DNS (a file on one host says nothing about "
                                  "every name below it): choose the dns validation method")
         with self._session() as client:
-            order = client.create_order(request.application.domains, profile=self.record.profile)
-            self._remember(order.url, {"order_id": request.order_id, "csr_pem": request.csr_pem,
-                                       "method": method.value}, attempt=request.attempt_id)
-            return self._state(client, order)
+            replaces = self._replaced_cert_id(client, request.replaces_certificate_pem)
+            order, refused = self._new_order(client, request.application.domains, replaces)
+            entry = {"order_id": request.order_id, "csr_pem": request.csr_pem, "method": method.value}
+            if replaces:
+                entry["replaces"] = "" if refused else replaces
+            self._remember(order.url, entry, attempt=request.attempt_id)
+            state = self._state(client, order)
+            if refused:
+                note = (f"the CA refused to link this order to the certificate it renews (RFC 9773 replaces, "
+                        f"{refused}), so it was ordered without that link")
+                state.reason = f"{note}; {state.reason}" if state.reason else note
+            return state
+
+    def _replaced_cert_id(self, client: AcmeClient, certificate_pem: str) -> str:
+        """The certID to send as `replaces` for a renewal, when the CA has renewalInfo ("" otherwise)."""
+        from certwizard.ca.acme import renewal_info
+
+        if not certificate_pem.strip() or client.renewal_info_url is None:
+            return ""
+        try:
+            certificate = renewal_info.load_certificate(certificate_pem)
+        except AuthorityError:
+            return ""                    # an unreadable old certificate must not stop its renewal
+        return renewal_info.cert_id(certificate) or ""
+
+    def _new_order(self, client: AcmeClient, domains: list[str], replaces: str) -> tuple[AcmeOrder, str]:
+        """newOrder with the account's profile and, for a renewal, `replaces`; a CA that refuses the link
+        (already replaced, an unknown certID) is asked once more without it. Returns the order and the code
+        of that refusal ("" when none)."""
+        from certwizard.ca.acme.problems import AcmeRefusal
+
+        try:
+            return client.create_order(domains, profile=self.record.profile, replaces=replaces or None), ""
+        except AcmeRefusal as exc:
+            if not replaces or exc.code not in REPLACES_REFUSALS or exc.outcome_unknown:
+                raise
+            return client.create_order(domains, profile=self.record.profile), exc.code
 
     def status(self, authority_ref: str) -> AuthorityState:
         with self._session() as client:
@@ -159,7 +197,17 @@ class AcmeAuthority:
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn")
 
     def renewal_hint(self, authority_ref: str, certificate_pem: str) -> "RenewalHint | None":
-        return None                      # no opinion: due at 2/3 of the lifetime
+        """The CA's renewal window (ARI) when its directory has renewalInfo; None without (2/3 of the
+        lifetime then), and for a certificate that has ended (RFC 9773: not asked about any more)."""
+        from certwizard.ca.acme import renewal_info
+
+        certificate = renewal_info.load_certificate(certificate_pem)
+        now = self._now()
+        if certificate.not_valid_after_utc <= now:
+            return None
+        with self._session() as client:
+            window = client.renewal_window(certificate, now)
+        return window.hint(now) if window is not None else None
 
     def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
         from certwizard.ca.acme.models import RevocationReason as AcmeReason

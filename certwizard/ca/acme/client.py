@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from certwizard import __version__
-from certwizard.ca.acme import problems
+from certwizard.ca.acme import problems, renewal_info
 from certwizard.ca.acme.models import (
     DNS_01,
     AcmeAccount,
@@ -62,6 +62,29 @@ PENDING_STATES = ("pending", "processing")
 
 _T = TypeVar("_T")
 _Polled = TypeVar("_Polled", AcmeOrder, AcmeAuthorization)
+
+
+class _NewOrderReplacing(messages.NewOrder):
+    """newOrder with RFC 9773's `replaces` (the certID of the certificate it renews); the library has none."""
+
+    replaces: str | None = jose.field("replaces", omitempty=True)
+
+
+class _ClientNetwork(acme_client.ClientNetwork):
+    """The library's network, but a 409 with a problem document is that problem: the library makes every 409
+    a bare ConflictError (an old account lookup), and Let's Encrypt answers alreadyReplaced (RFC 9773) so."""
+
+    @classmethod
+    def _check_response(cls, response: requests.Response,
+                        content_type: str | None = None) -> requests.Response:
+        if response.status_code == 409:
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict) and isinstance(body.get("type"), str):
+                raise messages.Error.from_json(body)
+        return super()._check_response(response, content_type=content_type)
 
 
 class AcmeUsageError(CertwizardError, ValueError):
@@ -132,7 +155,7 @@ class AcmeClient:
             raise AcmeUsageError(f"the CA bundle {ca_bundle} is not a file; give the PEM file of the CA "
                                  "that signed the ACME server's TLS certificate")
         verify: bool | str = str(ca_bundle) if ca_bundle is not None else True
-        net = acme_client.ClientNetwork(
+        net = _ClientNetwork(
             key=None, verify_ssl=verify,  # type: ignore[arg-type]  # requests takes a CA bundle path too
             user_agent=f"certwizard/{__version__} acme-python", timeout=timeout)
         action = "open the ACME directory"
@@ -172,6 +195,45 @@ class AcmeClient:
     @property
     def account(self) -> AcmeAccount | None:
         return self._account
+
+    @property
+    def renewal_info_url(self) -> str | None:
+        """The directory's renewalInfo (RFC 9773), or None when the CA offers no renewal windows."""
+        try:
+            value = self._directory["renewalInfo"]
+        except KeyError:
+            return None
+        return value.rstrip("/") if isinstance(value, str) and value.startswith("https://") else None
+
+    def renewal_window(self, certificate: x509.Certificate, now: datetime) -> renewal_info.RenewalWindow | None:
+        """The CA's suggested renewal window for an issued certificate (an unsigned GET, RFC 9773 4.1).
+
+        None when the directory has no renewalInfo or the certificate has no Authority Key Identifier."""
+        base = self.renewal_info_url
+        identifier = renewal_info.cert_id(certificate)
+        if base is None or identifier is None:
+            return None
+        action = "give the certificate's renewal window"
+        url = f"{base}/{identifier}"
+        try:
+            response = self._net.session.get(
+                url, timeout=self._timeout, verify=self._net.verify_ssl, allow_redirects=False,
+                headers={"User-Agent": self._net.user_agent, "Accept": "application/json"})
+        except requests.RequestException as exc:
+            raise problems.network_error(exc, action, url, changes_state=False, timeout=self._timeout) from None
+        if response.status_code != 200:
+            raise self._renewal_info_refusal(response, action)
+        return renewal_info.parse_window(response.content, response.headers.get("Retry-After"), identifier,
+                                         now, self._host)
+
+    def _renewal_info_refusal(self, response: requests.Response, action: str) -> AuthorityError:
+        try:
+            return problems.authority_error(messages.Error.from_json(response.json()), action, self._host,
+                                            changes_state=False)
+        except (ValueError, TypeError, KeyError, jose.DeserializationError):
+            return AuthorityError(f"could not {action}: {self._host} answered HTTP {response.status_code} "
+                                  "without an ACME problem document.\nRenewal falls back to 2/3 of the "
+                                  "lifetime; try again later.")
 
     # --- requests -----------------------------------------------------------------------------------------
 
@@ -304,15 +366,18 @@ class AcmeClient:
 
     # --- orders -------------------------------------------------------------------------------------------
 
-    def create_order(self, identifiers: Iterable[str], *, profile: str | None = None) -> AcmeOrder:
-        """newOrder for DNS names (wildcards as "*.example.com"), with its authorizations fetched."""
+    def create_order(self, identifiers: Iterable[str], *, profile: str | None = None,
+                     replaces: str | None = None) -> AcmeOrder:
+        """newOrder for DNS names (wildcards as "*.example.com"), with its authorizations fetched.
+
+        `replaces`: the certID of the certificate this order renews (RFC 9773 5), for a CA with renewalInfo."""
         self._require_account()
         names = list(dict.fromkeys(name.strip().lower().rstrip(".") for name in identifiers))
         if not names or any(not name for name in names):
             raise AcmeUsageError("an order needs at least one domain name, e.g. www.example.com")
-        request = messages.NewOrder(
+        request = _NewOrderReplacing(
             identifiers=[messages.Identifier(typ=messages.IDENTIFIER_FQDN, value=n) for n in names],
-            **({"profile": profile} if profile else {}))
+            **({"profile": profile} if profile else {}), **({"replaces": replaces} if replaces else {}))
         action = "create the order for " + ", ".join(names)
         advice = {"malformed": "check the names: each must be a DNS name such as www.example.com, a wildcard "
                                "only as the whole first label (*.example.com)"}

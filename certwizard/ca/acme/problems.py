@@ -53,6 +53,7 @@ ADVICE: dict[str, str] = {
     "unsupportedContact": "give the contact as an e-mail address",
     "serverInternal": "the CA had an internal error; try again later",
     "badNonce": "the CA refused the request's nonce several times in a row; try again",
+    "alreadyReplaced": "the certificate named as replaced was renewed by another order already",
     "malformed": "the CA did not understand the request; if this keeps happening, report it with the "
                  "detail above",
 }
@@ -84,12 +85,20 @@ def problem_message(problem: AcmeProblem, action: str, host: str,
     return f"{head}\n{todo[0].upper()}{todo[1:]}."
 
 
+class AcmeRefusal(AuthorityError):
+    """The CA answered with a problem document; `code` is its short ACME type, for callers that act on it."""
+
+    def __init__(self, message: str, code: str, *, outcome_unknown: bool = False) -> None:
+        super().__init__(message, outcome_unknown=outcome_unknown)
+        self.code = code
+
+
 def authority_error(error: messages.Error, action: str, host: str, *, changes_state: bool,
-                    advice: Mapping[str, str] | None = None) -> AuthorityError:
+                    advice: Mapping[str, str] | None = None) -> AcmeRefusal:
     problem = problem_from_acme(error)
     # A 5xx may come after the CA did part of the work: only a state change needs that said.
     unknown = changes_state and problem.code == "serverInternal"
-    return AuthorityError(problem_message(problem, action, host, advice), outcome_unknown=unknown)
+    return AcmeRefusal(problem_message(problem, action, host, advice), problem.code, outcome_unknown=unknown)
 
 
 def _never_sent(exc: requests.RequestException) -> bool:

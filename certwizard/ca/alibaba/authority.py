@@ -11,6 +11,11 @@ The lifecycle:
   GetUserCertificateDetail); expired; inactive with the CA's PendingResult after a submission -> review
   failed with that reason;
 - withdraw: CancelPendingCertificate, refused by the service once issued.
+- renewal: the service's own word on expiry is the hint (an instance's Status or CertificateStatus willExpire,
+  a V1 order listed WILLEXPIRED; expired too); otherwise 2/3 of the lifetime. A renewal takes another
+  certificate bought in the console (a synced pending instance, or the plan's quota). A V1 plan order renews
+  in place: RenewCertificateOrderForPackageRequest applies for the same domains with one more certificate of
+  the same plan, under a new OrderId (`renews_in_place`).
 
 The service has no call to say "the record is published": it checks by itself. Confirming here is noted in a
 small ledger (TinyDB setting, no secret), so refreshes say "under review" instead of asking to publish again.
@@ -97,6 +102,8 @@ class AlibabaAuthority:
 
     def submit(self, request: SubmissionRequest) -> AuthorityState:
         instance_id = request.authority_ref
+        if instance_id.startswith(plans.ORDER_PREFIX) and request.replaces_certificate_pem.strip():
+            return self._renew_plan_order(request)
         if instance_id.startswith((plans.PLAN_PREFIX, plans.ORDER_PREFIX)):
             return self._submit_from_plan(request)
         if not instance_id:
@@ -152,7 +159,47 @@ class AlibabaAuthority:
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn", request_ids=(answer.request_id,))
 
     def renewal_hint(self, authority_ref: str, certificate_pem: str) -> "RenewalHint | None":
-        return None                      # no opinion: due at 2/3 of the lifetime
+        """Due now once the service says the certificate will expire soon (or has); None while it says
+        nothing (normal, issued): renewal is then due at 2/3 of the lifetime."""
+        if authority_ref.startswith(plans.PLAN_PREFIX):
+            return None                                  # not applied for: nothing issued to renew
+        if authority_ref.startswith(plans.ORDER_PREFIX):
+            said = self._listed_order_status(authority_ref, certificate_pem)
+            words = {"WILLEXPIRED": "Alibaba Cloud lists it as about to expire (WILLEXPIRED)",
+                     "EXPIRED": "Alibaba Cloud lists it as expired (EXPIRED)"}.get(said or "")
+        else:
+            body = self.api.call("GetInstanceDetail", InstanceId=authority_ref).body
+            states = {str(body.get("Status") or ""), str(body.get("CertificateStatus") or "")}
+            words = ("Alibaba Cloud says it has expired (expired)" if "expired" in states else
+                     STATUS_NOTES["willExpire"] if "willExpire" in states else None)
+        if words is None:
+            return None
+        from certwizard.domain.expiry import RenewalSource
+        from certwizard.domain.models import RenewalHint
+
+        now = self._now()
+        return RenewalHint(after=now, source=RenewalSource.SERVICE, until=_not_after(certificate_pem),
+                           detail=words, checked_at=now)
+
+    def renews_in_place(self, authority_ref: str) -> bool:
+        """True when a renewal of this order is submitted on its own ref (no other purchase to pick): a V1
+        plan order, renewed by the service with one more certificate of its plan."""
+        return authority_ref.startswith(plans.ORDER_PREFIX)
+
+    def _listed_order_status(self, ref: str, certificate_pem: str) -> str | None:
+        """The Status ListUserCertificateOrder gives the V1 order (searched by the certificate's first name)."""
+        number = plans.order_id(ref)
+        names = _names_of(certificate_pem)
+        for page in range(1, 21):
+            answer = self.api.call("ListUserCertificateOrder", OrderType="CPACK", Keyword=names[0] if names else None,
+                                   CurrentPage=page, ShowSize=100)
+            rows = answer.body.get("CertificateOrderList") or []
+            for row in rows:
+                if str(row.get("OrderId")) == str(number):
+                    return str(row.get("Status") or "")
+            if len(rows) < 100:
+                return None
+        return None
 
     def revoke(self, authority_ref: str, certificate_pem: str, reason: RevocationReason) -> AuthorityState:
         """RevokeCertificate on the instance's certificate (a V1 plan's certificate: in the console)."""
@@ -196,6 +243,31 @@ class AlibabaAuthority:
             **ledger, "v1_attempts": {**ledger.get("v1_attempts", {}), request.attempt_id: new_ref},
             "v1_orders": {**ledger.get("v1_orders", {}),
                           new_ref: {"code": code, "domains": list(application.domains)}}})
+        state = self._plan_state(new_ref)
+        state.request_ids = (answer.request_id, *state.request_ids)
+        return state
+
+    def _renew_plan_order(self, request: SubmissionRequest) -> AuthorityState:
+        """RenewCertificateOrderForPackageRequest: the issued V1 order's domains applied for again with the CSR
+        made here, using one more certificate of its plan; the application is a new order (`v1:NEWID`)."""
+        made = self._ledger().get("v1_attempts", {}).get(request.attempt_id) if request.attempt_id else None
+        if made:
+            return self._plan_state(made)            # sent before certwizard could record the answer
+        old_ref = request.authority_ref
+        answer = self.api.call("RenewCertificateOrderForPackageRequest", OrderId=plans.order_id(old_ref),
+                               Csr=request.csr_pem)
+        try:
+            new_ref = f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
+        except (KeyError, TypeError, ValueError):
+            raise AuthorityError(f"Alibaba Cloud accepted the renewal but named no order (RequestId "
+                                 f"{answer.request_id}); run `certwizard alibaba sync` to find it",
+                                 outcome_unknown=True) from None
+        code = self.plan_code_of(old_ref)
+        self._update_ledger(lambda ledger: {
+            **ledger, "v1_attempts": {**ledger.get("v1_attempts", {}), request.attempt_id: new_ref},
+            "v1_orders": {**ledger.get("v1_orders", {}),
+                          new_ref: {"code": code, "domains": list(request.application.domains),
+                                    "renews": old_ref}}})
         state = self._plan_state(new_ref)
         state.request_ids = (answer.request_id, *state.request_ids)
         return state
@@ -338,6 +410,27 @@ def _validation(record: dict[str, Any]) -> DomainValidation:
     name = key if key.endswith(root) else (f"{key}.{root}" if key else root)
     return DomainValidation(domain=domain, dns_name=name, dns_type=str(record.get("ValidationType") or "TXT"),
                             dns_value=value, file_url="", file_path="", file_content="")
+
+
+def _names_of(certificate_pem: str) -> list[str]:
+    """The DNS names of a PEM certificate ([] when it cannot be read)."""
+    from cryptography import x509
+
+    try:
+        leaf = x509.load_pem_x509_certificate(certificate_pem.encode())
+        return list(leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+                    .get_values_for_type(x509.DNSName))
+    except (ValueError, x509.ExtensionNotFound):
+        return []
+
+
+def _not_after(certificate_pem: str) -> datetime | None:
+    from cryptography import x509
+
+    try:
+        return x509.load_pem_x509_certificate(certificate_pem.encode()).not_valid_after_utc
+    except ValueError:
+        return None
 
 
 def _seconds(value: Any) -> float:
