@@ -144,6 +144,11 @@ class CertificateAuthority(Protocol):
         """Revoke an issued certificate; the state is REVOKED once the authority has done it."""
         ...
 
+    def renews_in_place(self, authority_ref: str) -> bool:
+        """A renewal of this order is submitted on the same ref (the authority renews that purchase itself,
+        e.g. an Alibaba Cloud V1 plan order), instead of on another purchase or a new order."""
+        ...
+
     def renewal_hint(self, authority_ref: str, certificate_pem: str) -> RenewalHint | None:
         """When the authority itself says to renew (ACME renewalInfo, a service's will-expire flag); None when
         it has no opinion, and then renewal is due at 2/3 of the lifetime. May raise AuthorityError."""

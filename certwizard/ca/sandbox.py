@@ -398,6 +398,9 @@ class SandboxAuthority:
             entry.update(status=OrderStatus.DRAFT.value, reason="withdrawn by the applicant")
             return self._state(authority_ref, entry)
 
+    def renews_in_place(self, authority_ref: str) -> bool:
+        return False                     # a renewal is a new order of its own
+
     def renewal_hint(self, authority_ref: str, certificate_pem: str) -> "RenewalHint | None":
         return None                      # no opinion: due at 2/3 of the lifetime
 

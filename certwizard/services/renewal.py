@@ -138,8 +138,12 @@ def candidates(workflow: "Workflow", now: datetime, force: Iterable[str] = (),
         note = _asked_for_hint(workflow, summary, now, progress) if ask_authorities else ""
         if note is None:
             continue                 # stored nothing new: the summary is still right
-        current: "OrderSummary | Order" = workflow.order(summary.id) if note == _REREAD else summary
-        found.append(_candidate(current, now, summary.id in forced, "" if note == _REREAD else note))
+        if note == _REREAD:             # the authority just spoke: "renew now" is due at the moment it said it
+            order = workflow.order(summary.id)
+            checked = order.renewal_hint.checked_at if order.renewal_hint is not None else now
+            found.append(_candidate(order, max(now, checked), summary.id in forced, ""))
+        else:
+            found.append(_candidate(summary, now, summary.id in forced, note))
     return found
 
 
@@ -184,7 +188,9 @@ def _asked_for_hint(workflow: "Workflow", summary: "OrderSummary", now: datetime
         fresh = authority.renewal_hint(order.authority_ref, order.certificate.certificate_pem)
     except AuthorityError as exc:
         return f"{authority.title} could not say when to renew ({exc}); the 2/3 rule is used"
-    if fresh == hint:
+    if fresh is not None and hint is not None and fresh.source is hint.source and hint.after < fresh.after:
+        fresh = fresh.model_copy(update={"after": hint.after})    # "renew now" said again is not later
+    if fresh == hint or fresh is None and hint is None:
         return ""
 
     def store(current: "Order") -> "Order":
@@ -265,7 +271,8 @@ class Renewer:
             authority = self.workflow.authority_of(old)
         except AuthorityError as exc:       # imported without a product, or its account was removed
             raise NeedsYou(_one_line(str(exc))) from None
-        if authority.renewal_needs_purchase:
+        in_place = authority.renews_in_place(old.authority_ref)
+        if authority.renewal_needs_purchase and not in_place:
             follow = self._purchased_for(old)
         else:
             self.progress(f"Making the renewal order for {old.id}")
@@ -281,6 +288,8 @@ class Renewer:
         def link_new(current: "Order") -> "Order":
             current.renewal_of = old.id
             current.reuse_key = reuse
+            if in_place:                 # submitted on the old purchase; the authority answers with its new ref
+                current.authority_ref = old.authority_ref
             return current
         self.workflow.repository.update_order(follow.id, link_new)
         started = self.workflow.open_application(follow.id)

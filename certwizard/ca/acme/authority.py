@@ -196,6 +196,9 @@ class AcmeAuthority:
         self._forget(authority_ref)
         return AuthorityState(authority_ref, OrderStatus.DRAFT, "withdrawn")
 
+    def renews_in_place(self, authority_ref: str) -> bool:
+        return False                     # a renewal is a new order of its own
+
     def renewal_hint(self, authority_ref: str, certificate_pem: str) -> "RenewalHint | None":
         """The CA's renewal window (ARI) when its directory has renewalInfo; None without (2/3 of the
         lifetime then), and for a certificate that has ended (RFC 9773: not asked about any more)."""
