@@ -97,6 +97,9 @@ def install_files(directory: str | os.PathLike[str], files: list[PlannedFile],
         changed = [planned for planned in files if not _unchanged(planned, current[planned.name], same)]
         if changed:
             _replace(folder_fd, folder, changed, current)
+    except OSError as exc:          # looking at what is there (reading, or the staging of a killed install)
+        writing.remove_folders(created)
+        raise InstallError(_failure_message(folder, exc, put_back=False)) from None
     except BaseException:
         writing.remove_folders(created)      # only folders still empty go
         raise

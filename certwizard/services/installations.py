@@ -5,13 +5,14 @@ current certificate (and its key, matched against the certificate before anythin
 installations (`export/installing.py`: atomic per file, `.prev` kept, never through a link, complete or
 nothing per installation), then runs each distinct reload command once, only if some file of an
 installation using it changed. What happened is recorded on each `Installation` (serial, when, files, reload
-result, problem) and returned as an `InstallReport`; renewal calls `install_order` on the renewed order.
+result, problem) and returned as an `InstallReport`; renewal calls `install_order` on the renewed order. A
+reload that failed runs again at the next `install_order`, changed files or not.
 
 The reload contract: the command line is split like a shell would (shlex) but run without one, in its own
 process group, with stdin closed, in /, with `CERTWIZARD_ORDER` (the order id) and `CERTWIZARD_DIRECTORIES`
-(the changed installations' folders, one a line) added to the environment. It has `reload_timeout` seconds;
-then its whole group is killed. Its exit status and the last ~2 KB of its output (stdout and stderr, made
-printable) are recorded. A .pfx password is read from the installation's password file each time (it is never
+(the folders of the installations that changed or wait for a reload, one a line) added to the environment.
+It has `reload_timeout` seconds; then its whole group is killed. Its exit status and the last ~2 KB of its
+output (stdout and stderr, made printable) are recorded. A .pfx password is read from the installation's password file each time (it is never
 stored); an encrypted key needs its passphrase, which a run from cron does not have.
 """
 
@@ -276,12 +277,14 @@ def _record(workflow: Workflow, order_id: str, outcomes: list[InstallationOutcom
 # --- reloading ----------------------------------------------------------------------------------------------
 
 def _run_reloads(order_id: str, outcomes: list[InstallationOutcome], timeout: float) -> dict[str, ReloadResult]:
-    """Each distinct reload command once, if a file of an installation using it changed (first-seen order)."""
+    """Each distinct reload command once (first-seen order), if a file of an installation using it changed,
+    or if it failed last time (the server may still serve the old files: a later run tries again)."""
     folders: dict[str, list[str]] = {}
     for outcome in outcomes:
-        command = outcome.installation.reload
-        if command and outcome.changed:
-            folders.setdefault(command, []).append(outcome.installation.directory)
+        installation = outcome.installation
+        failed_before = installation.reload_result is not None and not installation.reload_result.ok
+        if installation.reload and not outcome.problem and (outcome.changed or failed_before):
+            folders.setdefault(installation.reload, []).append(installation.directory)
     return {command: run_reload(command, timeout, {"CERTWIZARD_ORDER": order_id,
                                                    "CERTWIZARD_DIRECTORIES": "\n".join(dirs)})
             for command, dirs in folders.items()}

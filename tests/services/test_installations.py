@@ -212,6 +212,12 @@ def test_a_failing_reload_is_recorded_with_its_status_and_output(services, tmp_p
     assert installation.reload_result.exit_status == 3 and "reloading" in installation.reload_result.output
     assert "exited with status 3" in installation.problem
 
+    recording_script(tmp_path, exit_status=0)          # the server is fixed: the next run reloads it, unchanged
+    retried = install_order(services.workflow, order.id)
+    assert retried.ok and not retried.changed and len(calls(tmp_path)) == 2
+    assert services.workflow.order(order.id).installations[0].problem == ""
+    assert install_order(services.workflow, order.id).reloads == [] and len(calls(tmp_path)) == 2
+
 
 def test_a_reload_that_hangs_is_killed_after_the_bounded_time(tmp_path):
     script = recording_script(tmp_path, sleep=60)
