@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 # Each module exposes register(subparsers); keeps every command in its own small file.
 COMMAND_MODULES = ("certwizard.cli.orders", "certwizard.cli.check", "certwizard.cli.lifecycle",
                    "certwizard.cli.sandbox", "certwizard.cli.letter", "certwizard.cli.acme",
-                   "certwizard.cli.alibaba", "certwizard.cli.renew", "certwizard.cli.import_certificate")
+                   "certwizard.cli.alibaba", "certwizard.cli.renew", "certwizard.cli.import_certificate",
+                   "certwizard.cli.install")
 
 
 def build_parser() -> argparse.ArgumentParser:

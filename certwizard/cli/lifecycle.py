@@ -223,6 +223,18 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 # --- export -------------------------------------------------------------------------------------------------
 
+def order_key_passphrase(args: argparse.Namespace, order) -> bytes | None:
+    """The passphrase of `order`'s key from --passphrase-file (export, install); refused (exit 1) when the key is
+    encrypted and none was given."""
+    from certwizard.services.installations import KeyPassphraseNeededError
+
+    passphrase = read_secret(args.passphrase_file, "--passphrase-file")
+    if order.key is not None and order.key.encrypted and passphrase is None:
+        raise KeyPassphraseNeededError(order.id, "give its passphrase with --passphrase-file FILE (the same "
+                                                 "file used at submit)")
+    return passphrase
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from certwizard.export.bundle import export_order
     from certwizard.export.errors import ExportError
@@ -236,11 +248,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         if server.needs_private_key and pkcs12_password is None:
             raise UsageProblem(f"--server {server.name} writes a password-protected .pfx; give its password "
                                "with --pkcs12-password-file FILE (the server asks for it when importing)")
-        key_passphrase = read_secret(args.passphrase_file, "--passphrase-file")
         order = services.workflow.order(args.order)
-        if order.key is not None and order.key.encrypted and key_passphrase is None:
-            return refused(args, f"the private key of {order.id} is encrypted; give its passphrase with "
-                                  "--passphrase-file FILE (the same file used at submit)")
+        key_passphrase = order_key_passphrase(args, order)
         try:
             result = export_order(order, server, Path(args.out).expanduser(), key_passphrase=key_passphrase,
                                   pkcs12_password=pkcs12_password, pkcs12_profile=args.pkcs12_profile)

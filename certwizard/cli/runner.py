@@ -104,16 +104,15 @@ def read_secret(path_text: str | None, option: str, rule: "SecretRule | None" = 
     secret must be (the TUI's rule for the same secret); None for one that opens something existing."""
     if not path_text:
         return None
-    from certwizard.system.securefs import read_regular_file
+    from certwizard.system.securefs import read_secret_line
 
     path = Path(path_text).expanduser()
     shown = printable(str(path))
     try:
-        data = read_regular_file(path, MAX_SECRET_FILE)
+        secret = read_secret_line(path, MAX_SECRET_FILE)
     except OSError as exc:
         raise UsageProblem(f"{option} {shown}: {exc.strerror or exc}; give a regular file that holds the "
                            "secret on its first line") from None
-    secret = data.splitlines()[0] if data.strip(b"\r\n") else b""
     if not secret:
         raise UsageProblem(f"{option} {shown} is empty; write the secret on its first line")
     if rule is not None:

@@ -44,14 +44,24 @@ class ExportResult:
     warnings: list[str] = field(default_factory=list)   # written all the same, but the user should know
 
 
-def export_bundle(server: ServerLayout | str, out_dir: str | os.PathLike[str], certificate_pem: str,
-                  chain_pem: str, private_key_path: Path | None, key_passphrase: bytes | None = None,
-                  pkcs12_password: bytes | None = None, pkcs12_profile: Pkcs12Profile = "modern",
-                  basename: str | None = None) -> ExportResult:
-    """Write the files `server` needs into `out_dir` and return them with a note on configuring the server.
+@dataclass(frozen=True)
+class BundlePlan:
+    """The checked inputs and the files a layout builds from them (no README): what an export writes into a
+    new folder, and what an installation writes in place."""
+
+    layout: ServerLayout
+    basename: str
+    material: Material
+    files: list[PlannedFile]
+
+
+def plan_bundle(server: ServerLayout | str, certificate_pem: str, chain_pem: str, private_key_path: Path | None,
+                key_passphrase: bytes | None = None, pkcs12_password: bytes | None = None,
+                pkcs12_profile: Pkcs12Profile = "modern", basename: str | None = None) -> BundlePlan:
+    """Check the inputs (the key is matched against the certificate) and build the files `server` needs.
 
     `server` is a record of `servers.SERVERS` or its name. `basename` defaults to the certificate's first
-    name with `*` spelled `_wildcard`. Raises ExportError, having written nothing, when anything is wrong.
+    name with `*` spelled `_wildcard`. Raises ExportError when anything is wrong; writes nothing.
     """
     layout = server_layout(server)
     leaf, chain = _certificates(certificate_pem, chain_pem)
@@ -61,26 +71,50 @@ def export_bundle(server: ServerLayout | str, out_dir: str | os.PathLike[str], c
     key = _matching_key(private_key_path, key_passphrase, leaf) if private_key_path is not None else None
     material = Material(leaf=leaf, chain=chain, key=key, friendly_name=printable(primary_name(leaf) or name),
                         pkcs12_password=pkcs12_password, pkcs12_profile=pkcs12_profile)
-    folder = writing.absolute_folder(out_dir)
-    writing.refuse_symlinks(folder)
-    files = layout.files(name, material)
-    note = layout.note(folder, name, material)
-    files.append(PlannedFile(f"{name}.README.txt", note.encode("utf-8"), PUBLIC_FILE_MODE))
-    written, warnings = writing.write_export(folder, files)
-    return ExportResult(files=written, note=note, warnings=warnings)
+    return BundlePlan(layout, name, material, layout.files(name, material))
+
+
+def plan_order(order: Any, server: ServerLayout | str, key_passphrase: bytes | None = None,
+               pkcs12_password: bytes | None = None, pkcs12_profile: Pkcs12Profile = "modern",
+               basename: str | None = None) -> BundlePlan:
+    """`plan_bundle` for an issued `Order`: its certificate and chain, and its key if certwizard made it."""
+    if order.certificate is None:
+        raise ExportError(f"order {order.id} has no certificate yet (it is {order.status.label.lower()}); "
+                          "export or install it once the certificate has been issued")
+    key_path = Path(order.key.path) if order.key is not None else None
+    return plan_bundle(server, order.certificate.certificate_pem, order.certificate.chain_pem, key_path,
+                       key_passphrase=key_passphrase, pkcs12_password=pkcs12_password,
+                       pkcs12_profile=pkcs12_profile, basename=basename)
+
+
+def export_bundle(server: ServerLayout | str, out_dir: str | os.PathLike[str], certificate_pem: str,
+                  chain_pem: str, private_key_path: Path | None, key_passphrase: bytes | None = None,
+                  pkcs12_password: bytes | None = None, pkcs12_profile: Pkcs12Profile = "modern",
+                  basename: str | None = None) -> ExportResult:
+    """Write the files `server` needs into `out_dir` and return them with a note on configuring the server.
+
+    The inputs are `plan_bundle`'s. Raises ExportError, having written nothing, when anything is wrong.
+    """
+    plan = plan_bundle(server, certificate_pem, chain_pem, private_key_path, key_passphrase, pkcs12_password,
+                       pkcs12_profile, basename)
+    return _write_plan(plan, out_dir)
 
 
 def export_order(order: Any, server: ServerLayout | str, out_dir: str | os.PathLike[str],
                  key_passphrase: bytes | None = None, pkcs12_password: bytes | None = None,
                  pkcs12_profile: Pkcs12Profile = "modern", basename: str | None = None) -> ExportResult:
     """`export_bundle` for an issued `Order`: its certificate and chain, and its key if certwizard made it."""
-    if order.certificate is None:
-        raise ExportError(f"order {order.id} has no certificate yet (it is {order.status.label.lower()}); "
-                          "export it once the certificate has been issued")
-    key_path = Path(order.key.path) if order.key is not None else None
-    return export_bundle(server, out_dir, order.certificate.certificate_pem, order.certificate.chain_pem,
-                         key_path, key_passphrase=key_passphrase, pkcs12_password=pkcs12_password,
-                         pkcs12_profile=pkcs12_profile, basename=basename)
+    return _write_plan(plan_order(order, server, key_passphrase, pkcs12_password, pkcs12_profile, basename),
+                       out_dir)
+
+
+def _write_plan(plan: BundlePlan, out_dir: str | os.PathLike[str]) -> ExportResult:
+    folder = writing.absolute_folder(out_dir)
+    writing.refuse_symlinks(folder)
+    note = plan.layout.note(folder, plan.basename, plan.material)
+    files = [*plan.files, PlannedFile(f"{plan.basename}.README.txt", note.encode("utf-8"), PUBLIC_FILE_MODE)]
+    written, warnings = writing.write_export(folder, files)
+    return ExportResult(files=written, note=note, warnings=warnings)
 
 
 def default_basename(leaf: x509.Certificate) -> str:
@@ -164,4 +198,5 @@ def _load_private_key(path: Path, passphrase: bytes | None) -> Any:
                           "generated for this order") from None
 
 
-__all__ = ["ExportResult", "export_bundle", "export_order", "default_basename"]
+__all__ = ["ExportResult", "BundlePlan", "plan_bundle", "plan_order", "export_bundle", "export_order",
+           "default_basename"]

@@ -48,6 +48,26 @@ def pfx(material: Material) -> bytes:
         pkcs12_encryption(material.pkcs12_password, material.pkcs12_profile))
 
 
+def pfx_holds(data: bytes, material: Material) -> bool:
+    """Does the .pfx `data` open with the material's password and hold its key, certificate and chain? (A .pfx
+    is never the same bytes twice: its salts are random.)"""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    if material.key is None or not material.pkcs12_password:
+        return False
+    try:
+        key, leaf, chain = pkcs12.load_key_and_certificates(data, material.pkcs12_password)
+    except ValueError:
+        return False     # another password, or not a .pfx
+
+    def public(k: object) -> bytes:
+        return k.public_key().public_bytes(  # type: ignore[attr-defined]
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return (key is not None and public(key) == public(material.key) and leaf == material.leaf
+            and list(chain) == list(material.chain))
+
+
 def pfx_files(name: str, m: Material) -> list[PlannedFile]:
     return [PlannedFile(f"{name}.pfx", pfx(m), PRIVATE_FILE_MODE)]
 
@@ -64,4 +84,4 @@ def pfx_paragraph(folder: Path, name: str, m: Material) -> str:
 
 
 __all__ = ["MODERN_PKCS12_KDF_ROUNDS", "LEGACY_PKCS12_KDF_ROUNDS", "Pkcs12Profile", "PKCS12_PROFILES",
-           "pkcs12_encryption", "pfx", "pfx_files", "pfx_paragraph"]
+           "pkcs12_encryption", "pfx", "pfx_holds", "pfx_files", "pfx_paragraph"]

@@ -42,14 +42,14 @@ SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")
 STAGING_PREFIX = ".certwizard-export-"
 _MOVING = "moving.json"     # in a staging folder: the files being moved into an existing folder
 _MOVED = "moved.json"       # the same list once every file is in place (the export is complete)
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _RENAME_NOREPLACE = 1       # linux/fs.h
 _NOT_SUPPORTED = {errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EPERM, errno.EMLINK,
                   errno.EXDEV}
 
 
-class _WriteFailed(Exception):
+class WriteFailed(Exception):
     """An OSError while writing `target` (the path the user will see, not the staging one)."""
 
     def __init__(self, target: Path, error: OSError) -> None:
@@ -127,9 +127,9 @@ def exposure_warnings(folder: Path, files: list[PlannedFile]) -> list[str]:
 def write_files(folder: Path, files: list[PlannedFile]) -> list[Path]:
     created: list[Path] = []      # folders made on the way to `folder`, outermost first
     try:
-        parent_fd = _open_folder(folder.parent, created)
+        parent_fd = open_folder(folder.parent, created)
         try:
-            if _entry(parent_fd, folder.name) is None:
+            if entry_at(parent_fd, folder.name) is None:
                 _write_new_folder(parent_fd, folder, files)
             else:
                 folder_fd = _open_child(parent_fd, folder.name, folder)
@@ -139,14 +139,14 @@ def write_files(folder: Path, files: list[PlannedFile]) -> list[Path]:
                     os.close(folder_fd)
         finally:
             os.close(parent_fd)
-    except _WriteFailed as failure:
-        _remove_folders(created)
+    except WriteFailed as failure:
+        remove_folders(created)
         raise ExportError(_write_failure_message(failure.target, failure.error)) from None
     except OSError as exc:
-        _remove_folders(created)
+        remove_folders(created)
         raise ExportError(_write_failure_message(folder / files[0].name, exc)) from None
     except BaseException:
-        _remove_folders(created)
+        remove_folders(created)
         raise
     return [folder / planned.name for planned in files]
 
@@ -166,7 +166,7 @@ def _write_failure_message(target: Path, exc: OSError) -> str:
 
 # --- folders by descriptor: a link swapped in anywhere on the way is refused, never followed ---------------
 
-def _entry(dir_fd: int, name: str) -> os.stat_result | None:
+def entry_at(dir_fd: int, name: str) -> os.stat_result | None:
     try:
         return os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
     except FileNotFoundError:
@@ -175,20 +175,20 @@ def _entry(dir_fd: int, name: str) -> os.stat_result | None:
 
 def _open_child(dir_fd: int, name: str, path: Path) -> int:
     try:
-        return os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        return os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except OSError as exc:
         raise OSError(exc.errno, exc.strerror, str(path)) from None
 
 
-def _open_folder(path: Path, created: list[Path] | None) -> int:
+def open_folder(path: Path, created: list[Path] | None) -> int:
     """A descriptor of `path`, opened from / one folder at a time; missing folders are made 0700 and listed
     in `created` (with `created` None, a missing folder is FileNotFoundError)."""
-    fd = os.open(path.anchor or "/", _DIR_FLAGS)
+    fd = os.open(path.anchor or "/", DIR_FLAGS)
     current = Path(path.anchor or "/")
     try:
         for part in path.parts[1:]:
             current = current / part
-            if _entry(fd, part) is None:
+            if entry_at(fd, part) is None:
                 if created is None:
                     raise FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT), str(current))
                 try:
@@ -208,7 +208,7 @@ def _open_folder(path: Path, created: list[Path] | None) -> int:
         raise
 
 
-def _remove_folders(created: list[Path]) -> None:
+def remove_folders(created: list[Path]) -> None:
     for folder in reversed(created):
         try:
             folder.rmdir()
@@ -218,22 +218,22 @@ def _remove_folders(created: list[Path]) -> None:
 
 # --- staging ------------------------------------------------------------------------------------------------
 
-def _make_staging(dir_fd: int) -> tuple[str, int]:
+def make_staging(dir_fd: int) -> tuple[str, int]:
     """A new private folder in `dir_fd` named after this process: (its name, a descriptor of it)."""
     name = f"{STAGING_PREFIX}{os.getpid()}-{os.urandom(4).hex()}"
     os.mkdir(name, PRIVATE_DIR_MODE, dir_fd=dir_fd)
-    fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     os.fchmod(fd, PRIVATE_DIR_MODE)
     return name, fd
 
 
-def _write_planned(staging_fd: int, folder: Path, files: list[PlannedFile]) -> dict[str, list[Any]]:
+def write_planned(staging_fd: int, folder: Path, files: list[PlannedFile]) -> dict[str, list[Any]]:
     """Write every file into the staging folder and sync it; returns what identifies each file (inode and
     SHA-256: an inode number alone is reused once a file is deleted)."""
     written: dict[str, list[Any]] = {}
     for planned in files:
         try:
-            fd = os.open(planned.name, _FILE_FLAGS, planned.mode, dir_fd=staging_fd)
+            fd = os.open(planned.name, FILE_FLAGS, planned.mode, dir_fd=staging_fd)
             try:
                 os.fchmod(fd, planned.mode)     # the umask may have removed bits
                 view = memoryview(planned.data)
@@ -244,27 +244,27 @@ def _write_planned(staging_fd: int, folder: Path, files: list[PlannedFile]) -> d
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise _WriteFailed(folder / planned.name, exc) from None
+            raise WriteFailed(folder / planned.name, exc) from None
     os.fsync(staging_fd)
     return written
 
 
 def _write_new_folder(parent_fd: int, folder: Path, files: list[PlannedFile]) -> None:
     """Write into a staging folder beside `folder`, then rename it to `folder`: all at once or nothing."""
-    staging, staging_fd = _make_staging(parent_fd)
+    staging, staging_fd = make_staging(parent_fd)
     try:
         try:
-            _write_planned(staging_fd, folder, files)
+            write_planned(staging_fd, folder, files)
         finally:
             os.close(staging_fd)
         try:
-            _move_without_replacing(parent_fd, staging, parent_fd, folder.name)
+            move_without_replacing(parent_fd, staging, parent_fd, folder.name)
         except OSError as exc:
-            raise _WriteFailed(folder, exc) from None
+            raise WriteFailed(folder, exc) from None
     except BaseException:
-        _remove_staging(parent_fd, staging)
+        remove_staging(parent_fd, staging)
         raise
-    _sync(parent_fd)
+    sync_folder(parent_fd)
 
 
 def _write_into_folder(folder_fd: int, folder: Path, files: list[PlannedFile]) -> None:
@@ -272,33 +272,33 @@ def _write_into_folder(folder_fd: int, folder: Path, files: list[PlannedFile]) -
 
     The list of files (inode, SHA-256) is written first, so an export killed while moving can be undone.
     """
-    staging, staging_fd = _make_staging(folder_fd)
+    staging, staging_fd = make_staging(folder_fd)
     moved: list[str] = []
     written: dict[str, list[Any]] = {}
     try:
         try:
-            written = _write_planned(staging_fd, folder, files)
+            written = write_planned(staging_fd, folder, files)
             _write_list(staging_fd, _MOVING, written)
             for planned in files:
                 try:
-                    _move_without_replacing(staging_fd, planned.name, folder_fd, planned.name)
+                    move_without_replacing(staging_fd, planned.name, folder_fd, planned.name)
                 except OSError as exc:
-                    raise _WriteFailed(folder / planned.name, exc) from None
+                    raise WriteFailed(folder / planned.name, exc) from None
                 moved.append(planned.name)
-            _sync(folder_fd)
+            sync_folder(folder_fd)
             os.rename(_MOVING, _MOVED, src_dir_fd=staging_fd, dst_dir_fd=staging_fd)   # complete
         finally:
             os.close(staging_fd)
     except BaseException:
         for name in reversed(moved):
-            _unlink_if_ours(folder_fd, name, written[name])
-        _remove_staging(folder_fd, staging)
+            unlink_if_ours(folder_fd, name, written[name])
+        remove_staging(folder_fd, staging)
         raise
-    _remove_staging(folder_fd, staging)
+    remove_staging(folder_fd, staging)
 
 
 def _write_list(staging_fd: int, name: str, written: dict[str, list[Any]]) -> None:
-    fd = os.open(name, _FILE_FLAGS, PRIVATE_FILE_MODE, dir_fd=staging_fd)
+    fd = os.open(name, FILE_FLAGS, PRIVATE_FILE_MODE, dir_fd=staging_fd)
     try:
         os.write(fd, json.dumps({"files": written}).encode())
         os.fsync(fd)
@@ -307,17 +307,17 @@ def _write_list(staging_fd: int, name: str, written: dict[str, list[Any]]) -> No
     os.fsync(staging_fd)
 
 
-def _sync(dir_fd: int) -> None:
+def sync_folder(dir_fd: int) -> None:
     try:
         os.fsync(dir_fd)
     except OSError:
         pass    # the files are in place; only their durability across a power cut is less certain
 
 
-def _unlink_if_ours(dir_fd: int, name: str, identity: list[Any]) -> None:
+def unlink_if_ours(dir_fd: int, name: str, identity: list[Any]) -> None:
     """Remove `name` only if it is still the file this export wrote (never one someone else put there)."""
     inode, digest = identity
-    found = _entry(dir_fd, name)
+    found = entry_at(dir_fd, name)
     if found is None or not stat.S_ISREG(found.st_mode) or found.st_ino != inode or found.st_size > 1 << 20:
         return
     fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
@@ -329,9 +329,9 @@ def _unlink_if_ours(dir_fd: int, name: str, identity: list[Any]) -> None:
         os.unlink(name, dir_fd=dir_fd)
 
 
-def _remove_staging(dir_fd: int, name: str) -> None:
+def remove_staging(dir_fd: int, name: str) -> None:
     try:
-        staging_fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        staging_fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
         return
     try:
@@ -342,7 +342,7 @@ def _remove_staging(dir_fd: int, name: str) -> None:
     os.rmdir(name, dir_fd=dir_fd)
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True     # another export of this process (the wizard runs exports in threads)
     try:
@@ -358,35 +358,35 @@ def clear_abandoned_exports(folder: Path) -> None:
     """Remove what exports killed before finishing left beside `folder` and in it."""
     for path in (folder.parent, folder):
         try:
-            fd = _open_folder(path, None)
+            fd = open_folder(path, None)
         except OSError:
             continue        # not there (yet), or not a real folder: the export itself will say so
         try:
-            _remove_abandoned_staging(fd)
+            remove_abandoned_staging(fd)
         finally:
             os.close(fd)
 
 
-def _remove_abandoned_staging(dir_fd: int) -> None:
+def remove_abandoned_staging(dir_fd: int) -> None:
     """Staging folders of exports whose process died (killed, or the machine went down) go: their files
     never appeared. Files one of them had already moved into this folder are taken back out."""
     for entry in os.scandir(dir_fd):
         if not entry.name.startswith(STAGING_PREFIX) or not entry.is_dir(follow_symlinks=False):
             continue
         pid_text = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
-        if not pid_text.isdigit() or _process_alive(int(pid_text)):
+        if not pid_text.isdigit() or process_alive(int(pid_text)):
             continue
         try:
             _take_back(dir_fd, entry.name)
-            _remove_staging(dir_fd, entry.name)
+            remove_staging(dir_fd, entry.name)
         except (OSError, ValueError):
             continue    # not ours to remove (another user's), or removed meanwhile
 
 
 def _take_back(dir_fd: int, staging: str) -> None:
-    staging_fd = os.open(staging, _DIR_FLAGS, dir_fd=dir_fd)
+    staging_fd = os.open(staging, DIR_FLAGS, dir_fd=dir_fd)
     try:
-        if _entry(staging_fd, _MOVING) is None:
+        if entry_at(staging_fd, _MOVING) is None:
             return      # it never started moving files (or finished: moved.json)
         fd = os.open(_MOVING, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=staging_fd)
         try:
@@ -398,7 +398,7 @@ def _take_back(dir_fd: int, staging: str) -> None:
     for name, identity in listed.items():
         if (isinstance(name, str) and SAFE_FILE_NAME.fullmatch(name) and isinstance(identity, list)
                 and len(identity) == 2 and isinstance(identity[0], int) and isinstance(identity[1], str)):
-            _unlink_if_ours(dir_fd, name, identity)
+            unlink_if_ours(dir_fd, name, identity)
 
 
 # --- moving without replacing -------------------------------------------------------------------------------
@@ -416,7 +416,7 @@ def _renameat2() -> Any | None:
 _RENAMEAT2 = _renameat2()
 
 
-def _move_without_replacing(src_fd: int, src: str, dst_fd: int, dst: str) -> None:
+def move_without_replacing(src_fd: int, src: str, dst_fd: int, dst: str) -> None:
     """Move `src` to `dst`, failing with FileExistsError if anything is at `dst` already."""
     if _RENAMEAT2 is not None:
         if _RENAMEAT2(src_fd, os.fsencode(src), dst_fd, os.fsencode(dst), _RENAME_NOREPLACE) == 0:
@@ -434,10 +434,14 @@ def _move_without_replacing(src_fd: int, src: str, dst_fd: int, dst: str) -> Non
             os.unlink(src, dir_fd=src_fd)
             return
     # A file system with neither (some network and FAT mounts): look, then rename.
-    if _entry(dst_fd, dst) is not None:
+    if entry_at(dst_fd, dst) is not None:
         raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), dst)
     os.rename(src, dst, src_dir_fd=src_fd, dst_dir_fd=dst_fd)
 
 
+# The descriptor-based pieces below `write_files` are shared with `installing` (writing in place).
 __all__ = ["SAFE_FILE_NAME", "STAGING_PREFIX", "write_export", "absolute_folder", "refuse_symlinks",
-           "refuse_existing", "exposure_warnings", "write_files", "clear_abandoned_exports"]
+           "refuse_existing", "exposure_warnings", "write_files", "clear_abandoned_exports", "WriteFailed",
+           "DIR_FLAGS", "FILE_FLAGS", "entry_at", "open_folder", "remove_folders", "make_staging", "write_planned",
+           "sync_folder", "unlink_if_ours", "remove_staging", "remove_abandoned_staging", "process_alive",
+           "move_without_replacing"]

@@ -168,6 +168,12 @@ def read_regular_file(path: str | os.PathLike[str], max_bytes: int) -> bytes:
         os.close(fd)
 
 
+def read_secret_line(path: str | os.PathLike[str], max_bytes: int = 4096) -> bytes:
+    """The first line of a small regular file that holds a passphrase or password (b"" when it is empty)."""
+    data = read_regular_file(path, max_bytes)
+    return data.splitlines()[0] if data.strip(b"\r\n") else b""
+
+
 def remove_stale_temp_files(folder: str | os.PathLike[str], older_than_seconds: float = 600) -> int:
     """Delete temp files left by a process that died mid-write; returns how many were removed."""
     removed = 0

@@ -93,6 +93,17 @@ def make_cli(tmp_path: Path, monkeypatch, capsys) -> Cli:
     return Cli(tmp_path / "data", capsys)
 
 
+def issued_order(cli: Cli, tmp_path: Path, product: str = "dv-single",
+                 domains: tuple[str, ...] = ("www.example.com",)) -> str:
+    """An order taken through apply, submit, verify and refresh by the command line, issued."""
+    order_id = cli.add(product)
+    cli.ok("apply", order_id, "--from", str(toml_file(tmp_path / "application.toml", list(domains))))
+    for step in (("submit", order_id), ("verify", order_id), ("refresh",)):
+        cli.ok(*step)
+    assert cli.status(order_id) == "issued"
+    return order_id
+
+
 def toml_file(path: Path, domains: list[str], *, company: bool = False, csr: str = 'mode = "automatic"',
               documents: list[str] | None = None, extra: str = "") -> Path:
     lines = [f"domains = {json.dumps(domains)}"]

@@ -507,14 +507,14 @@ STALLING_EXPORTER = textwrap.dedent("""
             return real_write(fd, data)
         os.write = write
     elif point == "moving-the-second-file":
-        real_move = writing._move_without_replacing
+        real_move = writing.move_without_replacing
         calls = []
         def move(*args):
             calls.append(args)
             if len(calls) == 2:
                 stall()
             return real_move(*args)
-        writing._move_without_replacing = move
+        writing.move_without_replacing = move
     export.export_bundle("pem", out, Path(cert).read_text(), Path(chain).read_text(), Path(key))
     print("returned", flush=True)
 """)
@@ -623,7 +623,7 @@ def test_a_failing_move_into_an_existing_folder_takes_back_what_it_moved(bundle,
 
     out = tmp_path / "apache"
     out.mkdir()
-    real_move = writing._move_without_replacing
+    real_move = writing.move_without_replacing
     calls = []
 
     def move(*args):
@@ -632,7 +632,7 @@ def test_a_failing_move_into_an_existing_folder_takes_back_what_it_moved(bundle,
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_move(*args)
 
-    monkeypatch.setattr(writing, "_move_without_replacing", move)
+    monkeypatch.setattr(writing, "move_without_replacing", move)
     with pytest.raises(ExportError, match="failed .No space left on device.; the files written so far"):
         export("apache", out, bundle, key_file)
     assert list(out.iterdir()) == []
