@@ -406,49 +406,54 @@ class Renewer:
     # --- installing ------------------------------------------------------------------------------------------
 
     def _install(self, old: "Order", follow: "Order", domains: str) -> RenewalOutcome:
+        """Install the renewal wherever the old certificate is. The installations move to the renewal first,
+        each recording what it holds, so a failure in one place is retried by the next run and never hides
+        that another place was updated; the old order is Renewed once every place has the new certificate."""
         from certwizard.domain.status import Action, next_status
 
-        places = old.installations
-        if places and not follow.installations:
-            def copy(current: "Order") -> "Order":
+        if old.installations and not follow.installations:
+            places = old.installations
+
+            def take(current: "Order") -> "Order":
                 current.installations = [place.model_copy() for place in places]
                 return current
-            follow = self.workflow.repository.update_order(follow.id, copy)
+            follow = self.workflow.repository.update_order(follow.id, take)
+
+            def give(current: "Order") -> "Order":
+                current.installations = []       # one record per place: the renewal's, holding what is there
+                return current
+            self.workflow.repository.update_order(old.id, give)
         details: list[str] = []
         if follow.installations:
-            from certwizard.services.installations import install_order
+            from certwizard.services.installations import KeyPassphraseNeededError, install_order
 
             self.progress(f"Installing {follow.id} where {old.id} is installed")
-            report = install_order(self.workflow, follow.id, passphrase=self.passphrase)
+            kept = "where it was installed, the old certificate is still in place; the next run tries again"
+            try:
+                report = install_order(self.workflow, follow.id, passphrase=self.passphrase)
+            except KeyPassphraseNeededError as exc:
+                raise NeedsYou(f"renewed as {follow.id}, not installed yet: {_one_line(str(exc))}; "
+                               + kept) from None
+            except CertwizardError as exc:
+                raise CertwizardError(f"renewed as {follow.id} but not installed ({_one_line(str(exc))}); "
+                                      + kept) from None
             details = list(report.lines)
             if not report.ok:
-                self._take_back_copies(follow.id, places)
                 problems = "; ".join(report.problems) or "see the lines below"
                 return RenewalOutcome(old.id, domains, RenewResult.FAILED,
-                                      f"renewed as {follow.id} but not installed ({_one_line(problems)}); the old "
-                                      "certificate is still in place and serving; the next run tries again",
-                                      follow.id, details)
+                                      f"renewed as {follow.id} but not installed everywhere "
+                                      f"({_one_line(problems)}); " + kept, follow.id, details)
 
         def replaced(current: "Order") -> "Order":
             current.status = next_status(current.status, Action.REPLACE)
-            current.installations = []
+            current.installations = []           # they are the renewal's (a run killed after taking them)
             return current
         self.workflow.repository.update_order(old.id, replaced)
         where = f", installed in {len(follow.installations)} place(s)" if follow.installations else \
-            " (no installation: certwizard install " + follow.id + " puts it on a server)"
-        return RenewalOutcome(old.id, domains, RenewResult.RENEWED,
-                              f"renewed as {follow.id}, valid to "
-                              f"{follow.certificate.not_after:%Y-%m-%d}" + where if follow.certificate else
-                              f"renewed as {follow.id}{where}", follow.id, details)
-
-    def _take_back_copies(self, follow_id: str, places: list) -> None:
-        """An installation that failed stays the old order's alone (it still serves the old certificate)."""
-        ids = {place.id for place in places}
-
-        def drop(current: "Order") -> "Order":
-            current.installations = [place for place in current.installations if place.id not in ids]
-            return current
-        self.workflow.repository.update_order(follow_id, drop)
+            f" (no installation: certwizard install {follow.id} puts it on a server)"
+        valid = f", valid to {follow.certificate.not_after:%Y-%m-%d}" if follow.certificate else ""
+        return RenewalOutcome(old.id, domains, RenewResult.RENEWED, f"renewed as {follow.id}{valid}{where}",
+                              follow.id, details)
 
     def _record(self, order_id: str, outcome: RenewalOutcome) -> None:
         from certwizard.domain.models import HistoryEntry, RenewalRecord

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from tests.cli.cli_flow import check_pem_key, issued_order, make_cli, split_pem
-from tests.services.test_installations import calls, recording_script
+from tests.services.issued_orders import calls, recording_script
 
 
 @pytest.fixture

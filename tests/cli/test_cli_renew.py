@@ -14,8 +14,9 @@ import pytest
 
 from certwizard.services import open_services
 from certwizard.services.renewal import RenewRunningError, renewal_lock
-from tests.cli.cli_flow import make_cli, toml_file
+from tests.cli.cli_flow import make_cli, mode_of, toml_file
 from tests.factories import jpeg_bytes
+from tests.services.issued_orders import calls, recording_script
 
 
 @pytest.fixture
@@ -230,3 +231,64 @@ def test_an_ov_renewal_carries_the_company_and_documents_and_waits_for_the_revie
     assert cli.status(old_id) == "issued"                             # still serving, not yet replaced
     later = cli.ok("renew", "--json").json["renewals"]                # a later run of the timer: exit 0
     assert [(r["result"], r["follow_up"]) for r in later] == [("waiting", follow_id)]
+
+
+def _serial_in(path: Path) -> int:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificates(path.read_bytes())[0].serial_number
+
+
+def test_a_renewal_is_installed_in_place_and_each_reload_runs_once(cli, tmp_path):
+    old_id = _issued(cli, tmp_path, hook=_hook(tmp_path))
+    script = recording_script(tmp_path)
+    nginx, pem = tmp_path / "nginx", tmp_path / "pem"
+    cli.ok("install", old_id, "--server", "nginx", "--dir", str(nginx), "--reload", f"{script} reload nginx")
+    cli.ok("install", old_id, "--server", "pem", "--dir", str(pem), "--reload", f"{script} reload nginx")
+    assert len(calls(tmp_path)) == 2
+    old_serial = int(_order(cli, old_id)["certificate"]["serial"], 16)
+    fullchain = nginx / "www.example.com.fullchain.pem"
+    assert _serial_in(fullchain) == old_serial
+
+    run = cli.ok("renew", "--force", old_id, "--json").json["renewals"][0]
+    assert run["result"] == "renewed" and "installed in 2 place(s)" in run["message"]
+    new = _order(cli, run["follow_up"])
+    assert _serial_in(fullchain) == int(new["certificate"]["serial"], 16)
+    assert _serial_in(nginx / "www.example.com.fullchain.pem.prev") == old_serial     # the previous files kept
+    assert mode_of(nginx / "www.example.com.key") == 0o600
+    assert len(calls(tmp_path)) == 3                       # one distinct command: run once for both places
+    listed = cli.ok("installations", "--json").json["installations"]
+    assert {(row["order"], row["server"]) for row in listed} == {(new["id"], "nginx"), (new["id"], "pem")}
+    assert all(row["serial"] == new["certificate"]["serial"] for row in listed)
+
+
+def test_a_renewal_that_cannot_be_installed_leaves_the_old_files_serving_and_the_next_run_finishes(
+        cli, tmp_path):
+    old_id = _issued(cli, tmp_path, hook=_hook(tmp_path))
+    script = recording_script(tmp_path)
+    nginx = tmp_path / "nginx"
+    cli.ok("install", old_id, "--server", "nginx", "--dir", str(nginx), "--reload", str(script))
+    before = {p.name: p.read_bytes() for p in nginx.iterdir() if p.is_file()}
+    key = nginx / "www.example.com.key"
+    moved = tmp_path / "key.aside"
+    key.rename(moved)
+    key.mkdir()                                     # something else took the key's name: nothing may be written
+
+    failed = cli("renew", "--force", old_id, "--json")
+    assert failed.code == 1
+    [outcome] = failed.json["renewals"]
+    assert outcome["result"] == "failed" and "old certificate is still in place" in outcome["message"]
+    assert (nginx / "www.example.com.fullchain.pem").read_bytes() == before["www.example.com.fullchain.pem"]
+    assert len(calls(tmp_path)) == 1                          # no reload: nothing changed
+    assert cli.status(old_id) == "issued"                     # not Renewed while it is what serves
+    follow_id = outcome["follow_up"]
+    [place] = cli.ok("installations", "--json").json["installations"]
+    assert place["order"] == follow_id and place["problem"] and \
+        place["serial"] == _order(cli, old_id)["certificate"]["serial"]
+
+    key.rmdir()
+    moved.rename(key)
+    done = cli.ok("renew", "--json").json["renewals"]          # the next run: no --force, it is under way
+    assert [d["result"] for d in done] == ["renewed"]
+    assert _serial_in(nginx / "www.example.com.fullchain.pem") == int(_order(cli, follow_id)["certificate"]["serial"], 16)
+    assert len(calls(tmp_path)) == 2 and cli.status(old_id) == "renewed"

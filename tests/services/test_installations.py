@@ -3,10 +3,8 @@ symlinks refused, complete-or-nothing, reload commands that record their calls, 
 
 from __future__ import annotations
 
-import json
 import os
 import stat
-import sys
 import time
 from pathlib import Path
 
@@ -23,33 +21,18 @@ from certwizard.services.installations import (
     install_order,
     run_reload,
 )
-from tests.services.test_issued import PASSPHRASE, certificate_of, issue, replace_key_file
+from tests.services.issued_orders import (
+    PASSPHRASE,
+    calls,
+    certificate_of,
+    issue,
+    recording_script,
+    replace_key_file,
+)
 
 
 def mode_of(path: Path) -> int:
     return stat.S_IMODE(os.lstat(path).st_mode)
-
-
-def recording_script(tmp_path: Path, name: str = "reload", exit_status: int = 0, sleep: float = 0.0) -> Path:
-    """A reload command that appends its argv and cwd to calls.jsonl beside it, prints a line, and exits."""
-    script = tmp_path / name
-    log = tmp_path / "calls.jsonl"
-    script.write_text(f"""#!{sys.executable}
-import json, os, sys, time
-with open({str(log)!r}, "a") as f:
-    f.write(json.dumps({{"argv": sys.argv, "cwd": os.getcwd(), "order": os.environ.get("CERTWIZARD_ORDER"),
-                        "dirs": os.environ.get("CERTWIZARD_DIRECTORIES")}}) + "\\n")
-print("reloading", sys.argv[1:], flush=True)
-time.sleep({sleep})
-sys.exit({exit_status})
-""")
-    script.chmod(0o755)
-    return script
-
-
-def calls(tmp_path: Path) -> list[dict]:
-    log = tmp_path / "calls.jsonl"
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
 
 def leaf_serial(path: Path) -> int:

@@ -6,12 +6,10 @@ import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from certwizard.domain.models import CsrMode
-from certwizard.domain.status import OrderStatus
 from certwizard.services.issued import (
     KeyState,
     check_stored_key,
@@ -19,35 +17,8 @@ from certwizard.services.issued import (
     summarize_issued,
     validity_phrase,
 )
-from tests.factories import manual_csr, valid_draft
-
-PASSPHRASE = b"tulip lantern 42"
-
-
-def issue(services, domains="www.example.com", product_id="dv-single", passphrase=None, **draft_fields):
-    """Buy, apply, submit, verify and refresh through the real workflow; returns the issued order."""
-    workflow = services.workflow
-    order = workflow.open_application(workflow.add_purchased(product_id)[0].id)
-    order = workflow.save_draft(order, valid_draft(domains, **draft_fields))
-    order = workflow.submit(order.id, passphrase=passphrase)
-    workflow.confirm_domain_validation(order.id)
-    workflow.refresh()
-    order = workflow.order(order.id)
-    assert order.status is OrderStatus.ISSUED
-    return order
-
-
-def replace_key_file(path: Path) -> None:
-    """Put another (valid, 0600) key where the order's key was."""
-    other = ec.generate_private_key(ec.SECP256R1())
-    os.unlink(path)
-    path.write_bytes(other.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                         serialization.NoEncryption()))
-    os.chmod(path, 0o600)
-
-
-def certificate_of(order) -> x509.Certificate:
-    return x509.load_pem_x509_certificate(order.certificate.certificate_pem.encode())
+from tests.factories import manual_csr
+from tests.services.issued_orders import PASSPHRASE, certificate_of, issue, replace_key_file
 
 
 def test_a_fresh_automatic_order_has_facts_a_matching_key_and_a_verifying_chain(services):
