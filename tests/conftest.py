@@ -8,6 +8,10 @@ import pytest
 
 from tests.factories import jpeg_bytes
 
+# The Alibaba Cloud SDK reads this once, when it is first imported, by whichever test that is: without it,
+# its credential chain starts a poller for the ECS metadata address (100.100.100.200, not loopback).
+os.environ["ALIBABA_CLOUD_ECS_METADATA_DISABLED"] = "true"
+
 
 @pytest.fixture
 def services(tmp_path, monkeypatch):

@@ -19,6 +19,8 @@ def fake(monkeypatch):
 
         monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
         monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
+        # Read when the SDK was first imported: without it, the chain starts an ECS metadata poller.
+        monkeypatch.setattr(auth_util, "environment_ecs_metadata_disabled", "true")
         yield server
 
 
