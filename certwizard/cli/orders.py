@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
 from certwizard.domain.expiry import days_left
 from certwizard.domain.ids import utcnow
-from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
 from certwizard.domain.products import CATALOG, Product, UnknownProductError, get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:      # the models need pydantic (~0.2 s): only commands that read whole orders import them
+    from certwizard.domain.models import Order
     from certwizard.services.workflow import Workflow
 
 MAX_COUNT = 1000     # same limit as storage.MAX_ORDERS_PER_ADD; storage is imported only when a command runs
