@@ -59,7 +59,7 @@ _NEXT_MEMBER = re.compile(rb'\n,\n(?:"([^"\\\n]{1,200})":\{)?')
 _OVERLAP = 256
 # Where a member of a table in id order starts: `"id":{`, an id with no escapes.
 _MEMBER_HEAD = re.compile(rb'"([^"\\\n]{1,200})":\{')
-_BISECT_WINDOW = 1 << 14      # below this many bytes, bisection reads the members one after the other
+_BISECT_WINDOW = 1 << 13      # below this many bytes, bisection reads the members' heads in one read
 _PROBE = 4096
 
 
@@ -201,7 +201,7 @@ class LazyTable(Mapping[str, Document]):
         low, high = start, end           # the member sought, if there, starts in [low, high)
         while high - low > _BISECT_WINDOW:
             middle = (low + high) // 2
-            found = self._member_from(middle, end)
+            found = self._member_from(middle, end, with_length=False)
             if found is None or found[0] >= high:
                 high = middle
                 continue
@@ -212,21 +212,33 @@ class LazyTable(Mapping[str, Document]):
                 low = at + 1
             else:
                 high = at
-        at = low
-        while at < high:
-            found = self._member_from(at, end)
-            if found is None or found[0] >= high:
-                return None
-            at, key, length = found
+        # The few members starting in [low, high): read their heads in one go.
+        table_start = self._deferred[0]
+        before = len(SEPARATOR) if low > table_start else 0
+        data = self.source.read(low - before, min(high - low + before + 256, end - low + before))
+        starts = [0] if not before else []
+        starts += [hit + len(SEPARATOR) for hit in _all(data, SEPARATOR)]
+        for place in starts:
+            at = low - before + place
+            if at >= high:
+                break
+            match = _MEMBER_HEAD.match(data, place)
+            if match is None:
+                found = self._member_from(at, end, with_length=False)
+                if found is None:
+                    return None
+                key = found[1]
+            else:
+                key = match.group(1).decode("ascii")
             if key == doc_id:
                 return self._found_entry(at, end)
             if key > doc_id:
                 return None
-            at += length + 1
         return None
 
-    def _member_from(self, position: int, end: int) -> tuple[int, str, int] | None:
-        """(start, id, length) of the first member starting at or after `position`, or None."""
+    def _member_from(self, position: int, end: int, with_length: bool = True) -> tuple[int, str, int] | None:
+        """(start, id, length) of the first member starting at or after `position`, or None (length 0 unless
+        `with_length`)."""
         assert self.source is not None and self._deferred is not None
         table_start = self._deferred[0]
         if position <= table_start:
@@ -235,7 +247,7 @@ class LazyTable(Mapping[str, Document]):
             at = -1
             look = position - len(SEPARATOR)
             while look < end:
-                chunk = self.source.read(look, min(_PROBE, end - look))
+                chunk = self.source.read(look, min(_PROBE, end - look))     # members are ~1-4 KB
                 hit = chunk.find(SEPARATOR)
                 if hit >= 0:
                     at = look + hit + len(SEPARATOR)
@@ -243,10 +255,12 @@ class LazyTable(Mapping[str, Document]):
                 look += max(1, len(chunk) - len(SEPARATOR) + 1)
             if at < 0 or at >= end:
                 return None
-        head = self.source.read(at, min(_PROBE, end - at))
+        head = self.source.read(at, min(_PROBE if with_length else 256, end - at))
         match = _MEMBER_HEAD.match(head)
         if match is None:
             raise _NotBisectable
+        if not with_length:
+            return at, match.group(1).decode("ascii"), 0
         line_end = head.find(b"\n")
         while line_end < 0 and at + len(head) < end:
             more = self.source.read(at + len(head), min(1 << 16, end - at - len(head)))
@@ -425,6 +439,13 @@ class LazyTable(Mapping[str, Document]):
                 entry.member = encode_member(doc_id, entry.document)
                 entry.offset = len(encode_key(doc_id)) + 1
             yield entry.member if entry.member is not None else self._member(entry)
+
+
+def _all(data: bytes, needle: bytes) -> Iterator[int]:
+    at = data.find(needle)
+    while at >= 0:
+        yield at
+        at = data.find(needle, at + 1)
 
 
 def _applied(entries: Mapping[str, _Entry], changes: Mapping[str, _Entry | None]) -> dict[str, _Entry]:

@@ -154,6 +154,7 @@ class Repository:
         self._local = threading.local()
         self._summaries: dict[str, tuple[bytes, OrderSummary]] = {}   # id -> (index entry, summary)
         self._summary_list: tuple[LazyTable, list[OrderSummary]] | None = None
+        self.unsummarised: list[str] = []     # ids whose index entry the last `order_summaries` could not read
 
     @classmethod
     def open(cls, layout_or_db_path: DataLayout | str | os.PathLike[str], *,
@@ -271,6 +272,7 @@ class Repository:
             entries = LazyTable.decode_members(changed)
             fresh.update(self._new_summaries(changed, entries))
         self._summaries = fresh
+        self.unsummarised = [order_id for order_id, _ in index.raw_members() if order_id not in fresh]
         ordered = sorted((summary for _, summary in fresh.values()), key=attrgetter("purchased"))
         self._summary_list = (index, ordered)       # the index table object changes with every change
         return ordered
