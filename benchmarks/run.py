@@ -19,12 +19,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import bench_inprocess, bench_memory, bench_ssh, bench_startup
+from benchmarks import bench_commands, bench_inprocess, bench_memory, bench_ssh, bench_startup
 from benchmarks.common import PYTHON, RESULTS_DIR, ROOT, Result, loadavg, log
 from benchmarks.datasets import Datasets
 
 SOURCE_ENV = "CERTWIZARD_BENCH_SOURCE"
-BENCHMARKS = ("startup", "tables", "persistence", "responsiveness", "ssh", "memory")
+BENCHMARKS = ("startup", "tables", "persistence", "responsiveness", "ssh", "memory", "commands")
 
 
 def plan(quick: bool, runs: int | None) -> dict:
@@ -38,6 +38,7 @@ def plan(quick: bool, runs: int | None) -> dict:
             responsiveness=dict(keygens=2, documents=2),
             ssh=dict(sessions=1, big=10_000, moves=3, idle=False),
             memory=dict(sizes=[10_000], runs=1),
+            commands=dict(runs=runs or 3, huge=False),
         )
     return dict(
         startup=dict(sizes=[0, 1_000, 10_000, 50_000], runs=runs or 10, budget_s=60),
@@ -49,6 +50,7 @@ def plan(quick: bool, runs: int | None) -> dict:
         responsiveness=dict(keygens=5, documents=6),
         ssh=dict(sessions=2, big=10_000, moves=5, idle=True),
         memory=dict(sizes=[0, 10_000, 50_000], runs=runs and min(runs, 3) or 3),
+        commands=dict(runs=runs or 10, huge=True),
     )
 
 
@@ -63,6 +65,8 @@ def run_one(name: str, settings: dict, datasets: Datasets) -> list[Result]:
         return bench_inprocess.responsiveness(**settings)
     if name == "ssh":
         return bench_ssh.run(datasets, **settings)
+    if name == "commands":
+        return bench_commands.run(datasets, **settings)
     if name == "memory":
         sizes, runs = settings["sizes"], settings["runs"]
         return bench_memory.run(datasets, sizes, runs)

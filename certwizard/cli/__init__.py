@@ -81,7 +81,11 @@ def main(argv: list[str] | None = None) -> int:
         from certwizard.cli.output import usage_error
 
         return usage_error(problem)
-    wizard_data_dir = _wizard_only(sys.argv[1:] if argv is None else argv)
+    arguments = sys.argv[1:] if argv is None else argv
+    if list(arguments) == ["--version"]:       # what argparse prints, without building every command's parser
+        print(f"certwizard {__version__}")
+        return 0
+    wizard_data_dir = _wizard_only(arguments)
     if wizard_data_dir is not None:
         # Plain `certwizard [--data-dir DIR]`: open the wizard without loading every command's code first.
         from certwizard.cli.tui import run_tui

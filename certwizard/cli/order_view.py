@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from certwizard.cli.output import say
 from certwizard.domain.expiry import days_left, days_left_words
 from certwizard.domain.ids import utcnow
-from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.next_step import NEXT_STEPS
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.validation_methods import ValidationMethod, publisher_words
+
+if TYPE_CHECKING:      # pydantic (~0.2 s) is imported by the commands that read an order, not by --help
+    from certwizard.domain.models import Order
 
 
 def _when(moment: datetime | None) -> str:

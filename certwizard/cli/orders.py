@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
 from certwizard.domain.expiry import days_left
 from certwizard.domain.ids import utcnow
-from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
 from certwizard.domain.products import CATALOG, Product, UnknownProductError, get_product
 from certwizard.domain.status import OrderStatus
+from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:      # the models need pydantic (~0.2 s): only commands that read whole orders import them
+    from certwizard.domain.models import Order
     from certwizard.services.workflow import Workflow
 
 MAX_COUNT = 1000     # same limit as storage.MAX_ORDERS_PER_ADD; storage is imported only when a command runs
@@ -150,9 +151,10 @@ def _list(args: argparse.Namespace, workflow: Workflow, statuses: list[OrderStat
     # Expiring soon and expired are the clock's view of issued ones: ask for those, then filter by the clock.
     stored = None if statuses is None else list({OrderStatus.ISSUED if s in _BY_CLOCK else s for s in statuses}
                                                 | ({OrderStatus.EXPIRED} & set(statuses)))
-    orders = [o for o in workflow.orders(stored) if statuses is None or o.status_at(now) in statuses]
+    orders = [o for o in _listed(workflow, stored) if statuses is None or o.status_at(now) in statuses]
     if args.json:
-        print_json({"orders": [_order_summary(o, now) for o in orders]})
+        print_json({"orders": [_index_row(o, now) if isinstance(o, OrderSummary) else _order_summary(o, now)
+                               for o in orders]})
         return EXIT_OK
     if not orders:
         if statuses:
@@ -171,6 +173,43 @@ def _list(args: argparse.Namespace, workflow: Workflow, statuses: list[OrderStat
 _BY_CLOCK = {OrderStatus.EXPIRING_SOON, OrderStatus.EXPIRED}
 
 
+def _listed(workflow: Workflow, stored: list[OrderStatus] | None) -> list[OrderSummary | Order]:
+    """The orders to list, from the order index (no order is read or validated), oldest purchase first.
+
+    An order whose index entry cannot be read (say, a product this certwizard does not know) is read whole,
+    as before the index, so it is still listed; only one that cannot be read either stays a notice."""
+    summaries: list[OrderSummary | Order] = [s for s in workflow.summaries() if stored is None or s.status in stored]
+    repository = workflow.repository
+    for order_id in repository.unsummarised:
+        try:
+            order = workflow.order(order_id)
+        except Exception:      # noqa: BLE001 - unreadable: its notice says why
+            continue
+        if stored is None or order.status in stored:
+            summaries.append(order)
+        repository.notices[:] = [n for n in repository.notices if f"order {order_id!r}" not in n]
+    if repository.unsummarised:
+        summaries.sort(key=lambda o: _utc(o.purchased_at))      # stable: ties keep the index's order
+    return summaries
+
+
+def _index_row(summary: OrderSummary, now: datetime) -> dict[str, Any]:
+    """`_order_summary` of an order, from its index entry: the same keys and values (a test compares them).
+
+    The bound domains are the application's: an order has one once submitted (or imported past its draft);
+    a draft never submitted shows its typed names in the table, but binds none."""
+    status = summary.status_at(now)
+    bound = list(summary.domains) if summary.submitted is not None or not summary.status.is_editable else []
+    not_after = summary.not_after
+    return {
+        "id": summary.id, "product": summary.product_id, "type": _certificate_type(summary),
+        "status": status.value, "status_label": status.label, "domains": bound,
+        "purchased_at": summary.purchased_at, "updated_at": summary.updated_at, "revision": summary.revision,
+        "not_after": not_after, "days_left": days_left(not_after, now) if not_after else None,
+        "renew_after": summary.renew_after, "renew_source": summary.renew_source,
+    }
+
+
 def _order_summary(order: Order, now: datetime) -> dict[str, Any]:
     status = order.status_at(now)
     return {
@@ -186,7 +225,7 @@ def _utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC) if moment.tzinfo is not None else moment
 
 
-def _certificate_type(order: Order) -> str:
+def _certificate_type(order: Order | OrderSummary) -> str:
     try:
         return order.product.certificate_type
     except UnknownProductError:

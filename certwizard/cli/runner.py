@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +36,6 @@ def refused(args: argparse.Namespace, message: str, **extra: Any) -> int:
 
 def run_with_services(args: argparse.Namespace, action) -> int:
     """Open the data folder and run `action(services)`; refusals exit 1 with the reason, never a traceback."""
-    from certwizard.crypto.keys import CsrSelfCheckError
     from certwizard.domain.products import UnknownProductError
     from certwizard.domain.status import IllegalTransitionError
     from certwizard.errors import CertwizardError
@@ -61,7 +61,7 @@ def run_with_services(args: argparse.Namespace, action) -> int:
         return refused(args, "the application has errors; fix them in the application file, run "
                               "certwizard apply again, then this command",
                         errors={file_key(name): problem for name, problem in exc.errors.items()})
-    except CsrSelfCheckError as exc:
+    except _loaded("certwizard.crypto.keys", "CsrSelfCheckError") as exc:   # looked up when raised: see _loaded
         return refused(args, f"the generated CSR failed its own check: {exc}")
     except IllegalTransitionError as exc:
         return refused(args, transition_refusal(services, args, exc))
@@ -77,6 +77,16 @@ def run_with_services(args: argparse.Namespace, action) -> int:
             DataLayout.resolve(args.data_dir).root))
         return refused(args, f"cannot use {where} ({exc.strerror or exc}); check its permissions, or choose "
                               "another data folder with --data-dir or CERTWIZARD_DATA_DIR")
+
+
+class _NeverRaised(Exception):
+    """Stands for an error class whose module was not imported: nothing raised one."""
+
+
+def _loaded(module: str, name: str) -> type[Exception]:
+    """An error class of a module the command may never import (cryptography alone is ~50 ms). `except`
+    evaluates this when something was raised: a module not imported by then cannot have raised its error."""
+    return getattr(sys.modules.get(module), name, _NeverRaised)
 
 
 def transition_refusal(services, args: argparse.Namespace, exc) -> str:

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from certwizard.storage.errors import CorruptDatabaseError
+from certwizard.storage.errors import CorruptDatabaseError, CorruptDocumentError, StorageError
 from certwizard.storage.lazy_table import (
     SEPARATOR,
     LazyTable,
@@ -39,15 +39,21 @@ from certwizard.storage.lazy_table import (
     encode_key,
     encode_member,
     json_type,
+    member_entry,
     member_key,
     plain_string,
 )
 from certwizard.storage.source import Source, _write_all
 
 Tables = dict[str, LazyTable]
+# Where the file's tables are: {"tables": {name: [start, end, in id order]}}, offsets as fixed-width digit
+# strings so that the directory has the same size whatever it says (it is written before what it places).
+DIRECTORY = ("meta", "layout")
+_OFFSET_DIGITS = 15
 _TAIL = b"\n}\n}\n"          # the end of a file whose last table has documents
 _PLAIN_MEMBER = re.compile(rb'"([\x20\x21\x23-\x5b\x5d-\x7e]{1,200})":\{')     # `"id":{` of an id that needs no unescaping
 _CHUNK = 1 << 20
+_FIRST_CHUNK = 1 << 14
 
 
 class Layout(Enum):
@@ -57,14 +63,22 @@ class Layout(Enum):
 
 # --- reading ----------------------------------------------------------------------------------------------
 
-def decode_file(source: Source, file_backed: frozenset[str] = frozenset()) -> tuple[Tables, Layout]:
-    """The tables of the database file open as `source`; an empty file is an empty database (as in TinyDB)."""
+def decode_file(source: Source, file_backed: frozenset[str] = frozenset(),
+                max_whole_bytes: int | None = None) -> tuple[Tables, Layout]:
+    """The tables of the database file open as `source`; an empty file is an empty database (as in TinyDB).
+
+    A file in certwizard's layout is read at any size; `max_whole_bytes` limits only a file that must be parsed
+    whole (another layout), which needs memory many times its size."""
     if source.size <= 64 and not source.read(0, source.size).strip():
         return {}, Layout.LINES
     if source.read(0, min(source.size, 2)) == b"{\n":
         tables = _read_lines(source, file_backed)
         if tables is not None:
             return tables, Layout.LINES
+    if max_whole_bytes is not None and source.size > max_whole_bytes:
+        raise StorageError(f"{source.path} is larger than {max_whole_bytes // (1024 * 1024)} MiB and not in "
+                           "certwizard's own layout, so it would have to be read whole; move it away (certwizard "
+                           "then starts an empty database) or choose another --data-dir")
     return _parse_whole(source.read(0, source.size), source), Layout.OTHER
 
 
@@ -77,8 +91,10 @@ def read_file(path: Path, file_backed: frozenset[str] = frozenset()) -> tuple[Ta
 def _lines(source: Source, start: int) -> Iterator[tuple[int, bytes]]:
     """(file offset, line) from `start`, read 1 MiB at a time; the last line may lack its newline."""
     position, pending = start, b""
+    size = _FIRST_CHUNK          # small first: opening a big file reads its small tables and jumps on
     while position < source.size:
-        chunk = source.read(position, min(source.size - position, _CHUNK))
+        chunk = source.read(position, min(source.size - position, size))
+        size = min(size * 4, _CHUNK)
         at = position - len(pending)
         position += len(chunk)
         *complete, pending = (pending + chunk).split(b"\n")     # split in C: ~3x faster than a find loop
@@ -90,10 +106,16 @@ def _lines(source: Source, start: int) -> Iterator[tuple[int, bytes]]:
 
 
 def _read_lines(source: Source, file_backed: frozenset[str]) -> Tables | None:
-    """The tables of a file in certwizard's layout, documents unread; None if it is in another layout."""
+    """The tables of a file in certwizard's layout, documents unread; None if it is in another layout.
+
+    Tables the file's directory (meta document "layout", written first) places are not read at all: opening
+    a database of 100,000 orders reads its small tables and checks a few bytes where each big one starts and
+    ends."""
     lines = _lines(source, 2)
     tables: Tables = {}
-    for offset, line in lines:
+    places: dict[str, tuple[int, int, bool]] = {}
+    while (item := next(lines, None)) is not None:
+        offset, line = item
         if line == b"}":                                   # the end of the file
             rest = next(lines, None)
             return tables if rest is None else None
@@ -106,8 +128,15 @@ def _read_lines(source: Source, file_backed: frozenset[str]) -> Tables | None:
             return None
         name, empty = header
         start = offset + len(line) + 1
+        place = places.get(name)
         if empty:
             tables[name] = LazyTable(name, {}, source)
+        elif place is not None and place[0] == start and _table_ends_at(source, place[1]):
+            tables[name] = LazyTable.in_file(name, source, start, place[1], by_id=place[2],
+                                             keep=name not in file_backed)
+            lines = _lines(source, place[1] + 1)
+            if next(lines, None) != (place[1] + 1, b"}"):
+                return None
         elif name in file_backed and source.read(source.size - len(_TAIL), len(_TAIL)) == _TAIL:
             # The last table (certwizard writes big tables last): left in the file until it is needed.
             tables[name] = LazyTable.in_file(name, source, start, source.size - len(_TAIL))
@@ -117,7 +146,37 @@ def _read_lines(source: Source, file_backed: frozenset[str]) -> Tables | None:
             if table is None:
                 return None
             tables[name] = table
+            if name == DIRECTORY[0]:
+                places = _directory(table, source.size)
     return None
+
+
+def _table_ends_at(source: Source, end: int) -> bool:
+    return end + 3 <= source.size and source.read(end, 3) == b"\n}\n"
+
+
+def _directory(meta: LazyTable, size: int) -> dict[str, tuple[int, int, bool]]:
+    """name -> (start, end, in id order) of the tables the file's directory places (nothing if it is odd)."""
+    if DIRECTORY[1] not in meta:
+        return {}
+    try:
+        document = meta[DIRECTORY[1]]
+    except CorruptDocumentError:
+        return {}
+    places = {}
+    tables = document.get("tables")
+    if not isinstance(tables, dict):
+        return {}
+    for name, place in tables.items():
+        if (not isinstance(place, list) or len(place) != 3 or not all(isinstance(n, str) and n.isdigit()
+                                                                        for n in place[:2])
+                or not isinstance(place[2], bool)):
+            return {}
+        start, end = int(place[0]), int(place[1])
+        if not 0 < start <= end <= size:
+            return {}
+        places[name] = (start, end, place[2])
+    return places
 
 
 def _read_members(name: str, lines: Iterator[tuple[int, bytes]], source: Source,
@@ -183,6 +242,7 @@ class FilePlan:
     pieces: list[Piece] = field(default_factory=list)
     size: int = 0
     placed: dict[str, dict[str, _Entry]] = field(default_factory=dict)   # table -> id -> entry in new file
+    rewritten: dict[str, LazyTable] = field(default_factory=dict)        # small tables as written (meta)
 
     def write_to(self, fd: int) -> None:
         for piece in self.pieces:
@@ -194,8 +254,8 @@ class FilePlan:
 
     def tables_in(self, tables: Mapping[str, LazyTable], written: Source) -> Tables:
         """The tables as they are in the written file: big tables read from it, small ones as they were."""
-        return {name: LazyTable(name, self.placed[name], written) if name in self.placed else table
-                for name, table in tables.items()}
+        return {name: LazyTable(name, self.placed[name], written) if name in self.placed
+                else self.rewritten.get(name, table) for name, table in tables.items()}
 
 
 class _Builder:
@@ -225,10 +285,26 @@ class _Builder:
 
 
 def plan_file(tables: Mapping[str, LazyTable], file_backed: frozenset[str] = frozenset()) -> FilePlan:
-    """The whole file: small tables first, big ones last, unchanged documents copied from their file."""
+    """The whole file: small tables first, big ones last (in id order), unchanged documents copied from their
+    file, and a directory in the meta table saying where every other table is (`DIRECTORY`)."""
     out = _Builder()
     placed: dict[str, dict[str, _Entry]] = {}
+    tables = dict(tables)
+    meta_name, directory_id = DIRECTORY
+    meta = tables.get(meta_name)
     names = [n for n in tables if n not in file_backed] + [n for n in tables if n in file_backed]
+    directory = meta is not None and any(tables[n] for n in names if n in file_backed)   # only with big tables
+    rewritten: dict[str, LazyTable] = {}
+    if directory:
+        assert meta is not None
+        placed_names = [n for n in names if n != meta_name and tables[n]]
+        placeholder = _directory_entry({n: (0, 0, n in file_backed) for n in placed_names})
+        meta = tables[meta_name] = meta.overlaid({directory_id: placeholder})
+        names = [meta_name] + [n for n in names if n != meta_name]     # read first: it places the others
+    elif meta is not None and directory_id in meta:       # an old directory would place nothing right
+        rewritten[meta_name] = tables[meta_name] = meta.overlaid({directory_id: None})
+    directory_at = -1
+    places: dict[str, tuple[int, int, bool]] = {}
     out.add(b"{")
     for index, name in enumerate(names):
         out.add(b"\n,\n" if index else b"\n")
@@ -237,13 +313,37 @@ def plan_file(tables: Mapping[str, LazyTable], file_backed: frozenset[str] = fro
             out.add(encode_key(name) + b":{}")
             continue
         out.add(encode_key(name) + b":{\n")
+        start = out.size
         if name in file_backed:
             placed[name] = _plan_file_backed(out, table)
+        elif name == meta_name and directory:
+            for number, (doc_id, member) in enumerate(zip(table, table.members(), strict=True)):
+                if number:
+                    out.add(SEPARATOR)
+                if doc_id == directory_id:
+                    directory_at = out.size
+                out.add(member)
         else:
             out.add(SEPARATOR.join(table.members()))
+        if name != meta_name:
+            places[name] = (start, out.size, name in file_backed)      # `in_order`: see _plan_file_backed
         out.add(b"\n}")
     out.add(b"\n}\n")
-    return FilePlan(out.finish(), out.size, placed)
+    pieces = out.finish()
+    if directory:
+        assert meta is not None
+        entry = _directory_entry({name: places[name] for name in placed_names})
+        assert entry.member is not None and isinstance(pieces[0], bytes) and directory_at >= 0
+        head = pieces[0]
+        pieces[0] = head[:directory_at] + entry.member + head[directory_at + len(entry.member):]
+        rewritten[meta_name] = meta.overlaid({directory_id: entry})
+    return FilePlan(pieces, out.size, placed, rewritten)
+
+
+def _directory_entry(places: Mapping[str, tuple[int, int, bool]]) -> _Entry:
+    digits = _OFFSET_DIGITS
+    return member_entry(DIRECTORY[1], {"tables": {name: [f"{start:0{digits}d}", f"{end:0{digits}d}", in_order]
+                                                  for name, (start, end, in_order) in places.items()}})
 
 
 def _plan_file_backed(out: _Builder, table: LazyTable) -> dict[str, _Entry]:
@@ -255,7 +355,9 @@ def _plan_file_backed(out: _Builder, table: LazyTable) -> dict[str, _Entry]:
     run_out = 0                        # where that run starts in the new file
     separator = len(SEPARATOR)
     first = True
-    for doc_id, entry in table.entries.items():
+    entries = table.entries
+    for doc_id in sorted(entries):        # in id order: one document is then found by bisection
+        entry = entries[doc_id]
         span = entry.span
         if not first and run_end < 0:
             out.add(SEPARATOR)

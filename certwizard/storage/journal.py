@@ -75,7 +75,8 @@ class Journal:
             by_table.setdefault(name, {})[doc_id] = entry
         merged = dict(tables)
         for name, changes in by_table.items():
-            merged[name] = (tables.get(name) or LazyTable(name, {})).overlaid(changes)
+            table = tables.get(name)          # not `or`: the truth of a table is its length, a scan
+            merged[name] = (LazyTable(name, {}) if table is None else table).overlaid(changes)
         return merged
 
     def encode(self) -> bytes:

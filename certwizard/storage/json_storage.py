@@ -55,6 +55,9 @@ __all__ = [
     "remove_orphaned_temp_files",
 ]
 
+# Only a file in another layout (another tool, an edit by hand) is read and parsed whole, so only such a file
+# has a size limit (its parse takes ~10x its size in memory). A file in certwizard's own layout is read by
+# offset, at any size: certwizard opens every database it writes.
 MAX_DATABASE_BYTES = 256 * 1024 * 1024
 _READ_ATTEMPTS = 20
 _READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -247,12 +250,8 @@ class SnapshotStore:
     def _read_file(self) -> tuple[Signature, Tables, Layout, Source]:
         fd, st = _open_pinned(self.path)
         source = Source(fd, st.st_size, self.path)      # closes the descriptor when dropped
-        if st.st_size > MAX_DATABASE_BYTES:
-            raise StorageError(f"{self.path} is larger than {MAX_DATABASE_BYTES // (1024 * 1024)} MiB, the most "
-                               "certwizard reads; move it away (certwizard then starts an empty database) or "
-                               "choose another --data-dir")
         self.reads += 1
-        tables, layout = decode_file(source, self.file_backed)
+        tables, layout = decode_file(source, self.file_backed, max_whole_bytes=MAX_DATABASE_BYTES)
         return _signature(st), tables, layout, source
 
     def _read_journal(self) -> tuple[Journal | None, Signature | None]:

@@ -57,6 +57,14 @@ _KEY_DECODER = json.JSONDecoder()
 # Every separator, with the next member's id when that id needs no unescaping (certwizard's never do).
 _NEXT_MEMBER = re.compile(rb'\n,\n(?:"([^"\\\n]{1,200})":\{)?')
 _OVERLAP = 256
+# Where a member of a table in id order starts: `"id":{`, an id with no escapes.
+_MEMBER_HEAD = re.compile(rb'"([^"\\\n]{1,200})":\{')
+_BISECT_WINDOW = 1 << 13      # below this many bytes, bisection reads the members' heads in one read
+_PROBE = 4096
+
+
+class _NotBisectable(Exception):
+    """The members are not what bisection expects (an id with escapes): scan the table instead."""
 
 
 def member_key(line: bytes) -> tuple[str, int] | None:
@@ -95,16 +103,19 @@ class LazyTable(Mapping[str, Document]):
     A table read from a file it did not scan yet (`deferred`) finds its documents on first use: opening the
     database does not even look at the orders until one is needed."""
 
-    __slots__ = ("name", "source", "_entries", "_deferred", "_base", "_changes")
+    __slots__ = ("name", "source", "_entries", "_deferred", "_base", "_changes", "_by_id", "_keep", "_found")
 
     def __init__(self, name: str, entries: dict[str, _Entry] | None, source: Source | None = None,
-                 deferred: tuple[int, int] | None = None) -> None:
+                 deferred: tuple[int, int] | None = None, *, by_id: bool = False, keep: bool = False) -> None:
         self.name = name
         self.source = source
         self._entries = entries
         self._deferred = deferred     # (start, end) of the members in `source`, until scanned
         self._base: LazyTable | None = None               # see `overlaid`
         self._changes: Mapping[str, _Entry | None] = {}
+        self._by_id = by_id           # the deferred members are in id order: one is found by bisection
+        self._keep = keep             # a scan keeps each member's bytes (small tables; written back as they are)
+        self._found: dict[str, _Entry | None] = {}        # what bisection found (None: not there)
 
     @classmethod
     def of(cls, name: str, documents: Mapping[str, Mapping[str, Any]]) -> LazyTable:
@@ -116,9 +127,13 @@ class LazyTable(Mapping[str, Document]):
                           for doc_id, document in documents.items()})
 
     @classmethod
-    def in_file(cls, name: str, source: Source, start: int, end: int) -> LazyTable:
-        """The members stored in `source` between `start` and `end`, found when first needed."""
-        return cls(name, None, source, deferred=(start, end))
+    def in_file(cls, name: str, source: Source, start: int, end: int, *, by_id: bool = False,
+                keep: bool = False) -> LazyTable:
+        """The members stored in `source` between `start` and `end`, found when first needed.
+
+        `by_id`: they are in id order (certwizard writes its big tables so), so reading one document looks at
+        ~17 places of a 100,000-document table instead of scanning it. `keep`: a scan keeps the members' bytes."""
+        return cls(name, None, source, deferred=(start, end), by_id=by_id, keep=keep)
 
     def overlaid(self, changes: Mapping[str, _Entry | None]) -> LazyTable:
         """A new table: this one with `changes` applied (an entry inserts or replaces, None removes).
@@ -144,7 +159,9 @@ class LazyTable(Mapping[str, Document]):
     # --- Mapping ----------------------------------------------------------------------------------------
 
     def __getitem__(self, doc_id: str) -> Document:
-        entry = self.entries[doc_id]
+        entry = self._entry(doc_id)
+        if entry is None:
+            raise KeyError(doc_id)
         document = entry.document
         return document if document is not None else self._parse(doc_id, entry)
 
@@ -155,7 +172,109 @@ class LazyTable(Mapping[str, Document]):
         return len(self.entries)
 
     def __contains__(self, doc_id: object) -> bool:
-        return doc_id in self.entries
+        return isinstance(doc_id, str) and self._entry(doc_id) is not None
+
+    def _entry(self, doc_id: str) -> _Entry | None:
+        """One document's entry, without scanning a table kept in id order (see `in_file`)."""
+        if self._entries is not None:
+            return self._entries.get(doc_id)
+        if self._base is not None:
+            if doc_id in self._changes:
+                return self._changes[doc_id]
+            return self._base._entry(doc_id)
+        if self._by_id and self._deferred is not None and isinstance(doc_id, str):
+            if doc_id not in self._found:
+                try:
+                    self._found[doc_id] = self._bisect(doc_id)
+                except _NotBisectable:
+                    self._by_id = False
+                    return self.entries.get(doc_id)
+            return self._found[doc_id]
+        return self.entries.get(doc_id)
+
+    # --- bisection (tables in id order) -----------------------------------------------------------------
+
+    def _bisect(self, doc_id: str) -> _Entry | None:
+        """Find `doc_id` among members in id order; a member's start is the file start or follows SEPARATOR."""
+        assert self.source is not None and self._deferred is not None
+        start, end = self._deferred
+        low, high = start, end           # the member sought, if there, starts in [low, high)
+        while high - low > _BISECT_WINDOW:
+            middle = (low + high) // 2
+            found = self._member_from(middle, end, with_length=False)
+            if found is None or found[0] >= high:
+                high = middle
+                continue
+            at, key, _length = found
+            if key == doc_id:
+                return self._found_entry(at, end)
+            if key < doc_id:
+                low = at + 1
+            else:
+                high = at
+        # The few members starting in [low, high): read their heads in one go.
+        table_start = self._deferred[0]
+        before = len(SEPARATOR) if low > table_start else 0
+        data = self.source.read(low - before, min(high - low + before + 256, end - low + before))
+        starts = [0] if not before else []
+        starts += [hit + len(SEPARATOR) for hit in _all(data, SEPARATOR)]
+        for place in starts:
+            at = low - before + place
+            if at >= high:
+                break
+            match = _MEMBER_HEAD.match(data, place)
+            if match is None:
+                found = self._member_from(at, end, with_length=False)
+                if found is None:
+                    return None
+                key = found[1]
+            else:
+                key = match.group(1).decode("ascii")
+            if key == doc_id:
+                return self._found_entry(at, end)
+            if key > doc_id:
+                return None
+        return None
+
+    def _member_from(self, position: int, end: int, with_length: bool = True) -> tuple[int, str, int] | None:
+        """(start, id, length) of the first member starting at or after `position`, or None (length 0 unless
+        `with_length`)."""
+        assert self.source is not None and self._deferred is not None
+        table_start = self._deferred[0]
+        if position <= table_start:
+            at = table_start
+        else:
+            at = -1
+            look = position - len(SEPARATOR)
+            while look < end:
+                chunk = self.source.read(look, min(_PROBE, end - look))     # members are ~1-4 KB
+                hit = chunk.find(SEPARATOR)
+                if hit >= 0:
+                    at = look + hit + len(SEPARATOR)
+                    break
+                look += max(1, len(chunk) - len(SEPARATOR) + 1)
+            if at < 0 or at >= end:
+                return None
+        head = self.source.read(at, min(_PROBE if with_length else 256, end - at))
+        match = _MEMBER_HEAD.match(head)
+        if match is None:
+            raise _NotBisectable
+        if not with_length:
+            return at, match.group(1).decode("ascii"), 0
+        line_end = head.find(b"\n")
+        while line_end < 0 and at + len(head) < end:
+            more = self.source.read(at + len(head), min(1 << 16, end - at - len(head)))
+            found = more.find(b"\n")
+            line_end = -1 if found < 0 else len(head) + found
+            head += more
+        length = (end - at) if line_end < 0 else line_end
+        return at, match.group(1).decode("ascii"), length
+
+    def _found_entry(self, at: int, end: int) -> _Entry:
+        found = self._member_from(at, end)
+        assert found is not None
+        _, key, length = found
+        return _Entry(offset=len(key) + 3, span=(at, length))
 
     def __repr__(self) -> str:
         return f"LazyTable({self.name!r}, {len(self)} documents)"
@@ -239,7 +358,14 @@ class LazyTable(Mapping[str, Document]):
         entries = self._scan_fast(start, end)
         if entries is None:
             entries = self._scan_exact(start, end)
+        if self._keep:          # one read of the whole range, not one per member
+            data = self.source.read(start, end - start)
+            for entry in entries.values():
+                assert entry.span is not None
+                offset, length = entry.span
+                entry.member, entry.span = data[offset - start:offset - start + length], None
         self._deferred = None
+        self._found = {}
         return entries
 
     def _scan_fast(self, start: int, end: int) -> dict[str, _Entry] | None:
@@ -254,7 +380,8 @@ class LazyTable(Mapping[str, Document]):
         while read_at < end:
             chunk = self.source.read(read_at, min(end - read_at, 1 << 20))
             read_at += len(chunk)
-            buffer = buffer[-_OVERLAP:] + chunk
+            # 2 bytes more than the overlap: a separator at its very start still shows the "}" before it.
+            buffer = buffer[-(_OVERLAP + 2):] + chunk
             buffer_at = read_at - len(buffer)
             # A match near the end may be cut short: the next buffer (which repeats that end) takes it.
             limit = len(buffer) - _OVERLAP if read_at < end else len(buffer)
@@ -312,6 +439,13 @@ class LazyTable(Mapping[str, Document]):
                 entry.member = encode_member(doc_id, entry.document)
                 entry.offset = len(encode_key(doc_id)) + 1
             yield entry.member if entry.member is not None else self._member(entry)
+
+
+def _all(data: bytes, needle: bytes) -> Iterator[int]:
+    at = data.find(needle)
+    while at >= 0:
+        yield at
+        at = data.find(needle, at + 1)
 
 
 def _applied(entries: Mapping[str, _Entry], changes: Mapping[str, _Entry | None]) -> dict[str, _Entry]:

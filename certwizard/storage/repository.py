@@ -154,6 +154,7 @@ class Repository:
         self._local = threading.local()
         self._summaries: dict[str, tuple[bytes, OrderSummary]] = {}   # id -> (index entry, summary)
         self._summary_list: tuple[LazyTable, list[OrderSummary]] | None = None
+        self.unsummarised: list[str] = []     # ids whose index entry the last `order_summaries` could not read
 
     @classmethod
     def open(cls, layout_or_db_path: DataLayout | str | os.PathLike[str], *,
@@ -187,12 +188,12 @@ class Repository:
             raise ValueError("the number of certificates must be a whole number from 1 to "
                              f"{MAX_ORDERS_PER_ADD}, not {count!r}")
         with self._writing() as db:
-            table = self._orders(db)
-            taken = table.ids()
+            table = self._order_table(db)
+            taken: set[str] = set()
             now = utcnow()
             orders = []
             for _ in range(count):
-                order = _models().Order(id=_unused_id("ord", taken), product_id=product.id, purchased_at=now,
+                order = _models().Order(id=_unused_id("ord", taken, table), product_id=product.id, purchased_at=now,
                               updated_at=now, authority=product.authority)   # who offers it serves it
                 taken.add(order.id)
                 orders.append(order)
@@ -210,7 +211,11 @@ class Repository:
                 raise ValueError(f"the order id {order.id} appears twice in the batch; nothing was stored")
             documents[order.id] = order.model_dump(mode="json")
         with self._writing() as db:
-            taken = self._orders(db).ids() & documents.keys()
+            if len(documents) > MAX_ORDERS_PER_ADD:      # a big batch: one scan beats many bisections
+                taken = self._orders(db).ids() & documents.keys()
+            else:
+                table = self._order_table(db)
+                taken = {order_id for order_id in documents if order_id in table._read_table()}
             if taken:
                 raise ValueError(f"{len(taken)} of these orders already exist (e.g. {min(taken)}); "
                                  "nothing was stored")
@@ -218,7 +223,7 @@ class Repository:
         return len(documents)
 
     def get_order(self, order_id: str) -> Order:
-        return self._stored_order(self._orders(self._reading()), order_id)
+        return self._stored_order(self._order_table(self._reading()), order_id)
 
     def list_orders(self, statuses: Iterable[OrderStatus | str] | None = None) -> list[Order]:
         """Orders, oldest purchase first; with `statuses`, only those. Unreadable entries become notices.
@@ -227,7 +232,10 @@ class Repository:
         db = self._reading()
         table = self._orders(db)
         if statuses is None:
-            ids: Iterable[str] = list(table._read_table())     # file order: insertion order
+            # The index keeps insertion order (the orders table is in id order), which breaks ties in time.
+            index = db.table(ORDER_INDEX)._read_table()
+            position = {order_id: number for number, order_id in enumerate(index)}
+            ids: Iterable[str] = sorted(table._read_table(), key=lambda i: position.get(i, len(position)))
         else:
             wanted = {OrderStatus(s) for s in statuses}
             ids = [summary.id for summary in self.order_summaries() if summary.status in wanted]
@@ -264,6 +272,7 @@ class Repository:
             entries = LazyTable.decode_members(changed)
             fresh.update(self._new_summaries(changed, entries))
         self._summaries = fresh
+        self.unsummarised = [order_id for order_id, _ in index.raw_members() if order_id not in fresh]
         ordered = sorted((summary for _, summary in fresh.values()), key=attrgetter("purchased"))
         self._summary_list = (index, ordered)       # the index table object changes with every change
         return ordered
@@ -282,6 +291,10 @@ class Repository:
         """Locate every order in the file now (it is otherwise done by the first read of a whole order)."""
         self._orders(self._reading())
 
+    def _order_table(self, db: CertwizardDB) -> KeyedTable:
+        """The orders table for reading a few orders: nothing is scanned (see LazyTable.in_file)."""
+        return db.table(ORDERS)
+
     def _orders(self, db: CertwizardDB) -> KeyedTable:
         """The orders table, found in the file now if it was not yet (a damaged file is moved aside)."""
         table = db.table(ORDERS)
@@ -298,7 +311,7 @@ class Repository:
         Otherwise raises ConflictError (carrying the newer stored order), or OrderNotFoundError if deleted.
         """
         with self._writing() as db:
-            table = self._orders(db)
+            table = self._order_table(db)
             stored = self._stored_order(table, order.id)
             if stored.revision != order.revision:
                 raise ConflictError(stored, order.revision)
@@ -311,7 +324,7 @@ class Repository:
         If it raises, nothing is stored.
         """
         with self._writing() as db:
-            table = self._orders(db)
+            table = self._order_table(db)
             current = self._stored_order(table, order_id)
             changed = change(current)
             if not isinstance(changed, _models().Order) or changed.id != order_id:
@@ -320,7 +333,7 @@ class Repository:
 
     def delete_order(self, order_id: str) -> None:
         with self._writing() as db:
-            if order_id not in self._orders(db).ids():
+            if order_id not in self._order_table(db)._read_table():
                 raise OrderNotFoundError(order_id)
             db.change(removals={ORDERS: [order_id], ORDER_INDEX: [order_id]})
 
@@ -381,6 +394,10 @@ class Repository:
             document = table.document(order_id)
         except CorruptDocumentError as exc:
             raise UnreadableRecordError(self.db_path, "order", order_id, exc.problem) from None
+        except CorruptDatabaseError as exc:      # the table itself is damaged: as `_orders` does
+            with self._locked():
+                self._move_aside(exc)
+            raise OrderNotFoundError(order_id) from None
         if document is None:
             raise OrderNotFoundError(order_id)
         return self._record(_models().Order, "order", order_id, document)
@@ -586,9 +603,10 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _unused_id(prefix: str, taken: set[str]) -> str:
+def _unused_id(prefix: str, taken: set[str], stored: KeyedTable | None = None) -> str:
     # 32 random bits: collisions are rare but possible among thousands of orders, so check under the lock.
-    while (candidate := new_id(prefix)) in taken:
+    # `stored` is asked one id at a time (a bisection), not scanned.
+    while (candidate := new_id(prefix)) in taken or (stored is not None and candidate in stored._read_table()):
         continue
     return candidate
 

@@ -64,3 +64,14 @@ def test_plain_certwizard_opens_the_wizard_without_parsing_commands():
     assert _wizard_only(["--data-dir=/srv/cw"]) == "/srv/cw"
     for command in (["list"], ["--data-dir", "/srv/cw", "list"], ["--help"], ["--data-dir"], ["--data-dir", "-x"]):
         assert _wizard_only(command) is None, command
+
+
+def test_version_and_help_import_no_models_crypto_or_database():
+    """`certwizard --version` and `--help` are the first thing a script runs: they build only the parser."""
+    heavy = ("pydantic", "cryptography", "tinydb", "filelock", "textual", "rich", "idna", "PIL")
+    for argument in ("--version", "--help"):
+        probe = (f"import sys; from certwizard.cli import main\ntry:\n    main([{argument!r}])\nexcept SystemExit:\n"
+                 f"    pass\nprint(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r})), file=sys.stderr)")
+        result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+        assert result.stderr.strip().splitlines()[-1] == "[]", (argument, result.stderr)
+        assert "certwizard" in result.stdout

@@ -127,7 +127,8 @@ def test_every_kind_of_change_gives_the_same_database_with_or_without_the_journa
     plain_view = as_read(tmp_path / "plain" / "certwizard.json")
     journaled_view = as_read(tmp_path / "journaled" / "certwizard.json")
     for view in (plain_view, journaled_view):
-        for kept_apart in ("generation", "journal"):        # a random id, and which journal was folded in
+        # a random id, which journal was folded in, and where the tables lie (ids are random, so sizes differ)
+        for kept_apart in ("generation", "journal", "layout"):
             view["meta"].pop(kept_apart, None)
         for table in ("profiles", "settings"):
             for document in view[table].values():
@@ -136,8 +137,10 @@ def test_every_kind_of_change_gives_the_same_database_with_or_without_the_journa
         view["profiles"] = sorted(view["profiles"].values(), key=str)
     for view in (plain_view, journaled_view):       # index entries by field name, to leave the times out
         view[ORDER_INDEX] = {i: index_fields(entry) for i, entry in view[ORDER_INDEX].items()}
+    # The index keeps insertion order; the orders table is in id order, and ids are random: same set.
+    assert [rename[i] for i in journaled_view[ORDER_INDEX]] == list(plain_view[ORDER_INDEX])
+    assert {rename[i] for i in journaled_view[ORDERS]} == set(plain_view[ORDERS])
     for table in (ORDERS, ORDER_INDEX):
-        assert [rename[i] for i in journaled_view[table]] == list(plain_view[table])
         journaled_view[table] = {rename[i]: {k: v for k, v in d.items() if k not in ("id", "updated_at",
                                                                                      "purchased_at")}
                                  for i, d in journaled_view[table].items()}

@@ -61,6 +61,9 @@ def test_a_change_rewrites_only_the_changed_order_and_its_index_entry(layout):
     generation = [line for line in changed if line.startswith(b'"generation":')]    # new at every whole write
     assert len(generation) == 1
     changed.remove(generation[0])
+    directory = [line for line in changed if line.startswith(b'"layout":')]   # where the tables now start and end
+    assert len(directory) == 1
+    changed.remove(directory[0])
     assert len(changed) == 2 and all(line.startswith(f'"{second.id}":'.encode()) for line in changed)
     assert order_line(layout, first.id) in before and order_line(layout, third.id) in before
 
