@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, say, usage_error
+from certwizard.cli.output import EXIT_OK, EXIT_REJECTED, print_json, print_json_rows, say, usage_error
 from certwizard.domain.expiry import days_left
 from certwizard.domain.ids import utcnow
 from certwizard.domain.names import shown_domains
@@ -153,8 +153,8 @@ def _list(args: argparse.Namespace, workflow: Workflow, statuses: list[OrderStat
                                                 | ({OrderStatus.EXPIRED} & set(statuses)))
     orders = [o for o in _listed(workflow, stored) if statuses is None or o.status_at(now) in statuses]
     if args.json:
-        print_json({"orders": [_index_row(o, now) if isinstance(o, OrderSummary) else _order_summary(o, now)
-                               for o in orders]})
+        print_json_rows("orders", (_index_row(o, now) if isinstance(o, OrderSummary) else _order_summary(o, now)
+                                   for o in orders))
         return EXIT_OK
     if not orders:
         if statuses:
