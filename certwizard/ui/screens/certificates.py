@@ -24,6 +24,7 @@ from certwizard.ui.order_words import (
     Listed,
     domains_summary,
     next_action,
+    next_action_short,
     order_domains,
     product_label,
     product_short,
@@ -56,7 +57,7 @@ HOME_COLUMNS = (
     ColumnSpec("product", "Product", 16, 34, narrow_cell="product_short"),
     ColumnSpec("domains", "Domains", 16, 24),
     ColumnSpec("status", "Status", 19, 19),
-    ColumnSpec("next", "Next action", 0, 0),
+    ColumnSpec("next", "Next action", 0, 0, narrow_cell="next_short"),
 )
 
 
@@ -68,6 +69,7 @@ def home_cells(order: Listed, now: datetime) -> dict[str, str]:
         "domains": printable(domains_summary(domains)),
         "status": order.status_at(now).label,
         "next": printable(next_action(order, now)),
+        "next_short": printable(next_action_short(order, now)),
     }
 
 
