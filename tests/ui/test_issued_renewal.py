@@ -232,3 +232,19 @@ async def test_home_rows_show_the_days_left_beside_the_next_action(make_app, ser
             assert expected in text, (size, text)
             assert "1 expiring soon" in text
             assert f"Next: Renew now · {left} d left" in flat(text)
+
+
+async def test_home_counts_and_rows_follow_the_clock_on_return(make_app, services, valid_draft, screen_text):
+    order = issue(services, valid_draft)
+    at = clocks(order)
+    clock = {"now": at["before"]}
+    app = make_app(now=lambda: clock["now"])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "1 certificate: 1 issued" in screen_text(app)
+        clock["now"] = at["ended"]              # nothing in the index changed; only the clock moved
+        await open_issued(app, pilot)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        text = screen_text(app)
+        assert "1 certificate: 1 expired" in text and "Renew · 3 d ago" in text
