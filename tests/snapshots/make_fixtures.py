@@ -15,9 +15,10 @@ certificate made once by this script with the real sandbox CA code and committed
     (and the .csr of each)
 
 The CA is dated 1 Sep 2026 and the first leaf 24 Nov 2026, so it is valid at the snapshots' frozen "now"
-(25 Nov 2026, scenes.NOW); the other two show Issued Certificates with one expiring and one expired. Every private key (root, intermediate, leaf) exists only in a temporary folder
-or in memory while this runs and is thrown away: none is ever written under tests/. Running it again makes
-new certificates, so the Issued and Export baselines must then be updated (and looked at) too.
+(25 Nov 2026, scenes.NOW); the other two show Issued Certificates with one expiring and one expired. Every
+private key (root, intermediate, leaf) exists only in a temporary folder or in memory while this runs and is
+thrown away: none is ever written under tests/. Running it again makes new certificates, so the Issued,
+Export and manual-CSR baselines and the curated screenshots must then be updated (and looked at) too.
 """
 
 from __future__ import annotations

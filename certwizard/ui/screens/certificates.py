@@ -116,7 +116,7 @@ class CertificatesScreen(OrderListScreen):
         super().__init__(searchable, id="certificates")
         self.sub_title = "Certificates"
         self._placed_cursor = False
-        self._counted: tuple[list[OrderSummary], datetime] | None = None     # (list, minute) the counts line was worded for
+        self._counted: tuple[list[OrderSummary], datetime] | None = None     # the list and minute counted
         self._counts_text = ""
 
     def compose(self) -> ComposeResult:
