@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from certwizard.domain import next_step
+from certwizard.domain.expiry import days_left
 from certwizard.domain.names import shown_domain
 from certwizard.domain.next_step import NEXT_STEPS
 from certwizard.domain.products import Product
@@ -44,6 +45,9 @@ class Listed(Protocol):
 
     @property
     def submitted_at(self) -> datetime | None: ...
+
+    @property
+    def not_after(self) -> datetime | None: ...
 
     def status_at(self, now: datetime) -> OrderStatus: ...
 
@@ -100,15 +104,73 @@ def review_overdue(order: Listed, now: datetime) -> bool:
     return next_step.review_overdue(order.status, order.expected_issuance_at, now)
 
 
+_ISSUED = OrderStatus.ISSUED
+_EXPIRING_SOON = OrderStatus.EXPIRING_SOON
+_EXPIRED = OrderStatus.EXPIRED
+
+
+def is_dated(status: OrderStatus) -> bool:
+    """Issued, expiring soon or expired: the statuses whose rows say how long the certificate has left.
+    Compared by identity: asked for every row drawn, and an Enum's hash is a Python-level call."""
+    return status is _ISSUED or status is _EXPIRING_SOON or status is _EXPIRED
+
+
+def is_due(status: OrderStatus) -> bool:
+    """Expiring soon or expired: due for renewal."""
+    return status is _EXPIRING_SOON or status is _EXPIRED
+
+
+def days_ago(moment: datetime, now: datetime) -> int:
+    """Whole days since `moment` (0 on its first day). Not -days_left - 1: exactly 3 days after is 3, not 2."""
+    return max(0, int((now - moment).total_seconds() // 86400))
+
+
+def days_words(not_after: datetime, now: datetime) -> str:
+    """How long a certificate has left, for lists: '45 d left', 'ends today', 'ended 3 d ago'."""
+    left = days_left(not_after, now)
+    if now < not_after:
+        return "ends today" if left == 0 else f"{left} d left"
+    ago = days_ago(not_after, now)
+    return "ended today" if ago == 0 else f"ended {ago} d ago"
+
+
+def days_sentence(not_after: datetime, now: datetime) -> str:
+    """The same in full words, for details: '45 days left', 'expires today', 'expired 3 days ago'."""
+    left = days_left(not_after, now)
+    if now < not_after:
+        return "expires today" if left == 0 else f"{left} day{'s' if left != 1 else ''} left"
+    ago = days_ago(not_after, now)
+    return "expired today" if ago == 0 else f"expired {ago} day{'s' if ago != 1 else ''} ago"
+
+
 def next_action(order: Listed, now: datetime) -> str:
-    """What the user should do now about this order, in a few words (domain/next_step.py)."""
+    """What the user should do now about this order, in a few words (domain/next_step.py); an issued
+    certificate's with its days left, e.g. 'Renew now · 9 d left'."""
     if review_overdue(order, now):
         return next_step.REVIEW_OVERDUE
-    words = NEXT_STEPS[order.status_at(now)].in_list
+    status = order.status_at(now)
+    words = NEXT_STEPS[status].in_list
+    if is_dated(status):
+        not_after = order.not_after
+        return f"{words} · {days_words(not_after, now)}" if not_after is not None else words
     if "{" not in words:        # most rows: nothing to fill in, no time to format
         return words
     return words.format(expected=when(order.expected_issuance_at, now),
                         reason=order.status_reason or next_step.NO_REASON)
+
+
+def next_action_short(order: Listed, now: datetime) -> str:
+    """`next_action` for a narrow column (80 columns leave it 19 cells, and the days left must fit):
+    'Export · 45 d left', 'Renew · 9 d left', 'Renew · 3 d ago' (the status beside it says Expired); other
+    rows as `next_action`."""
+    status = order.status_at(now)
+    not_after = order.not_after
+    if not is_dated(status) or not_after is None:
+        return next_action(order, now)
+    if status is _EXPIRED:
+        ago = days_ago(not_after, now)
+        return f"Renew · {ago} d ago" if ago else "Renew · ended today"
+    return f"{'Export' if status is _ISSUED else 'Renew'} · {days_words(not_after, now)}"
 
 
 _COUNT_WORDS = (

@@ -30,10 +30,12 @@ from certwizard.domain.models import (
     CompanyType,
     Document,
     DomainValidation,
+    Installation,
     IssuedCertificate,
     Location,
     ManualCsr,
     Order,
+    RenewalRecord,
 )
 from certwizard.domain.products import KeyAlgorithm
 from certwizard.domain.status import OrderStatus
@@ -104,8 +106,8 @@ FAILED_REASON = ("The CA could not find the domain verification record. Check th
                  "published exactly as shown, then withdraw and resubmit.")
 
 
-def issued_certificate() -> IssuedCertificate:
-    leaf_pem = fixture_text("www.example.com.pem")
+def issued_certificate(name: str = "www.example.com") -> IssuedCertificate:
+    leaf_pem = fixture_text(f"{name}.pem")
     leaf = x509.load_pem_x509_certificate(leaf_pem.encode("ascii"))
     return IssuedCertificate(
         certificate_pem=leaf_pem, chain_pem=fixture_text("sandbox-intermediate.pem"),
@@ -141,6 +143,12 @@ def order(kind: str) -> Order:
             draft=dv_draft("*.example.net"), application=application("*.example.net"),
             status_reason=FAILED_REASON, authority_ref="sbx-0000a005", submitted_at=at(21, 16)),
         "issued": lambda: _issued_order(),
+        # Due for renewal at NOW (13 days left, one failed attempt, installed) and ended before it.
+        "expiring": lambda: _dated_order("a007", "expiring.example.com", at(19, 11), dict(
+            last_renewal=RenewalRecord(at=at(25, 3), ok=False, message="the CA refused: rate limited, retry after 1 h"),
+            installations=[Installation(server="nginx", directory="/etc/nginx/certs/expiring", serial="",
+                                        created_at=at(10, 11))])),
+        "expired": lambda: _dated_order("a008", "expired.example.com", at(6, 10), {}),
         # Orders for the Apply screen (each scene has only its own order: Enter on the home screen opens it).
         "ov-enter": lambda: _order("b001", "ov-single", at(24, 9), at(24, 9), status=OrderStatus.DRAFT,
                                    draft=ov_draft("portal.example.org")),
@@ -174,6 +182,20 @@ def _issued_order() -> Order:
         draft=dv_draft(", ".join(domains), csr_mode="manual", csr_pem=csr_pem),
         application=application(*domains, csr=ManualCsr(csr_pem=csr_pem)), csr_pem=csr_pem,
         authority_ref="sbx-0000a006", submitted_at=at(24, 9, 30), certificate=issued_certificate())
+
+
+def _dated_order(number: str, name: str, updated: datetime, fields: dict[str, object]) -> Order:
+    """A manual-CSR order for the fixture leaf `name` (no key anywhere), issued when the leaf begins."""
+    csr_pem = fixture_text(f"{name}.csr")
+    certificate = issued_certificate(name)
+    installed = [installation.model_copy(update=dict(serial=certificate.serial, installed_at=at(10, 11)))
+                 for installation in fields.pop("installations", [])]   # type: ignore[attr-defined]
+    return _order(
+        number, "dv-single", certificate.not_before, updated, status=OrderStatus.ISSUED,
+        draft=dv_draft(name, csr_mode="manual", csr_pem=csr_pem),
+        application=application(name, csr=ManualCsr(csr_pem=csr_pem)), csr_pem=csr_pem,
+        authority_ref=f"sbx-0000{number}", submitted_at=certificate.not_before, certificate=certificate,
+        installations=installed, **fields)
 
 
 def submitted(draft_order: Order) -> Order:
@@ -377,6 +399,17 @@ async def issued(pilot: Pilot) -> None:
     assert screen.check_action("export", ()) is True, "the certificate was not checked (or not exportable)"
 
 
+def issued_at(order_id: str) -> Callable[[Pilot], Awaitable[None]]:
+    """Issued Certificates, checked, with `order_id` selected."""
+    async def run(pilot: Pilot) -> None:
+        await issued(pilot)
+        screen = screen_named(pilot, "IssuedScreen")
+        screen.select(order_id)
+        await settle(pilot)
+        assert screen.selected.id == order_id
+    return run
+
+
 async def export_dialog(pilot: Pilot) -> None:
     await issued(pilot)
     await press(pilot, "e")
@@ -409,6 +442,7 @@ SCENES: dict[str, Scene] = {
     "unissued-dns-record": Scene(HOME_ORDERS, unissued("ord-0000a003")),
     "unissued-review-failed": Scene(HOME_ORDERS, unissued("ord-0000a005")),
     "issued-detail": Scene(HOME_ORDERS, issued),
+    "issued-due": Scene(("issued", "expiring", "expired"), issued_at("ord-0000a007")),
     "export-dialog": Scene(HOME_ORDERS, export_dialog),
     "help": Scene(HOME_ORDERS, help_screen),
 }

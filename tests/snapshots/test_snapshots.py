@@ -71,6 +71,9 @@ class TestIssued:
     def test_export_dialog(self, snap_scene, size):
         assert snap_scene("export-dialog", size)
 
+    def test_one_expiring_one_expired_with_the_renewal_detail(self, snap_scene, size):
+        assert snap_scene("issued-due", size)
+
 
 class TestHelp:
     def test_help(self, snap_scene, size):

@@ -163,9 +163,10 @@ async def test_key_problems_and_manual_csrs_are_shown_and_block_export(make_app,
 
         screen.select(manual.id)
         await pilot.pause()
+        manual_text = flat(screen_text(app))
         await pilot.press("tab", "end")
         await pilot.pause()
-        manual_text = flat(screen_text(app))
+        manual_text += flat(screen_text(app))
     assert keys == {replaced.id: "key mismatch", deleted.id: "key file missing",
                     manual.id: "no key: manual CSR"}
     assert any("Cannot export: key file missing" in text for text in notes.texts)

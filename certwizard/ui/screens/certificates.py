@@ -19,11 +19,13 @@ from textual.widgets import Static
 
 from certwizard.domain.names import shown_domain, shown_domains
 from certwizard.domain.products import Product
+from certwizard.domain.summary import OrderSummary
 from certwizard.domain.text import printable
 from certwizard.ui.order_words import (
     Listed,
     domains_summary,
     next_action,
+    next_action_short,
     order_domains,
     product_label,
     product_short,
@@ -56,7 +58,7 @@ HOME_COLUMNS = (
     ColumnSpec("product", "Product", 16, 34, narrow_cell="product_short"),
     ColumnSpec("domains", "Domains", 16, 24),
     ColumnSpec("status", "Status", 19, 19),
-    ColumnSpec("next", "Next action", 0, 0),
+    ColumnSpec("next", "Next action", 0, 0, narrow_cell="next_short"),
 )
 
 
@@ -68,6 +70,7 @@ def home_cells(order: Listed, now: datetime) -> dict[str, str]:
         "domains": printable(domains_summary(domains)),
         "status": order.status_at(now).label,
         "next": printable(next_action(order, now)),
+        "next_short": printable(next_action_short(order, now)),
     }
 
 
@@ -113,6 +116,8 @@ class CertificatesScreen(OrderListScreen):
         super().__init__(searchable, id="certificates")
         self.sub_title = "Certificates"
         self._placed_cursor = False
+        self._counted: tuple[list[OrderSummary], datetime] | None = None     # the list and minute counted
+        self._counts_text = ""
 
     def compose(self) -> ComposeResult:
         # Styled once: the class set now is in place when the widgets below get their styles. Set on mount, it
@@ -139,6 +144,7 @@ class CertificatesScreen(OrderListScreen):
         """Read the order index again and show it; the cursor stays where it was (or moves to `select`)."""
         summaries = self.app.workflow.summaries()
         if self._unchanged(summaries, select):
+            self._count(summaries)          # issued ones turn expiring soon, then expired, with the clock
             self._update_details()
             return
         self._listed = summaries
@@ -147,12 +153,25 @@ class CertificatesScreen(OrderListScreen):
         empty = not summaries
         self.set_class(empty, "-empty")
         self.refresh_bindings()
-        self.query_one("#summary", Static).update(literal(status_counts(summaries, self.app.now())))
+        self._count(summaries)
         if not self._placed_cursor and summaries:
             # First load: start where the user last worked.
             select = select or max(summaries, key=attrgetter("updated")).id
             self._placed_cursor = True
         self._show(select)
+
+    def _count(self, summaries: list[OrderSummary]) -> None:
+        """The counts line, worded again when the list or the minute changed (not at every return to the
+        screen: it reads every order's status), and repainted only when its text changed."""
+        now = self.app.now()
+        counted = (summaries, now.replace(second=0, microsecond=0))
+        if self._counted is not None and self._counted[0] is summaries and self._counted[1] == counted[1]:
+            return
+        self._counted = counted
+        text = status_counts(summaries, now)
+        if text != self._counts_text:
+            self._counts_text = text
+            self.query_one("#summary", Static).update(literal(text))
 
     def _show(self, select: str | None = None) -> None:
         self.table.show(self._matching_ids(), self._cells, self.app.now(), keep=select)

@@ -1,8 +1,11 @@
-"""Issued Certificates: every certificate the CA sent, whether its stored key still belongs to it, and Export.
+"""Issued Certificates: every certificate the CA sent, how long it has left and when it is renewed, whether
+its stored key still belongs to it, and Export.
 
-The rows appear at once from the stored orders; the facts, the key check and the chain check run in a thread
-worker (reading key files, and a few milliseconds of cryptography per certificate), and until a certificate is
-checked it is shown as "checking…" and cannot be exported.
+The rows appear at once from the stored orders, with their status at the app's clock (expiring soon and
+expired are never stored) and their renewal facts; the certificate facts, the key check and the chain check
+run in a thread worker (reading key files, and a few milliseconds of cryptography per certificate), and until
+a certificate is checked its key is shown as "checking…" and it cannot be exported. d shows only the
+certificates due for renewal (expiring soon or expired).
 """
 
 from __future__ import annotations
@@ -30,11 +33,11 @@ from certwizard.services.issued import (
     IssuedSummary,
     issued_orders,
     summarize_issued_orders,
-    validity_phrase,
 )
 from certwizard.ui.dialogs.export import ExportDialog
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.order_words import domains_summary, local_time, order_domains, product_label
+from certwizard.ui.renewal_words import due_counts, due_for_renewal, renewal_fields, status_cell
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.screens.certificates import CertificatesScreen
@@ -48,23 +51,25 @@ if TYPE_CHECKING:
     from certwizard.domain.revocation import RevocationReason
 
 CHECKING = "checking…"
-# Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Validity, Key.
-FIXED_COLUMNS = (("expires", "Expires", 11), ("validity", "Validity", 15), ("key", "Key", 20))
+# Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Status ("Expiring · 120 d"),
+# Key. Below 80 columns the Expires date is left out (the status says the days left; the detail the date).
+FIXED_COLUMNS = (("expires", "Expires", 11), ("status", "Status", 16), ("key", "Key", 20))
+FULL_WIDTH = 80
 
 
-def row_cells(order: Order, summary: IssuedSummary | None, now: datetime) -> list[Text]:
+def row_cells(order: Order, summary: IssuedSummary | None, now: datetime, *,
+              with_expires: bool = True) -> list[Text]:
     assert order.certificate is not None
-    expires = order.certificate.not_after.astimezone().strftime("%d %b %Y")
-    if summary is None:
-        return [table_cell(domains_summary(order_domains(order))), table_cell(expires), table_cell(CHECKING),
-                table_cell(CHECKING)]
-    validity = validity_phrase(summary.facts, now) if summary.facts else "unreadable"
-    return [table_cell(domains_summary(list(summary.domains))), table_cell(expires), table_cell(validity),
-            table_cell(summary.key.summary)]
+    domains = domains_summary(list(summary.domains) if summary is not None else order_domains(order))
+    key = CHECKING if summary is None else summary.key.summary if summary.facts else "unreadable"
+    expires = [order.certificate.not_after.astimezone().strftime("%d %b %Y")] if with_expires else []
+    return [table_cell(text) for text in (domains, *expires, status_cell(order, now), key)]
 
 
-DETAIL_FIELDS = ("Issuer", "Serial", "Valid from", "Valid until", "Key type", "SHA-256", "SHA-1", "Key",
-                 "Chain", "Trust")
+# In this order: when it ends and is renewed, whether its key belongs to it (can it be exported), how it is
+# renewed and where it is installed, then the certificate's facts. Key and below come from the check.
+DETAIL_FIELDS = ("Expires", "Renewal", "Key", "Key policy", "Last renewal", "Renews", "Renewed by", "Installed",
+                 "Issuer", "Serial", "Valid from", "Key type", "SHA-256", "SHA-1", "Chain", "Trust")
 
 
 def fingerprint_lines(fingerprint: str, per_line: int = 16) -> str:
@@ -73,10 +78,10 @@ def fingerprint_lines(fingerprint: str, per_line: int = 16) -> str:
     return "\n".join(":".join(octets[i:i + per_line]) for i in range(0, len(octets), per_line))
 
 
-def detail_head(order: Order) -> Content:
+def detail_head(order: Order, now: datetime) -> Content:
     return template("[b]$domains[/b]\n$product · order $id · $status",
                     domains=shown_domains(order_domains(order)), product=product_label(order.product),
-                    id=order.id, status=order.status.label)
+                    id=order.id, status=order.status_at(now).label)
 
 
 def detail_fields(summary: IssuedSummary | None, now: datetime) -> dict[str, str]:
@@ -87,8 +92,7 @@ def detail_fields(summary: IssuedSummary | None, now: datetime) -> dict[str, str
     fields = {
         "Issuer": facts.issuer,
         "Serial": facts.serial_hex,
-        "Valid from": local_time(facts.not_before),
-        "Valid until": f"{local_time(facts.not_after)} ({validity_phrase(facts, now)})",
+        "Valid from": local_time(facts.not_before) + (" (not valid yet)" if now < facts.not_before else ""),
         "Key type": facts.key_description,
         "SHA-256": fingerprint_lines(facts.sha256_fingerprint),
         "SHA-1": facts.sha1_fingerprint,
@@ -147,7 +151,7 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
         height: auto;
     }
     IssuedScreen .detail-label {
-        width: 12;
+        width: 13;
         text-style: bold;
     }
     IssuedScreen .detail-value {
@@ -173,6 +177,8 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
         Binding("e", "export", "Export", show=True),
         Binding("r", "recheck", "Recheck", show=True),
         Binding("x", "revoke", "Revoke", show=True, tooltip="Revoke the selected certificate at its CA"),
+        Binding("d", "due_only", "Due only", show=True,
+                tooltip="Show only the certificates due for renewal (expiring soon or expired); again: all"),
     ]
     AUTO_FOCUS = "#issued-table"
 
@@ -187,6 +193,7 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
         self._check_error = ""
         self._shown_once = False
         self._in_dialog = False
+        self._due_only = False
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
@@ -240,22 +247,37 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
             self._check(orders, self.app.now())
 
     def select(self, order_id: str) -> None:
+        if self._due_only and order_id in self._orders and order_id not in self._shown_ids():
+            self._due_only = False                       # asked for by name: show it, whatever the filter
+            self._rebuild(order_id)
         try:
             self.table.move_cursor(row=self.table.get_row_index(order_id), animate=False, scroll=True)
         except Exception:  # RowDoesNotExist: not (or no longer) issued
             self.notify("That certificate is not in the issued list.", severity="warning")
 
+    def _shown_ids(self) -> list[str]:
+        """The orders listed: all, or with d only those due for renewal at the app's clock."""
+        if not self._due_only:
+            return list(self._orders)
+        now = self.app.now()
+        return [order_id for order_id, order in self._orders.items() if due_for_renewal(order, now)]
+
     def _rebuild(self, keep: str | None) -> None:
         table = self.table
         now = self.app.now()
         table.clear(columns=True)
-        fixed = sum(width for _, _, width in FIXED_COLUMNS) + 2 * (len(FIXED_COLUMNS) + 1) + 2
-        table.add_column(Text("Domains"), width=max(14, table.size.width - fixed), key="domains")
-        for key, label, width in FIXED_COLUMNS:
+        full = table.size.width >= FULL_WIDTH or not table.size.width
+        columns = [column for column in FIXED_COLUMNS if full or column[0] != "expires"]
+        fixed = sum(width for _, _, width in columns) + 2 * (len(columns) + 1) + 2
+        domains_width = max(14 if full else 10, table.size.width - fixed)
+        table.add_column(Text("Domains"), width=domains_width, key="domains")
+        for key, label, width in columns:
             table.add_column(Text(label), width=width, key=key)
-        for order in self._orders.values():
-            table.add_row(*row_cells(order, self._summaries.get(order.id), now), key=order.id)
-        if keep in self._orders:
+        shown = self._shown_ids()
+        for order_id in shown:
+            table.add_row(*row_cells(self._orders[order_id], self._summaries.get(order_id), now,
+                                     with_expires=full), key=order_id)
+        if keep in shown:
             table.move_cursor(row=table.get_row_index(keep), animate=False, scroll=True)
         self._update_summary_line()
         self._selection_changed()
@@ -266,14 +288,20 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
 
     def _update_summary_line(self) -> None:
         count = len(self._orders)
+        expiring, expired = due_counts(self._orders.values(), self.app.now())
+        due = [f"{expiring} expiring soon"] * bool(expiring) + [f"{expired} expired"] * bool(expired)
         if self._check_error:
             text = self._check_error
+        elif self._due_only:
+            text = (" · ".join(["Due for renewal only", *due, "d shows all"]) if due else
+                    "None is due for renewal · d shows all")
         elif count and len(self._summaries) < count:
-            text = f"Checking {count} certificate{'s' if count != 1 else ''} against their keys…"
-        else:
+            text = " · ".join([f"{count} issued", *due, "checking their keys…"])
+        elif count:
             ready = sum(1 for summary in self._summaries.values() if exportable(summary))
-            text = (f"{count} issued · {ready} ready to export · e export · Tab details · r recheck"
-                    if count else "0 issued")
+            text = " · ".join([f"{count} issued", *due, f"{ready} ready to export"])
+        else:
+            text = "0 issued"
         self.query_one("#issued-summary", Static).update(literal(text))
 
     @background("issued-check", "Checking issued certificates against their keys")
@@ -302,8 +330,9 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
     def _selection_changed(self) -> None:
         order = self.selected
         summary = self._summaries.get(order.id) if order is not None else None
-        fields = detail_fields(summary, self.app.now())
-        self.query_one("#issued-head", Static).update(detail_head(order) if order else Content(""))
+        now = self.app.now()
+        fields = {**renewal_fields(order, now), **detail_fields(summary, now)} if order is not None else {}
+        self.query_one("#issued-head", Static).update(detail_head(order, now) if order else Content(""))
         for name in DETAIL_FIELDS:
             row = self.query_one(f"#{detail_id(name)}")
             row.display = name in fields
@@ -349,6 +378,11 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
 
     def action_recheck(self) -> None:
         self.reload()
+
+    def action_due_only(self) -> None:
+        """Only the certificates due for renewal, or (again) all of them; the selection stays if it can."""
+        self._due_only = not self._due_only
+        self._rebuild(self.selected.id if self.selected else None)
 
     def action_revoke(self) -> None:
         """Ask why, then confirm: a revoked certificate stops working everywhere and is never renewed."""
