@@ -69,8 +69,8 @@ def days_left(not_after: datetime, now: datetime) -> int:
 
 
 def days_left_words(not_after: datetime, now: datetime) -> str:
-    left = days_left(not_after, now)
     if now >= not_after:
-        ago = -left - 1 if left < 0 else 0
+        ago = int((now - not_after).total_seconds() // 86400)
         return "expired today" if ago == 0 else f"expired {ago} d ago"
+    left = days_left(not_after, now)
     return "ends today" if left == 0 else f"{left} d left"

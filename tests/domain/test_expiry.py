@@ -51,6 +51,7 @@ def test_days_left_counts_whole_days_and_says_when_it_ended() -> None:
     assert days_left_words(end, end - timedelta(hours=1)) == "ends today"
     assert days_left_words(end, end + timedelta(hours=1)) == "expired today"
     assert days_left_words(end, end + timedelta(days=3, hours=1)) == "expired 3 d ago"
+    assert days_left_words(end, end + timedelta(days=3)) == "expired 3 d ago"       # exactly three days
 
 
 def test_a_renewed_certificate_can_still_be_revoked_but_never_withdrawn() -> None:
