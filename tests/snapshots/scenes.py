@@ -416,6 +416,12 @@ async def export_dialog(pilot: Pilot) -> None:
     screen_named(pilot, "ExportDialog")
 
 
+async def install_dialog(pilot: Pilot) -> None:
+    await issued(pilot)
+    await press(pilot, "i")
+    screen_named(pilot, "InstallDialog")
+
+
 async def help_screen(pilot: Pilot) -> None:
     await press(pilot, "f1")
     screen_named(pilot, "HelpScreen")
@@ -444,6 +450,7 @@ SCENES: dict[str, Scene] = {
     "issued-detail": Scene(HOME_ORDERS, issued),
     "issued-due": Scene(("issued", "expiring", "expired"), issued_at("ord-0000a007")),
     "export-dialog": Scene(HOME_ORDERS, export_dialog),
+    "install-dialog": Scene(HOME_ORDERS, install_dialog),
     "help": Scene(HOME_ORDERS, help_screen),
 }
 

@@ -74,6 +74,9 @@ class TestIssued:
     def test_one_expiring_one_expired_with_the_renewal_detail(self, snap_scene, size):
         assert snap_scene("issued-due", size)
 
+    def test_install_dialog(self, snap_scene, size):
+        assert snap_scene("install-dialog", size)
+
 
 class TestHelp:
     def test_help(self, snap_scene, size):

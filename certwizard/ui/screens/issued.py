@@ -27,6 +27,7 @@ from textual.worker import get_current_worker
 
 from certwizard.domain.models import Order
 from certwizard.domain.names import shown_domains
+from certwizard.domain.status import OrderStatus
 from certwizard.export.bundle import ExportResult
 from certwizard.services.issued import (
     CERTIFICATE_STATUSES,
@@ -43,12 +44,14 @@ from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.screens.certificates import CertificatesScreen
 from certwizard.ui.widgets.keys_footer import KeysFooter
 from certwizard.ui.widgets.order_table import table_cell
+from certwizard.ui.widgets.progress_step import ProgressStep
 from certwizard.ui.widgets.row_table import RowTable
 from certwizard.ui.widgets.title_bar import TitleBar
 from certwizard.ui.workers import ReportsWorkerFailures, background
 
 if TYPE_CHECKING:
     from certwizard.domain.revocation import RevocationReason
+    from certwizard.services.renewal import RenewalOutcome
 
 CHECKING = "checking…"
 # Column widths besides Domains, which takes the rest: Expires ("02 Mar 2027"), Status ("Expiring · 120 d"),
@@ -175,6 +178,10 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
     BINDINGS = [
         Binding("escape", "back", "Back", show=True),
         Binding("e", "export", "Export", show=True),
+        Binding("i", "install", "Install", show=True,
+                tooltip="Install the selected certificate in a server's folder, kept up to date on renewal"),
+        Binding("n", "renew_now", "Renew", show=True,
+                tooltip="Renew the selected certificate now, install it where it is installed, reload"),
         Binding("r", "recheck", "Recheck", show=True),
         Binding("x", "revoke", "Revoke", show=True, tooltip="Revoke the selected certificate at its CA"),
         Binding("d", "due_only", "Due only", show=True,
@@ -194,10 +201,11 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
         self._shown_once = False
         self._in_dialog = False
         self._due_only = False
+        self._renewing = False
 
     def compose(self) -> ComposeResult:
         yield TitleBar()
-        yield Static(id="issued-summary")
+        yield ProgressStep(id="issued-summary")       # the counts, or what Renew now is doing
         yield RowTable(cursor_type="row", zebra_stripes=True, id="issued-table")
         with VerticalScroll(id="issued-detail-scroll"):
             yield Static(id="issued-head")
@@ -302,7 +310,7 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
             text = " · ".join([f"{count} issued", *due, f"{ready} ready to export"])
         else:
             text = "0 issued"
-        self.query_one("#issued-summary", Static).update(literal(text))
+        self.query_one("#issued-summary", ProgressStep).show_idle(literal(text))
 
     @background("issued-check", "Checking issued certificates against their keys")
     def _check(self, orders: list[Order], now: datetime) -> None:
@@ -386,7 +394,6 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
 
     def action_revoke(self) -> None:
         """Ask why, then confirm: a revoked certificate stops working everywhere and is never renewed."""
-        from certwizard.domain.status import OrderStatus
         from certwizard.ui.dialogs.pickers import ReasonPickerDialog
 
         order = self.selected
@@ -422,6 +429,87 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
     def _revoked(self, order: Order) -> None:
         self.notify(f"Revoked: {shown_domains(order_domains(order))}.", title="Revoked", markup=False)
         self.post_message(OrdersChanged(order.id))
+
+    def action_install(self) -> None:
+        """Record an installation of the selected certificate and write it there (ui/dialogs/install.py)."""
+        from certwizard.ui.dialogs.install import InstallDialog
+
+        order = self.selected
+        if order is None:
+            return
+        if order.status is not OrderStatus.ISSUED:
+            self.notify(f"Only a certificate in use can be installed; this one is "
+                        f"{order.status_at(self.app.now()).label.lower()}.", severity="warning", markup=False)
+            return
+        self._in_dialog = True
+        self.app.push_screen(InstallDialog(order, self.app.workflow), self._installed)
+
+    def _installed(self, recorded: bool | None) -> None:
+        if recorded:
+            self._in_dialog = False
+            self.reload()
+
+    def action_renew_now(self) -> None:
+        """Confirm, then renew the selected certificate now, as `certwizard renew --force ORDER` does."""
+        from certwizard.ui.dialogs.confirm import ConfirmDialog
+
+        order = self.selected
+        if order is None:
+            return
+        if order.status not in (OrderStatus.ISSUED, OrderStatus.EXPIRED):
+            self.notify(f"Only an issued certificate can be renewed; this one is "
+                        f"{order.status_at(self.app.now()).label.lower()}.", severity="warning", markup=False)
+            return
+        if self._renewing:
+            self.notify("A renewal is running; wait for it to finish.", severity="warning")
+            return
+        names = shown_domains(order_domains(order))
+        key = "the same key" if order.reuse_key else "a new key"
+        count = len(order.installations)
+        places = (f", then it is installed where this one is ({count} place{'s' if count != 1 else ''}) and the "
+                  "server reloaded" if count else "")
+        self.app.push_screen(ConfirmDialog(
+            template("Renew the certificate for $names now?", names=names),
+            template("A new order for the same product and names, with $key; its domains are proven with the "
+                     "recorded method$places. The current certificate keeps serving until then.",
+                     key=key, places=places), "Renew"),
+            partial(self._renew_confirmed, order.id))
+
+    def _renew_confirmed(self, order_id: str, yes: bool | None) -> None:
+        if yes:
+            self._renewing = True
+            self._renew_progress("Renewing")
+            self._renew(order_id)
+
+    @background("renew", "Renewing the certificate")
+    def _renew(self, order_id: str) -> None:
+        from certwizard.services.renewal import renew_now
+
+        try:
+            outcome = renew_now(self.app.workflow, self.app.services.layout, order_id,
+                                progress=lambda step: self.deliver(self._renew_progress, step))
+        finally:
+            self.deliver(self._renew_ended)
+        self.deliver(self._renewed, outcome)
+
+    def _renew_progress(self, step: str) -> None:
+        self.query_one("#issued-summary", ProgressStep).step = step
+
+    def _renew_ended(self) -> None:
+        self._renewing = False
+        self._renew_progress("")
+
+    def _renewed(self, outcome: "RenewalOutcome") -> None:
+        from certwizard.services.renewal import RenewResult
+
+        severity = {RenewResult.RENEWED: "information", RenewResult.WAITING: "information"}.get(
+            outcome.result, "warning")
+        title = {RenewResult.RENEWED: "Renewed", RenewResult.WAITING: "Renewal under way",
+                 RenewResult.NEEDS_YOU: "Renewal needs you"}.get(outcome.result, "Renewal failed")
+        self.notify(outcome.message, title=title, severity=severity, markup=False,  # type: ignore[arg-type]
+                    timeout=15 if severity == "warning" else 6)
+        self.post_message(OrdersChanged(outcome.follow_up or outcome.order_id))
+        self.reload(select=outcome.follow_up if outcome.result is RenewResult.RENEWED else outcome.order_id)
 
     def action_back(self) -> None:
         self.dismiss()
