@@ -86,3 +86,47 @@ def test_renew_now_renews_one_order_under_the_lock(issued, tmp_path):
     assert outcome.result is RenewResult.RENEWED, outcome
     assert services.workflow.order(order.id).status is OrderStatus.RENEWED
     assert any("Submitting the renewal" in step for step in steps)
+
+
+def test_a_renewal_that_fails_halfway_through_writing_leaves_the_old_files_serving(issued, tmp_path, monkeypatch):
+    from certwizard.export import installing
+    from certwizard.services.installations import add_installation
+    from certwizard.services.renewal import RenewResult, renew_now
+
+    services, order = issued
+    hook = tmp_path / "hook"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+
+    def hooked(current):
+        current.draft = current.draft.model_copy(update={"validation_hook": str(hook)})
+        return current
+    services.repository.update_order(order.id, hooked)
+    folder = tmp_path / "pem"
+    assert add_installation(services.workflow, order.id, "pem", str(folder)).ok
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    swap, done = installing._swap_in, []
+
+    def another_program_interferes(folder_fd, staging_fd, name, old):
+        if len(done) == 1:          # one file replaced: a folder appears where the next one goes
+            (folder / name).unlink()
+            (folder / name).mkdir()
+        swap(folder_fd, staging_fd, name, old)
+        done.append(name)
+    monkeypatch.setattr(installing, "_swap_in", another_program_interferes)
+    failed = renew_now(services.workflow, services.layout, order.id)
+    assert failed.result is RenewResult.FAILED and "old certificate is still in place" in failed.message
+    assert len(done) == 1
+    after = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+    assert {name: after[name] for name in done} == {name: before[name] for name in done}   # put back
+    assert services.workflow.order(order.id).status is OrderStatus.ISSUED
+
+    monkeypatch.setattr(installing, "_swap_in", swap)
+    for leftover in folder.iterdir():
+        if leftover.is_dir():
+            leftover.rmdir()
+            (folder / leftover.name).write_bytes(before[leftover.name])
+    finished = renew_now(services.workflow, services.layout, order.id)
+    assert finished.result is RenewResult.RENEWED, finished.message
+    follow = services.workflow.order(order.renewed_by or services.workflow.order(order.id).renewed_by)
+    assert [place.serial for place in follow.installations] == [follow.certificate.serial]

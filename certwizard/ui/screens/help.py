@@ -28,7 +28,10 @@ HELP_TEXT = """\
 5. **Domain verification, then review.** Every certificate: publish the DNS record or file shown in
    *Unissued Certificates*, then press `v` (a wildcard: the DNS record only). OV/EV: the CA then also
    checks the company by phone and e-mail.
-6. **Issued.** The certificate appears in the list; export it with the chain and key for your server.
+6. **Issued.** The certificate appears in *Issued Certificates*: export it (`e`), or install it (`i`) in the
+   server's folder with a reload command, so that renewal puts the new one there too.
+7. **Renewal.** At 2/3 of its lifetime (or when the CA says) a certificate is *expiring soon*: `d` lists only
+   those. `n` renews one now; `certwizard renew` from a timer renews every one that is due (see the README).
 
 To change a submitted application, withdraw it first (Unissued Certificates, `w`): it goes back to draft with
 everything kept, and you submit again when done. Once issued, it can no longer be withdrawn.
