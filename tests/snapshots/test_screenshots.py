@@ -25,6 +25,8 @@ CURATED = {
     "apply-verify-information": "verify-ov-document",
     "unissued-certificates": "unissued-dns-record",
     "issued-certificates": "issued-detail",
+    "renewal-due": "issued-due",
+    "install": "install-dialog",
     "export": "export-dialog",
     "acme-account": "acme-account-dialog",
     "apply-acme": "apply-acme-dns",

@@ -175,6 +175,7 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
     }
     """
 
+    # In the footer in this order: what fits at 60 columns comes first (ctrl+p lists them all).
     BINDINGS = [
         Binding("escape", "back", "Back", show=True),
         Binding("e", "export", "Export", show=True),
@@ -182,10 +183,10 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
                 tooltip="Install the selected certificate in a server's folder, kept up to date on renewal"),
         Binding("n", "renew_now", "Renew", show=True,
                 tooltip="Renew the selected certificate now, install it where it is installed, reload"),
-        Binding("r", "recheck", "Recheck", show=True),
-        Binding("x", "revoke", "Revoke", show=True, tooltip="Revoke the selected certificate at its CA"),
         Binding("d", "due_only", "Due only", show=True,
                 tooltip="Show only the certificates due for renewal (expiring soon or expired); again: all"),
+        Binding("x", "revoke", "Revoke", show=True, tooltip="Revoke the selected certificate at its CA"),
+        Binding("r", "recheck", "Recheck", show=True),
     ]
     AUTO_FOCUS = "#issued-table"
 
