@@ -135,9 +135,8 @@ def candidates(workflow: "Workflow", now: datetime, force: Iterable[str] = (),
             _check_forceable(summary)
         elif summary.status not in RENEWABLE or summary.not_after is None:
             continue
-        note = _asked_for_hint(workflow, summary, now, progress) if ask_authorities else ""
-        if note is None:
-            continue                 # stored nothing new: the summary is still right
+        asking = ask_authorities and not summary.renewed_by     # under way: its date no longer matters
+        note = _asked_for_hint(workflow, summary, now, progress) if asking else ""
         if note == _REREAD:             # the authority just spoke: "renew now" is due at the moment it said it
             order = workflow.order(summary.id)
             checked = order.renewal_hint.checked_at if order.renewal_hint is not None else now
@@ -168,8 +167,9 @@ def _candidate(summary: "OrderSummary | Order", now: datetime, forced: bool, not
 
 
 def _asked_for_hint(workflow: "Workflow", summary: "OrderSummary", now: datetime,
-                    progress: Progress | None) -> str | None:
-    """Ask the order's authority when to renew; "" (nothing to say), a note, None or _REREAD (stored)."""
+                    progress: Progress | None) -> str:
+    """Ask the order's authority when to renew: "" (nothing new), a note for the user, or _REREAD (a new
+    hint was stored on the order, so its summary is out of date)."""
     from certwizard.ca.base import AuthorityError
 
     try:
