@@ -1017,3 +1017,21 @@ def start_fake_cas(pki_dir: str | Path | None = None, **options: Any) -> Iterato
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
+
+
+@contextmanager
+def fake_cas_for_certwizard(monkeypatch) -> Iterator[FakeCas]:
+    """A FakeCas that certwizard's Alibaba Cloud client reaches through the SDK's default credential chain, as
+    on a real server: the AccessKey in the environment, the endpoint from CERTWIZARD_ALIBABA_ENDPOINT."""
+    with start_fake_cas() as server:
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", server.access_key_id)
+        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", server.access_key_secret)
+        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
+        monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
+        monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
+        from alibabacloud_credentials.utils import auth_util  # reads the environment once, when imported
+
+        monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
+        monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
+        monkeypatch.setattr(auth_util, "environment_ecs_metadata_disabled", "true")
+        yield server

@@ -7,7 +7,6 @@ call (RenewCertificateOrderForPackageRequest), which takes one more certificate 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -26,25 +25,14 @@ from certwizard.domain.products import KeyAlgorithm, get_product
 from certwizard.domain.status import OrderStatus
 from certwizard.storage.repository import Repository
 from certwizard.system.paths import DataLayout
-from tests.ca.alibaba_fake import WILL_EXPIRE_DAYS, FakeCas, _ms, start_fake_cas
+from tests.ca.alibaba_fake import WILL_EXPIRE_DAYS, FakeCas, _ms, fake_cas_for_certwizard
 
 APPLICANT = Applicant(name="Li Lei", phone="+8613800138000", email="lilei@example.com", id_number="X1234567")
 
 
 @pytest.fixture
-def fake(monkeypatch) -> Iterator[FakeCas]:
-    with start_fake_cas() as server:
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", server.access_key_id)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", server.access_key_secret)
-        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-        monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
-        from alibabacloud_credentials.utils import auth_util  # reads the environment once, when imported
-
-        monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
-        monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
-        # Read when the SDK was first imported: without it, the chain starts an ECS metadata poller.
-        monkeypatch.setattr(auth_util, "environment_ecs_metadata_disabled", "true")
+def fake(monkeypatch):
+    with fake_cas_for_certwizard(monkeypatch) as server:
         yield server
 
 

@@ -4,24 +4,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.ca.pebble import PebbleOptions, new_eab_hmac_key, require_pebble, start_pebble
-from tests.cli.cli_flow import make_cli
 from tests.factories import mode_of
-
-
-@pytest.fixture(scope="module")
-def pebble():
-    require_pebble()
-    with start_pebble() as server:
-        yield server
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    return make_cli(tmp_path, monkeypatch, capsys)
-
 
 
 def test_an_account_is_registered_listed_and_removed_and_only_its_key_file_holds_the_key(cli, pebble):

@@ -19,7 +19,6 @@ from cryptography import x509
 
 from certwizard.crypto.certinfo import verify_chain
 from tests.ca.pebble import PebbleOptions, require_pebble, start_pebble
-from tests.cli.cli_flow import make_cli
 
 HOOK = """#!{python}
 import json, os, sys, urllib.request
@@ -34,18 +33,6 @@ request = urllib.request.Request(os.environ["CHALLTESTSRV"] + path, data=json.du
                                  method="POST")
 urllib.request.urlopen(request, timeout=10).read()
 """
-
-
-@pytest.fixture(scope="module")
-def pebble():
-    require_pebble()
-    with start_pebble() as server:
-        yield server
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    return make_cli(tmp_path, monkeypatch, capsys)
 
 
 def _account(cli, server, name="pebble") -> None:

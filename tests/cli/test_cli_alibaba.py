@@ -10,8 +10,8 @@ import pytest
 from cryptography import x509
 
 from certwizard.crypto.certinfo import verify_chain
-from tests.ca.alibaba_fake import start_fake_cas
-from tests.cli.cli_flow import APPLICANT_TOML, COMPANY_TOML, make_cli
+from tests.ca.alibaba_fake import fake_cas_for_certwizard
+from tests.cli.cli_flow import APPLICANT_TOML, COMPANY_TOML
 
 HOOK = """#!{python}
 import json, os
@@ -22,26 +22,8 @@ with open(os.environ["HOOK_LOG"], "a") as out:
 
 @pytest.fixture
 def fake(monkeypatch):
-    with start_fake_cas() as server:
-        credentials = {"ALIBABA_CLOUD_ACCESS_KEY_ID": server.access_key_id,
-                       "ALIBABA_CLOUD_ACCESS_KEY_SECRET": server.access_key_secret}
-        for name, value in credentials.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-        monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
-        from alibabacloud_credentials.utils import auth_util  # reads the environment once, when imported
-
-        monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
-        monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
-        # Read when the SDK was first imported: without it, the chain starts an ECS metadata poller.
-        monkeypatch.setattr(auth_util, "environment_ecs_metadata_disabled", "true")
+    with fake_cas_for_certwizard(monkeypatch) as server:
         yield server
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    return make_cli(tmp_path, monkeypatch, capsys)
 
 
 def _orders(cli) -> dict[str, dict]:

@@ -13,13 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from certwizard.ca.sandbox_pki import SandboxPKI
 from certwizard.crypto.keys import encrypt_pkcs8
-from tests.cli.cli_flow import APPLICANT_TOML, make_cli
+from tests.cli.cli_flow import APPLICANT_TOML
 from tests.factories import manual_csr, mode_of
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    return make_cli(tmp_path, monkeypatch, capsys)
 
 
 @pytest.fixture

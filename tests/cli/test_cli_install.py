@@ -7,13 +7,8 @@ import json
 
 import pytest
 
-from tests.cli.cli_flow import check_pem_key, issued_order, make_cli, split_pem
+from tests.cli.cli_flow import check_pem_key, issued_order, split_pem
 from tests.services.issued_orders import calls, recording_script
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    return make_cli(tmp_path, monkeypatch, capsys)
 
 
 def test_install_then_installations_then_again(cli, tmp_path):

@@ -14,14 +14,9 @@ import pytest
 
 from certwizard.services import open_services
 from certwizard.services.renewal import RenewRunningError, renewal_lock
-from tests.cli.cli_flow import make_cli, mode_of, toml_file
+from tests.cli.cli_flow import mode_of, toml_file
 from tests.factories import jpeg_bytes
 from tests.services.issued_orders import calls, recording_script
-
-
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    return make_cli(tmp_path, monkeypatch, capsys)
 
 
 def _hook(folder: Path, extra: str = "") -> Path:

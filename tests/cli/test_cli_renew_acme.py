@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives import serialization
 
 from certwizard.crypto.certinfo import verify_chain
 from certwizard.services import open_services
-from tests.ca.pebble import require_pebble, start_pebble
 from tests.cli.cli_flow import make_cli
 
 HOOK = """#!{python}
@@ -25,13 +24,6 @@ path, body = (("/set-txt", {{"host": name + ".", "value": value}}) if os.environ
 request = urllib.request.Request(os.environ["CHALLTESTSRV"] + path, data=json.dumps(body).encode(), method="POST")
 urllib.request.urlopen(request, timeout=10).read()
 """
-
-
-@pytest.fixture(scope="module")
-def pebble():
-    require_pebble()
-    with start_pebble() as server:
-        yield server
 
 
 @pytest.fixture

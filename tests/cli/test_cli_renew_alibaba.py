@@ -13,8 +13,8 @@ import pytest
 from dnslib import QTYPE, RCODE, RR, TXT
 from dnslib.server import BaseResolver
 
-from tests.ca.alibaba_fake import start_fake_cas
-from tests.cli.cli_flow import APPLICANT_TOML, make_cli
+from tests.ca.alibaba_fake import fake_cas_for_certwizard
+from tests.cli.cli_flow import APPLICANT_TOML
 from tests.dcv.dns_servers import LoopbackDns
 
 HOOK = """#!{python}
@@ -53,17 +53,7 @@ class PublishedRecords(BaseResolver):
 
 @pytest.fixture
 def fake(monkeypatch):
-    with start_fake_cas() as server:
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_ID", server.access_key_id)
-        monkeypatch.setenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET", server.access_key_secret)
-        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-        monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
-        from alibabacloud_credentials.utils import auth_util  # reads the environment once, when imported
-        monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
-        monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
-        # Read when the SDK was first imported: without it, the chain starts an ECS metadata poller.
-        monkeypatch.setattr(auth_util, "environment_ecs_metadata_disabled", "true")
+    with fake_cas_for_certwizard(monkeypatch) as server:
         yield server
 
 
@@ -79,11 +69,6 @@ def dns(tmp_path, monkeypatch):
     servers.stop()
 
 
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys):
-    return make_cli(tmp_path, monkeypatch, capsys)
-
-
 def _sync_one(cli) -> str:
     [report] = cli.ok("alibaba", "sync", "--json").json["reports"]
     [order_id] = report["added"]
@@ -94,25 +79,31 @@ def _ref(cli, order_id: str) -> str:
     return cli.ok("show", order_id, "--json").json["order"]["authority_ref"]
 
 
-@pytest.mark.timeout(120)
-def test_a_v2_certificate_renews_with_a_synced_purchase_proven_by_the_hook_and_finished_by_a_later_run(
-        cli, fake, dns, tmp_path):
+def _issued(cli, fake, tmp_path: Path, validity_days: int | None = None) -> str:
+    """A DV instance bought, synced, applied for with the hook, self-checked, issued and refreshed."""
     cli.ok("alibaba", "add", "main")
     fake.add_instance(brand="DigiCert", level="DV", domain_type="ONE")
-    old_id = _sync_one(cli)
+    order_id = _sync_one(cli)
     hook = tmp_path / "hook"
     hook.write_text(HOOK.format(python=sys.executable))
     hook.chmod(0o700)
     application = tmp_path / "app.toml"
     application.write_text(f'domains = ["www.example.com"]\n[validation]\nmethod = "dns"\nhook = "{hook}"\n'
                            f'{APPLICANT_TOML}\n[csr]\nmode = "automatic"\n')
-    cli.ok("apply", old_id, "--from", str(application))
-    cli.ok("submit", old_id)
-    assert cli.ok("verify", old_id, "--json").json["order"]["status"] == "under-review"   # self-checked
-    fake.dcv_passed(_ref(cli, old_id))
-    fake.issue(_ref(cli, old_id))
+    cli.ok("apply", order_id, "--from", str(application))
+    cli.ok("submit", order_id)
+    assert cli.ok("verify", order_id, "--json").json["order"]["status"] == "under-review"   # self-checked
+    fake.dcv_passed(_ref(cli, order_id))
+    fake.issue(_ref(cli, order_id), validity_days=validity_days)
     cli.ok("refresh")
-    assert cli.status(old_id) == "issued"
+    assert cli.status(order_id) == "issued"
+    return order_id
+
+
+@pytest.mark.timeout(120)
+def test_a_v2_certificate_renews_with_a_synced_purchase_proven_by_the_hook_and_finished_by_a_later_run(
+        cli, fake, dns, tmp_path):
+    old_id = _issued(cli, fake, tmp_path)
 
     # Nothing bought to renew with: the person is told what to buy, and nothing changes.
     blocked = cli("renew", "--force", old_id, "--json")
@@ -140,22 +131,7 @@ def test_a_v2_certificate_renews_with_a_synced_purchase_proven_by_the_hook_and_f
 
 @pytest.mark.timeout(120)
 def test_the_services_will_expire_flag_makes_a_certificate_due_before_two_thirds(cli, fake, dns, tmp_path):
-    cli.ok("alibaba", "add", "main")
-    fake.add_instance(brand="DigiCert", level="DV", domain_type="ONE")
-    order_id = _sync_one(cli)
-    hook = tmp_path / "hook"
-    hook.write_text(HOOK.format(python=sys.executable))
-    hook.chmod(0o700)
-    application = tmp_path / "app.toml"
-    application.write_text(f'domains = ["www.example.com"]\n[validation]\nmethod = "dns"\nhook = "{hook}"\n'
-                           f'{APPLICANT_TOML}\n[csr]\nmode = "automatic"\n')
-    cli.ok("apply", order_id, "--from", str(application))
-    cli.ok("submit", order_id)
-    cli.ok("verify", order_id)
-    ref = _ref(cli, order_id)
-    fake.dcv_passed(ref)
-    fake.issue(ref, validity_days=50)          # within the 60 days in which the service says willExpire
-    cli.ok("refresh")
+    order_id = _issued(cli, fake, tmp_path, validity_days=50)   # within the 60 days the service says willExpire
     plan = cli.ok("renew", "--dry-run", "--json").json["certificates"]
     assert [(c["order"], c["due"], c["source"]) for c in plan] == [(order_id, True, "service")]
     assert cli.ok("show", order_id, "--json").json["order"]["status"] == "expiring-soon"

@@ -18,11 +18,15 @@ from tests.factories import valid_draft
 PASSPHRASE = b"tulip lantern 42"
 
 
-def issue(services, domains="www.example.com", product_id="dv-single", passphrase=None, **draft_fields):
-    """Buy, apply, submit, verify and refresh through the real workflow; returns the issued order."""
+def issue(services, domains="www.example.com", product_id="dv-single", passphrase=None, draft=None,
+          **draft_fields):
+    """Buy, apply (`draft`, or a valid one), submit, verify and refresh through the real workflow; returns
+    the issued order."""
     workflow = services.workflow
     order = workflow.open_application(workflow.add_purchased(product_id)[0].id)
-    order = workflow.save_draft(order, valid_draft(domains, **draft_fields))
+    filled = (valid_draft(domains, **draft_fields) if draft is None
+              else draft.model_copy(update={"domains": domains, **draft_fields}))
+    order = workflow.save_draft(order, filled)
     order = workflow.submit(order.id, passphrase=passphrase)
     workflow.confirm_domain_validation(order.id)
     workflow.refresh()

@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ca.alibaba_fake import start_fake_cas
+from tests.ca.alibaba_fake import fake_cas_for_certwizard
 from tests.ui.workers_done import workers_done
 
 
 @pytest.fixture
 def fake(monkeypatch):
-    with start_fake_cas() as server:
-        monkeypatch.setenv("ALIBABA_CLOUD_ECS_METADATA_DISABLED", "true")
-        monkeypatch.setenv("ALIBABA_CLOUD_CLI_PROFILE_DISABLED", "true")
-        monkeypatch.setenv("CERTWIZARD_ALIBABA_ENDPOINT", f"http://{server.endpoint}")
-        from alibabacloud_credentials.utils import auth_util  # reads the environment once, when imported
-
-        monkeypatch.setattr(auth_util, "environment_access_key_id", server.access_key_id)
-        monkeypatch.setattr(auth_util, "environment_access_key_secret", server.access_key_secret)
-        # Read when the SDK was first imported: without it, the chain starts an ECS metadata poller.
-        monkeypatch.setattr(auth_util, "environment_ecs_metadata_disabled", "true")
+    with fake_cas_for_certwizard(monkeypatch) as server:
         yield server
 
 
@@ -160,7 +151,7 @@ async def test_an_ov_certificate_submitted_withdrawn_resubmitted_issued_and_expo
     from certwizard.ui.dialogs.submitted import SubmittedDialog
     from certwizard.ui.screens.issued import IssuedScreen
     from certwizard.ui.screens.unissued import UnissuedScreen
-    from tests.ui.test_issued_export import export_now, open_export
+    from tests.ui.issued_screen import export_now, open_export
 
     add_account(services.repository, "main")
     instance_id = fake.add_instance(brand="GeoTrust", level="OV", domain_type="MULTIPLE", domain_count=2)

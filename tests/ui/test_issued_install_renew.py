@@ -11,43 +11,7 @@ from certwizard.ui.dialogs.install import InstallDialog
 from certwizard.ui.screens.issued import IssuedScreen
 from tests.services.issued_orders import calls, recording_script
 from tests.ui.conftest import rendered_text
-from tests.ui.workers_done import workers_done
-
-
-def issue(services, draft, **fields):
-    workflow = services.workflow
-    [order] = workflow.add_purchased("dv-single")
-    order = workflow.save_draft(order, draft.model_copy(update={"domains": "www.example.com", **fields}))
-    order = workflow.submit(order.id)
-    workflow.confirm_domain_validation(order.id)
-    workflow.refresh()
-    order = workflow.order(order.id)
-    assert order.status is OrderStatus.ISSUED
-    return order
-
-
-async def settle(app, pilot) -> None:
-    await pilot.pause()
-    await workers_done(app)
-    await pilot.pause()
-
-
-async def open_issued(app, pilot) -> IssuedScreen:
-    await pilot.press("i")
-    await settle(app, pilot)
-    assert isinstance(app.screen, IssuedScreen)
-    return app.screen
-
-
-def flat(text: str) -> str:
-    return " ".join(text.split())
-
-
-def dialog_text(app) -> str:
-    """The words inside the dialog box, its lines joined, so a wrapped sentence reads as one."""
-    inside = [line[line.index("│") + 1:line.rindex("│")] for line in rendered_text(app).splitlines()
-              if line.count("│") >= 2]
-    return flat(" ".join(inside))
+from tests.ui.issued_screen import dialog_text, flat, issue, open_issued, settle
 
 
 async def test_install_writes_the_files_runs_the_reload_and_the_detail_shows_it(

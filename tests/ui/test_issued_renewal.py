@@ -10,7 +10,7 @@ from certwizard.domain.models import Installation, ReloadResult, RenewalHint, Re
 from certwizard.domain.status import OrderStatus
 from certwizard.ui.order_words import days_sentence, days_words, next_action, next_action_short
 from certwizard.ui.screens.certificates import CertificatesScreen
-from tests.ui.test_issued_export import flat, issue, open_issued, settle
+from tests.ui.issued_screen import flat, issue, open_issued, settle
 
 
 def clocks(order):

@@ -34,6 +34,27 @@ class DialogScreen(QuietFocus, ModalScreen[ResultType]):
     """A modal screen of the app (see ui/textual_fixes/quiet_focus.py)."""
 
 
+class OneShotForm:
+    """Mixed into a form dialog that does one thing in a worker (Export, Install): Escape cancels until it is
+    done, then Close takes over; its action (`SUBMIT_ACTION`) is greyed while the worker runs."""
+
+    SUBMIT_ACTION = ""
+    _busy: bool
+
+    @property
+    def done(self) -> bool:
+        raise NotImplementedError
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close":
+            return self.done
+        if action == "cancel":
+            return not self.done
+        if action == self.SUBMIT_ACTION:
+            return None if self._busy else not self.done
+        return True
+
+
 class Dialog(DialogScreen[ResultType]):
     """A bordered box in the middle of the screen, with the Footer listing its keys."""
 

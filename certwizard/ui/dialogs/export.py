@@ -34,7 +34,7 @@ from certwizard.export.servers import (
     spoken_list,
 )
 from certwizard.services.issued import KeyCheck, KeyState, check_stored_key
-from certwizard.ui.dialogs.base import DialogScreen
+from certwizard.ui.dialogs.base import DialogScreen, OneShotForm
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
@@ -135,8 +135,10 @@ class FormRow(Horizontal):
         yield self._control
 
 
-class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
+class ExportDialog(OneShotForm, Delivers, DialogScreen[ExportResult | None]):
     """Export one issued order. Dismisses with the ExportResult, or None when cancelled."""
+
+    SUBMIT_ACTION = "export"
 
     DEFAULT_CSS = """
     ExportDialog .dialog-box {
@@ -403,21 +405,15 @@ class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
 
     # --- actions -----------------------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        done = self.outcome is not None and self.outcome.result is not None
-        if action == "close":
-            return done
-        if action == "cancel":
-            return not done
-        if action == "export":
-            return None if self._busy else not done
-        return True
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None and self.outcome.result is not None
 
     def action_export(self) -> None:
         after_typed_keys(self, self._export_typed)    # Ctrl+S is a priority key: the folder typed before it counts
 
     def _export_typed(self) -> None:
-        if self._busy or (self.outcome is not None and self.outcome.result is not None):
+        if self._busy or self.done:
             return
         problems = self.form_problems()
         for name in ("server", "folder", "pfx-password-again", "passphrase"):
@@ -493,7 +489,7 @@ class ExportDialog(Delivers, DialogScreen[ExportResult | None]):
         self.dismiss(None)
 
     def action_close(self) -> None:
-        if self.outcome is not None and self.outcome.result is not None:
+        if self.done and self.outcome is not None:
             self.dismiss(self.outcome.result)
 
 

@@ -21,7 +21,7 @@ from certwizard.domain.models import Order
 from certwizard.domain.text import printable, unprintable_characters
 from certwizard.errors import CertwizardError
 from certwizard.export.servers import SERVERS, ServerLayout, default_server
-from certwizard.ui.dialogs.base import DialogScreen
+from certwizard.ui.dialogs.base import DialogScreen, OneShotForm
 from certwizard.ui.dialogs.export import FormRow, default_folder
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
@@ -67,8 +67,10 @@ def field_of(message: str) -> str | None:
     return "folder"
 
 
-class InstallDialog(Delivers, DialogScreen[bool | None]):
+class InstallDialog(OneShotForm, Delivers, DialogScreen[bool | None]):
     """Install one issued order. Dismisses with True once an installation was recorded, None when cancelled."""
+
+    SUBMIT_ACTION = "install"
 
     DEFAULT_CSS = """
     InstallDialog .dialog-box {
@@ -270,21 +272,15 @@ class InstallDialog(Delivers, DialogScreen[bool | None]):
 
     # --- actions -----------------------------------------------------------------------------------------
 
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        done = self.outcome is not None and self.outcome.recorded
-        if action == "close":
-            return done
-        if action == "cancel":
-            return not done
-        if action == "install":
-            return None if self._busy else not done
-        return True
+    @property
+    def done(self) -> bool:
+        return self.outcome is not None and self.outcome.recorded
 
     def action_install(self) -> None:
         after_typed_keys(self, self._install_typed)   # ctrl+s is a priority key: what was typed before it counts
 
     def _install_typed(self) -> None:
-        if self._busy or (self.outcome is not None and self.outcome.recorded):
+        if self._busy or self.done:
             return
         problems = self.form_problems()
         for name in FIELDS:
@@ -361,7 +357,7 @@ class InstallDialog(Delivers, DialogScreen[bool | None]):
         self.dismiss(None)
 
     def action_close(self) -> None:
-        if self.outcome is not None and self.outcome.recorded:
+        if self.done:
             self.dismiss(True)
 
 
