@@ -9,7 +9,7 @@ from certwizard.cli.output import say
 from certwizard.domain.expiry import days_left, days_left_words
 from certwizard.domain.ids import utcnow
 from certwizard.domain.names import shown_domain, shown_domains
-from certwizard.domain.next_step import NEXT_STEPS
+from certwizard.domain.next_step import NEXT_STEPS, PUBLISHED_FOR_YOU
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.validation_methods import ValidationMethod, publisher_words
 
@@ -29,8 +29,9 @@ def next_step(order: Order, now: datetime | None = None) -> str:
         from certwizard.export.servers import SERVERS
 
         servers = "|".join(SERVERS)
-    return NEXT_STEPS[status].command.format(id=order.id, expected=_when(order.expected_issuance_at),
-                                             servers=servers)
+    step = (PUBLISHED_FOR_YOU[order.publisher] if status is OrderStatus.DOMAIN_VERIFICATION and order.publisher
+            else NEXT_STEPS[status])
+    return step.command.format(id=order.id, expected=_when(order.expected_issuance_at), servers=servers)
 
 
 def renewal_facts(order: Order, now: datetime) -> dict[str, Any] | None:

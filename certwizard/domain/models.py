@@ -322,6 +322,16 @@ class Order(Record):
         return current_status(self.status, self.not_after, self.renew_after, now)
 
     @property
+    def publisher(self) -> str:
+        """Who publishes the domain validation: "hook", "webroot" (certwizard writes the file), or "" (the user)."""
+        plan = self.application.validation if self.application is not None else None
+        if plan is None:
+            return ""
+        if plan.hook:
+            return "hook"
+        return "webroot" if plan.method is ValidationMethod.HTTP and plan.webroot else ""
+
+    @property
     def bound_domains(self) -> list[str]:
         if self.application is not None:
             return list(self.application.domains)

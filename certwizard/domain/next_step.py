@@ -52,6 +52,13 @@ NEXT_STEPS: dict[OrderStatus, NextStep] = {
         "nothing more can be done with this order; buy and apply for a new certificate"),
 }
 
+# Listed instead of DOMAIN_VERIFICATION's words when certwizard publishes the proof itself (the hook, or the
+# file in the webroot): nothing to do by hand but verify.
+PUBLISHED_FOR_YOU = {"hook": NextStep("Verify: the hook publishes", "run: certwizard verify {id} (the "
+                                      "application's hook publishes the record or file, then it is checked)"),
+                     "webroot": NextStep("Verify: the file is written", "run: certwizard verify {id} (certwizard "
+                                         "writes the file into the webroot, then checks it)")}
+
 # Listed instead of UNDER_REVIEW's words once the expected issuance has passed.
 REVIEW_OVERDUE = "Review overdue: check mail and phone"
 NO_REASON = "see the reason in Unissued"      # a failed review whose authority gave no reason

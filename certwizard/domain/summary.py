@@ -56,6 +56,7 @@ class OrderSummary(NamedTuple):
     renewal_of: str
     renewed_by: str
     installations: int
+    publisher: str          # who publishes the domain validation: "hook", "webroot" or "" (the user)
 
     @property
     def product(self) -> Product:

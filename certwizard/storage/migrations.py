@@ -20,7 +20,7 @@ from certwizard.storage.order_index import index_document
 # Tables as migrations see them: {table: {document id: document}} (read-only; return new objects).
 Tables = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
-CURRENT_SCHEMA_VERSION = 4
+CURRENT_SCHEMA_VERSION = 5
 META_TABLE = "meta"
 SCHEMA_DOC = "schema"
 ORDERS = "orders"
@@ -135,7 +135,8 @@ def _unused_id(prefix: str, taken: Mapping[str, object]) -> str:
 
 def with_order_index(tables: Tables) -> Tables:
     """`tables` with the order index rebuilt from the orders (v2 keeps one index entry per order; v3 stores
-    each entry's fields as a list; v4 adds when renewal is due, the renewal links and the installations)."""
+    each entry's fields as a list; v4 adds when renewal is due, the renewal links and the installations; v5 who publishes the domain
+    validation)."""
     orders = tables.get(ORDERS, {})
     return {**tables, ORDER_INDEX: {order_id: index_document(dict(orders[order_id])) for order_id in orders}}
 
@@ -145,4 +146,5 @@ MIGRATIONS: dict[int, Migration] = {
     1: with_order_index,
     2: with_order_index,
     3: with_order_index,
+    4: with_order_index,
 }

@@ -47,6 +47,9 @@ class Listed(Protocol):
     def submitted_at(self) -> datetime | None: ...
 
     @property
+    def publisher(self) -> str: ...
+
+    @property
     def not_after(self) -> datetime | None: ...
 
     def status_at(self, now: datetime) -> OrderStatus: ...
@@ -107,6 +110,7 @@ def review_overdue(order: Listed, now: datetime) -> bool:
 _ISSUED = OrderStatus.ISSUED
 _EXPIRING_SOON = OrderStatus.EXPIRING_SOON
 _EXPIRED = OrderStatus.EXPIRED
+_VERIFYING = OrderStatus.DOMAIN_VERIFICATION
 
 
 def is_dated(status: OrderStatus) -> bool:
@@ -150,6 +154,8 @@ def next_action(order: Listed, now: datetime) -> str:
         return next_step.REVIEW_OVERDUE
     status = order.status_at(now)
     words = NEXT_STEPS[status].in_list
+    if status is _VERIFYING and order.publisher:
+        return next_step.PUBLISHED_FOR_YOU[order.publisher].in_list
     if is_dated(status):
         not_after = order.not_after
         return f"{words} · {days_words(not_after, now)}" if not_after is not None else words
