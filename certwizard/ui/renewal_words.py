@@ -41,6 +41,20 @@ def due_counts(orders: Iterable[Order], now: datetime) -> tuple[int, int]:
     return counts[OrderStatus.EXPIRING_SOON], counts[OrderStatus.EXPIRED]
 
 
+_ENDED_WORDS = ((OrderStatus.RENEWED, "renewed"), (OrderStatus.REVOKED, "revoked"))
+
+
+def ended_counts(orders: Iterable[Order]) -> list[str]:
+    """'1 renewed', '2 revoked': the certificates no longer in use (none: left out)."""
+    counts = Counter(order.status for order in orders)
+    return [f"{counts[status]} {words}" for status, words in _ENDED_WORDS if counts[status]]
+
+
+def in_use(order: Order) -> bool:
+    """Still the certificate to serve: neither renewed nor revoked."""
+    return order.status not in (OrderStatus.RENEWED, OrderStatus.REVOKED)
+
+
 def due_for_renewal(order: Order, now: datetime) -> bool:
     return is_due(order.status_at(now))
 

@@ -85,6 +85,8 @@ async def test_renew_now_renews_installs_where_it_was_and_selects_the_renewal(
         renewed = services.workflow.order(order.id)
         assert renewed.status is OrderStatus.RENEWED
         assert screen.selected is not None and screen.selected.id == renewed.renewed_by
+        header = rendered_text(app).splitlines()[1]
+        assert "2 issued" in header and "1 renewed" in header and "1 ready to export" in header
     follow = services.workflow.order(renewed.renewed_by)
     assert [p.serial for p in follow.installations] == [follow.certificate.serial]
     assert len(calls(tmp_path)) == 2                                 # installed, then renewed: two reloads

@@ -38,7 +38,14 @@ from certwizard.services.issued import (
 from certwizard.ui.dialogs.export import ExportDialog
 from certwizard.ui.messages import OrdersChanged
 from certwizard.ui.order_words import domains_summary, local_time, order_domains, product_label
-from certwizard.ui.renewal_words import due_counts, due_for_renewal, renewal_fields, status_cell
+from certwizard.ui.renewal_words import (
+    due_counts,
+    due_for_renewal,
+    ended_counts,
+    in_use,
+    renewal_fields,
+    status_cell,
+)
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.screens.base import WizardScreen
 from certwizard.ui.screens.certificates import CertificatesScreen
@@ -298,7 +305,8 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
     def _update_summary_line(self) -> None:
         count = len(self._orders)
         expiring, expired = due_counts(self._orders.values(), self.app.now())
-        due = [f"{expiring} expiring soon"] * bool(expiring) + [f"{expired} expired"] * bool(expired)
+        due = [f"{expiring} expiring soon"] * bool(expiring) + [f"{expired} expired"] * bool(expired) \
+            + ended_counts(self._orders.values())
         if self._check_error:
             text = self._check_error
         elif self._due_only:
@@ -307,7 +315,9 @@ class IssuedScreen(ReportsWorkerFailures, WizardScreen):
         elif count and len(self._summaries) < count:
             text = " · ".join([f"{count} issued", *due, "checking their keys…"])
         elif count:
-            ready = sum(1 for summary in self._summaries.values() if exportable(summary))
+            ready = sum(1 for order_id, summary in self._summaries.items()
+                        if exportable(summary) and (order := self._orders.get(order_id)) is not None
+                        and in_use(order))
             text = " · ".join([f"{count} issued", *due, f"{ready} ready to export"])
         else:
             text = "0 issued"
