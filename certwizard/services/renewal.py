@@ -262,9 +262,14 @@ class Renewer:
 
         if old.renewed_by:
             try:
-                return self.workflow.order(old.renewed_by)
+                follow = self.workflow.order(old.renewed_by)
             except OrderNotFoundError:
                 pass                     # deleted by hand: start again
+            else:
+                if follow.status is not OrderStatus.PENDING_APPLICATION:
+                    return follow
+                started = self.workflow.open_application(follow.id)    # a run killed before it was filled in
+                return self.workflow.save_draft(started, self._draft_for(old, follow.reuse_key or old.reuse_key))
         from certwizard.ca.base import AuthorityError
 
         try:

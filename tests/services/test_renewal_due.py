@@ -130,3 +130,27 @@ def test_a_renewal_that_fails_halfway_through_writing_leaves_the_old_files_servi
     assert finished.result is RenewResult.RENEWED, finished.message
     follow = services.workflow.order(order.renewed_by or services.workflow.order(order.id).renewed_by)
     assert [place.serial for place in follow.installations] == [follow.certificate.serial]
+
+
+def test_a_run_killed_after_making_the_renewal_order_is_taken_up_by_the_next(issued, tmp_path):
+    from certwizard.services.renewal import RenewResult, renew_now
+
+    services, order = issued
+    hook = tmp_path / "hook"
+    hook.write_text("#!/bin/sh\nexit 0\n")
+    hook.chmod(0o755)
+    [follow] = services.workflow.add_purchased(order.product_id)
+
+    def linked(current, other=follow.id):     # what a run had written when it was killed
+        current.renewed_by = other
+        current.draft = current.draft.model_copy(update={"validation_hook": str(hook)})
+        return current
+    services.repository.update_order(order.id, linked)
+
+    def back_link(current):
+        current.renewal_of = order.id
+        return current
+    services.repository.update_order(follow.id, back_link)
+    outcome = renew_now(services.workflow, services.layout, order.id)
+    assert outcome.result is RenewResult.RENEWED and outcome.follow_up == follow.id, outcome.message
+    assert [s.id for s in services.workflow.summaries() if s.renewal_of == order.id] == [follow.id]   # not two
