@@ -179,6 +179,3 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     def _focus_moved(self, focused: Widget | None) -> None:
         row = row_of(focused)
         self.hint_line.show_row(row if row is not None and self in row.ancestors else None)
-
-    def on_field_row_hint_changed(self, event: FieldRow.HintChanged) -> None:
-        self.hint_line.show_row(event.row)

@@ -9,12 +9,9 @@ the moment they arrive (typed, pasted or loaded from a draft) and say so at the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Checkbox, Input, Label, RadioSet, Select, Static, TextArea
 from textual.widgets.text_area import Edit, EditResult
@@ -208,11 +205,6 @@ class FieldRow(Horizontal):
     }
     """
 
-    @dataclass
-    class HintChanged(Message):
-        """The hint of a row changed while it has the focus (the form's HintLine shows the new one)."""
-        row: FieldRow
-
     def __init__(self, label: str, control: Widget, *, field_name: str, hint: str | Content | None = None,
                  required: bool = True, id: str | None = None, classes: str | None = None,
                  live: bool = False, hint_below: bool = False) -> None:
@@ -274,8 +266,11 @@ class FieldRow(Horizontal):
         found = self.query(".field-hint")
         if found:
             found.first(Static).update(hint)
-        if self.has_focus_within:
-            self.post_message(self.HintChanged(self))
+        # Shown at once where it is shown now (a message posted here from the parent's handler would not
+        # bubble past that parent: Textual stops a message at its sender).
+        for line in self.screen.query(HintLine) if self.is_attached else ():
+            if line.row is self:
+                line.show_row(self)
 
     def on_resize(self) -> None:
         if isinstance(self.control, RadioSet):
@@ -344,8 +339,7 @@ class HintLine(DetailsText):
     DEFAULT_CSS = """
     HintLine {
         height: auto;
-        margin: 0 1;
-        padding: 0 1;
+        padding: 0 2;           /* no margin: beside a 1fr sibling, Textual took it off that one's width too */
         color: $text-muted;
         background: $boost;
     }
@@ -353,9 +347,11 @@ class HintLine(DetailsText):
 
     def __init__(self, default: str | Content, *, min_lines: int = 2, id: str | None = None) -> None:
         self.default = default if isinstance(default, Content) else Content(default)
+        self.row: FieldRow | None = None          # whose hint is shown (None: the default)
         super().__init__(self.default, min_lines=min_lines, id=id)
 
     def show_row(self, row: FieldRow | None) -> None:
+        self.row = row
         hint = row.hint if row is not None else None
         if hint is None:
             self.show(self.default)
