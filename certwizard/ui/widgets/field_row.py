@@ -95,7 +95,7 @@ class FieldLabel(Widget):
 
     def render(self) -> Content:
         # Repainted when the row's focus restyles it (FieldRow:focus-within), in the same frame.
-        focused = self.parent is not None and self.parent.has_focus_within
+        focused = isinstance(self.parent, Widget) and self.parent.has_focus_within
         marker = (">" if plain_terminal() else "▸") if focused else " "
         return Content(f"{self.text} {marker}")
 
