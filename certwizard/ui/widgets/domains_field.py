@@ -100,7 +100,7 @@ class DomainsField(ReportsWorkerFailures, Vertical):
     """The Domains to Bind field; `last_check` holds the latest check of the current text (or None).
 
     Under the input, one box shows the product's rule while the field is empty, then what is wrong with the
-    names typed, or the names that will be bound. It keeps at least two lines (the rule, most messages and a
+    names typed, or the names that will be bound. It keeps at least three lines (the rule, most messages and a
     few names fit), so a check that says something else seldom moves the rest of the form (each move repaints
     the whole screen over SSH), and it repaints only the lines that changed."""
 
@@ -137,7 +137,7 @@ class DomainsField(ReportsWorkerFailures, Vertical):
         placeholder = _PLACEHOLDERS[self.product.domain_type]
         yield DomainsRow("Domains to Bind", DomainsInput(placeholder=placeholder, id="f-domains"),
                          field_name="domains", live=True)
-        yield DetailsText(literal(self.product.domain_rule_tip()), min_lines=2, id="domains-result")
+        yield DetailsText(literal(self.product.domain_rule_tip()), min_lines=3, id="domains-result")
 
     @property
     def input(self) -> Input:
