@@ -164,6 +164,10 @@ def order(kind: str) -> Order:
                                    applicant_phone="+86 138", applicant_email="lilei@example")),
         "dv-verify": lambda: _order("b005", "dv-single", at(24, 9), at(25, 11, 58), status=OrderStatus.DRAFT,
                                     draft=dv_draft("www.example.com", step="verify")),
+        # An OV multi-domain order filled in: the densest form (applicant, company, three names).
+        "ov-multi-enter": lambda: _order(
+            "b007", "ov-multi", at(24, 9), at(24, 9), status=OrderStatus.DRAFT,
+            draft=ov_draft("www.example.com, example.com, shop.example.com")),
         # An ACME order (its account need not exist to fill in the form): no applicant, the names by DNS.
         "acme-dns": lambda: _order(
             "b006", ACME_PRODUCT, at(24, 9), at(24, 9), status=OrderStatus.DRAFT, authority="acme:pebble",
@@ -319,6 +323,12 @@ async def apply_ov_company(pilot: Pilot) -> None:
     await settle(pilot)
 
 
+async def apply_ov_multi(pilot: Pilot) -> None:
+    """The form as it opens (Domains to Bind focused): as many fields as fit without scrolling."""
+    screen = await open_apply(pilot)
+    assert screen.form.company is not None and screen.form.scroll_y == 0
+
+
 async def apply_manual_csr(pilot: Pilot) -> None:
     """The pasted CSR with the linter's findings right under it, as after pasting."""
     screen = await open_apply(pilot)
@@ -439,6 +449,7 @@ SCENES: dict[str, Scene] = {
     "product-picker": Scene((), product_picker),
     "apply-dv-filled": Scene(HOME_ORDERS, apply_dv_filled),
     "apply-ov-company": Scene(("ov-enter",), apply_ov_company),
+    "apply-ov-multi": Scene(("ov-multi-enter",), apply_ov_multi),
     "apply-manual-csr": Scene(("manual-csr",), apply_manual_csr),
     "apply-errors-after-next": Scene(("incomplete",), apply_errors_after_next),
     "apply-acme-dns": Scene(("acme-dns",), apply_acme_dns),

@@ -35,6 +35,10 @@ class TestApplyEnterApplication:
     def test_ov_product_company_section(self, snap_scene, size):
         assert snap_scene("apply-ov-company", size)
 
+    def test_ov_multi_domain_as_it_opens(self, snap_scene, size):
+        """The dense form: a dozen fields of an OV multi-domain application in view at 80x24."""
+        assert snap_scene("apply-ov-multi", size)
+
     def test_manual_csr_with_its_findings(self, snap_scene, size):
         assert snap_scene("apply-manual-csr", size)
 

@@ -295,7 +295,7 @@ async def test_a_tab_that_scrolls_the_form_scrolls_it_at_once(make_app, seeded_s
             display(shown_screen, update)
         app._display = counting_display
         form = screen.form
-        for _ in range(12):
+        for _ in range(24):            # the dense form holds a dozen fields at 80x24 before it scrolls
             start = form.scroll_y
             frames.clear()
             await pilot.press("tab")

@@ -113,8 +113,9 @@ async def test_switching_modes_keeps_the_pasted_csr(make_app, services, valid_dr
         await driver.open_from_home(order.id)
         await _manual(driver, csr_pem=pem)
         await driver.fill(csr_mode="automatic")
-        assert "certwizard generates the private key on this server" in driver.screen.form.csr.query_one(
-            "#csr-automatic").query_one(".csr-notice").render().plain
+        driver.screen.form.csr.radio.focus()
+        await driver.settle()
+        assert "certwizard generates the private key on this server" in driver.screen.form.hint_line.content.plain
         await driver.fill(csr_mode="manual")
         assert driver.control("csr_pem").text == pem
     assert services.workflow.order(order.id).draft.csr_pem == pem

@@ -48,7 +48,7 @@ async def test_the_product_rule_is_shown_and_checked_while_typing(make_app, serv
         assert "wildcard" in driver.error("domains").lower()
         await driver.fill(domains="www.example.com")
         assert driver.error("domains") == ""
-        assert "www.example.com  (common name)" in driver.text()
+        assert "www.example.com (common name)" in driver.text()
 
 
 @pytest.mark.parametrize(("product_id", "has_company"),

@@ -150,9 +150,9 @@ async def test_the_verify_tab_can_be_read_with_the_keyboard(make_app, services, 
         await driver.open_from_home(order.id)
         await driver.press("f8")
         assert app.focused is driver.screen.verify                  # arrows and PageDown scroll it
-        assert "Qualification documents" not in driver.text()
+        assert "press F9 (Submit)" not in driver.text()            # the last line, below the requirements
         await driver.press("end")
-        assert "Qualification documents" in driver.text()
+        assert "press F9 (Submit)" in driver.text()
 
 
 async def test_the_domains_field_is_focused_when_apply_opens(make_app, services, apply_driver):

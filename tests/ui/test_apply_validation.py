@@ -41,9 +41,13 @@ async def choose(driver, method: str) -> None:
     await driver.settle()
 
 
-def method_hint(driver) -> str:
-    """The hint under Method, and checked to be on screen (its start: it wraps)."""
-    hint = str(validation(driver).row("validation_method").query_one(".field-hint", Static).content)
+async def method_hint(driver) -> str:
+    """The hint of Method: in the form's hint line while Method has the focus, checked to be on screen (its
+    start: it wraps)."""
+    validation(driver).radio.focus()
+    await driver.settle()
+    hint = str(validation(driver).row("validation_method").hint)
+    assert driver.screen.form.hint_line.content.plain == hint
     assert hint[:30] in driver.text()
     return hint
 
@@ -122,11 +126,11 @@ async def test_a_wildcard_disables_http_and_says_why(make_app, services, apply_d
         driver = apply_driver(app, pilot)
         await driver.open_from_home(order.id)
         http = validation(driver).button(ValidationMethod.HTTP)
-        assert not http.disabled and method_hint(driver) == METHOD_HINT
+        assert not http.disabled and await method_hint(driver) == METHOD_HINT
         await driver.fill(domains="example.com, *.example.com")
-        assert http.disabled and method_hint(driver) == WILDCARD_HINT
+        assert http.disabled and await method_hint(driver) == WILDCARD_HINT
         await driver.fill(domains="example.com, www.example.com")     # no wildcard left: HTTP again
-        assert not http.disabled and method_hint(driver) == METHOD_HINT
+        assert not http.disabled and await method_hint(driver) == METHOD_HINT
 
 
 async def test_http_for_a_wildcard_is_refused_at_the_method_field(make_app, services, apply_driver):

@@ -196,7 +196,9 @@ class ApplyScreen(ReportsWorkerFailures, WizardScreen):
             yield ProgressStep(header_detail(order), id="progress-step")
         with TabbedContent(id="apply-tabs"):
             with TabPane("Enter Application", id=ENTER):
-                yield EnterApplicationForm(order.product)
+                form = EnterApplicationForm(order.product)
+                yield form
+                yield form.hint_line            # under the form, not scrolled with it
             with TabPane("Verify Information", id=VERIFY):
                 yield VerifyPane(order.product)
         # Compact, without the palette hint: the Verify tab's keys must fit in 80 columns (ctrl+p still works).

@@ -8,12 +8,14 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Input, Select, Static
+from textual.widgets import Input, Select
 
 from certwizard.domain.form_fields import APPLICANT_FIELDS, Block, block_fields
 from certwizard.domain.models import ApplicationDraft
 from certwizard.domain.text import printable
-from certwizard.ui.widgets.field_row import FieldRow, SafeInput
+from certwizard.ui.widgets.field_row import FieldRow, SafeInput, SectionTitle
+
+__all__ = ["ApplicantForm", "SectionTitle", "input_id", "option_prompt", "select_text", "set_select"]
 
 
 def input_id(field_name: str) -> str:
@@ -41,18 +43,6 @@ def option_prompt(text: str) -> Text:
 
 def select_text(select: Select) -> str:
     return "" if select.is_blank() else str(select.value)
-
-
-class SectionTitle(Static):
-    DEFAULT_CSS = """
-    SectionTitle {
-        text-style: bold;
-        color: $text-accent;
-        margin: 1 0 0 0;
-        padding: 0 1;
-        border-bottom: solid $primary-muted;
-    }
-    """
 
 
 class ApplicantForm(Vertical):

@@ -38,13 +38,14 @@ CSR_FILE_LIMIT = 16 * 1024
 CSR_EXTENSIONS = (".csr", ".pem", ".req", ".txt")
 
 AUTOMATIC_NOTICE = (
-    "certwizard generates the private key on this server when you submit, and keeps it in the keys folder of "
-    "its data folder (file mode 0600: only you can read it). The key never leaves this computer; only the CSR "
-    "goes to the certificate authority. Recommended.")
+    "Recommended: certwizard generates the private key on this server when you submit and keeps it in its data "
+    "folder (mode 0600). Only the CSR goes to the certificate authority.")
 MANUAL_NOTICE = (
     "You made the key pair yourself, so keep the private key safe: certwizard never sees it, and a certificate "
     "works only with its own key. If the key is lost, the certificate is useless and a new one must be bought. "
     "Paste the CSR (PEM text, -----BEGIN CERTIFICATE REQUEST-----) or load it from a file.")
+MANUAL_HINT = "You made the key pair: paste its CSR below (PEM text), or load it from a file."
+PASSPHRASE_HINT = "Asked twice when you submit; never stored. You need it to install the key."
 COMMANDS_INTRO = (
     "No CSR yet? These commands make a key and a CSR for every domain bound above, with any OpenSSL (1.0.2 "
     "too; Help has the -addext form of 1.1.1+). Keep the .key file secret.")
@@ -88,16 +89,10 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
     CsrModeField ContentSwitcher, CsrModeField ContentSwitcher > Vertical {
         height: auto;
     }
-    CsrModeField RadioSet {
-        width: 1fr;
-    }
     CsrModeField .csr-notice {
-        margin: 0 0 1 19;
+        margin: 0 0 0 19;
         padding: 0 1;
         color: $text-muted;
-    }
-    CsrModeField TextArea {
-        height: 7;
     }
     CsrModeField #csr-commands {
         margin: 0 0 1 0;
@@ -122,24 +117,24 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
         self._commands_for: list[str] | None = None
 
     def compose(self) -> ComposeResult:
-        yield FieldRow("CSR generation", RadioSet(RadioButton("Automatic (recommended)", value=True, id="mode-automatic"),
-                                                  RadioButton("Manual: I paste my own CSR", id="mode-manual"),
-                                                  id=input_id("csr_mode")), field_name="csr_mode")
+        # Short labels: side by side they fit the value column at 80 columns.
+        buttons = RadioSet(RadioButton("Automatic (recommended)", value=True, id="mode-automatic"),
+                           RadioButton("Manual (paste my CSR)", id="mode-manual"), id=input_id("csr_mode"))
+        yield FieldRow("CSR generation", buttons, field_name="csr_mode", hint=AUTOMATIC_NOTICE)
         with ContentSwitcher(initial="csr-automatic", id="csr-switcher"):
             with Vertical(id="csr-automatic"):
                 yield FieldRow("Key type", Select([(a.label, a.value) for a in self.product.key_algorithms],
                                                   allow_blank=False, value=self.product.default_key_algorithm.value,
-                                                  id=input_id("key_algorithm")), field_name="key_algorithm")
+                                                  id=input_id("key_algorithm")), field_name="key_algorithm",
+                               hint=AUTOMATIC_NOTICE)
                 # A short label: a Checkbox does not wrap, and a long one ran off the screen at 80 columns.
                 yield FieldRow("", Checkbox("Protect the key with a passphrase", id=input_id("encrypt_key")),
-                               field_name="encrypt_key", required=False,
-                               hint="Asked twice when you submit; never stored. You need it to install "
-                                    "the key.")
-                yield Static(AUTOMATIC_NOTICE, classes="csr-notice")
+                               field_name="encrypt_key", required=False, hint=PASSPHRASE_HINT)
             with Vertical(id="csr-manual"):
                 yield Static(MANUAL_NOTICE, classes="csr-notice")
                 yield FieldRow("CSR (PEM)",
-                               SafeTextArea(id=input_id("csr_pem"), soft_wrap=False, show_line_numbers=False),
+                               SafeTextArea(id=input_id("csr_pem"), soft_wrap=False, show_line_numbers=False,
+                                            placeholder="paste the CSR here, or load it from a file below"),
                                field_name="csr_pem")
                 # Right under the CSR: the findings must be in view while pasting or after loading a file.
                 yield CsrLintPanel()
@@ -171,6 +166,7 @@ class CsrModeField(ReportsWorkerFailures, Vertical):
         manual = mode == CsrMode.MANUAL
         self.query_one("#mode-manual" if manual else "#mode-automatic", RadioButton).value = True
         self.query_one("#csr-switcher", ContentSwitcher).current = "csr-manual" if manual else "csr-automatic"
+        self.query_one("#row-csr_mode", FieldRow).set_hint(MANUAL_HINT if manual else AUTOMATIC_NOTICE)
         if manual:
             self._show_commands(self._domains())
 

@@ -31,14 +31,23 @@ _PLACEHOLDERS = {
 }
 
 
-def describe_check(check: DomainCheck) -> Content:
-    """The normalised names (IDNs as `unicode (punycode)`, the CN marked) and the notes, one per line."""
+def describe_check(check: DomainCheck, width: int = 0) -> Content:
+    """The normalised names (IDNs as `unicode (punycode)`, the CN marked) as a paragraph, broken between names
+    only (at `width` cells; 0: anywhere), then the notes, one per line: a list of names takes the lines it
+    needs, not one line per name."""
     lines: list[Content] = []
     if check.entries:
-        lines.append(Content.styled("Will be bound:", "bold"))
-    for entry in check.entries:
-        marker = "  (common name)" if entry.ascii == check.common_name else ""
-        lines.append(template("  • $name[dim]$marker[/dim]", name=entry.display, marker=marker))
+        line = Content.styled("Will be bound:", "bold")
+        for index, entry in enumerate(check.entries):
+            name = template("$name[dim]$marker[/dim]$comma", name=entry.display,
+                            marker=" (common name)" if entry.ascii == check.common_name else "",
+                            comma="," if index < len(check.entries) - 1 else "")
+            if width and line.cell_length + 1 + name.cell_length > width:      # the next line
+                lines.append(line)
+                line = name
+            else:
+                line = line.append(" ").append(name)
+        lines.append(line)
     for note in check.notes:
         lines.append(Content("Note: ").append(literal(note)))
     return Content("\n").join(lines)
@@ -91,16 +100,16 @@ class DomainsField(ReportsWorkerFailures, Vertical):
     """The Domains to Bind field; `last_check` holds the latest check of the current text (or None).
 
     Under the input, one box shows the product's rule while the field is empty, then what is wrong with the
-    names typed, or the names that will be bound. It keeps at least four lines (most messages fit), so a check
-    that says something else does not move the rest of the form (each move repaints the whole screen over SSH),
-    and it repaints only the lines that changed."""
+    names typed, or the names that will be bound. It keeps at least three lines (the rule, most messages and a
+    few names fit), so a check that says something else seldom moves the rest of the form (each move repaints
+    the whole screen over SSH), and it repaints only the lines that changed."""
 
     DEFAULT_CSS = """
     DomainsField {
         height: auto;
     }
     DomainsField > #domains-result {
-        margin-left: 20;      /* a margin, not padding: a redraw then covers the text only */
+        margin-left: 19;      /* under the value (FieldRow's label column); a margin: a redraw covers the text only */
         padding: 0 1;
         color: $text-muted;
     }
@@ -128,7 +137,7 @@ class DomainsField(ReportsWorkerFailures, Vertical):
         placeholder = _PLACEHOLDERS[self.product.domain_type]
         yield DomainsRow("Domains to Bind", DomainsInput(placeholder=placeholder, id="f-domains"),
                          field_name="domains", live=True)
-        yield DetailsText(literal(self.product.domain_rule_tip()), min_lines=4, id="domains-result")
+        yield DetailsText(literal(self.product.domain_rule_tip()), min_lines=3, id="domains-result")
 
     @property
     def input(self) -> Input:
@@ -174,13 +183,17 @@ class DomainsField(ReportsWorkerFailures, Vertical):
         self.problem = message or ""
         self._redraw()
 
+    def on_resize(self) -> None:
+        if self.last_check is not None:
+            self._redraw()          # the names are broken into lines for the box's width
+
     def _redraw(self) -> None:
         box = self.query_one("#domains-result", DetailsText)
         check = self.last_check
         if self.problem:
             content, kind = literal_multiline(self.problem), "-problem"
         elif check is not None and (check.entries or check.notes):
-            content, kind = describe_check(check), "-result"
+            content, kind = describe_check(check, box.content_region.width), "-result"
         else:
             content, kind = literal(self.product.domain_rule_tip()), ""
         box.show(content)              # repaints only the lines that changed

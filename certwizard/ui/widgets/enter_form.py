@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Static
 
 from certwizard.domain.models import ApplicationDraft, CsrMode
@@ -17,11 +18,19 @@ from certwizard.ui.widgets.applicant_form import ApplicantForm, SectionTitle
 from certwizard.ui.widgets.company_form import CompanyForm
 from certwizard.ui.widgets.csr_mode import CsrModeField
 from certwizard.ui.widgets.domains_field import DomainsField
-from certwizard.ui.widgets.field_row import FieldRow
+from certwizard.ui.widgets.field_row import FieldRow, HintLine
 from certwizard.ui.widgets.validation_field import ValidationField
 
 NO_APPLICANT_NOTE = "No applicant needed: only the domains, the key and how they are proven."
 NEXT_HINT = "When everything is filled in, press F8 (Next): it checks every field and opens Verify Information."
+
+
+def row_of(widget: Widget | None) -> FieldRow | None:
+    """The FieldRow `widget` belongs to (None outside any)."""
+    for node in widget.ancestors_with_self if widget is not None else ():
+        if isinstance(node, FieldRow):
+            return node
+    return None
 
 
 class EnterApplicationForm(VerticalScroll, can_focus=False):
@@ -29,14 +38,9 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     EnterApplicationForm {
         height: 1fr;
         padding: 0 1;
+        scrollbar-size-vertical: 1;
     }
     EnterApplicationForm > .no-applicant {
-        margin: 1 0 0 0;
-        padding: 0 1;
-        color: $text-muted;
-    }
-    EnterApplicationForm > .next-hint {
-        margin: 1 0;
         padding: 0 1;
         color: $text-muted;
     }
@@ -45,6 +49,9 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
     def __init__(self, product: Product) -> None:
         super().__init__(id="enter-form")
         self.product = product
+        # The focused field's hint, else how to go on. The screen puts it right under the form, outside it:
+        # fixed, so a Tab repaints only it, and never over a field (docked inside, it hid the last one).
+        self.hint_line = HintLine(NEXT_HINT, id="field-hint-line")
 
     def compose(self) -> ComposeResult:
         yield DomainsField(self.product)
@@ -57,7 +64,6 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
         yield ValidationField()
         yield SectionTitle("CSR Generation")
         yield CsrModeField(self.product, domains=self._bound_names)
-        yield Static(NEXT_HINT, classes="next-hint")
 
     # --- parts ---------------------------------------------------------------------------------------------
 
@@ -164,3 +170,12 @@ class EnterApplicationForm(VerticalScroll, can_focus=False):
         self.validation.set_wildcard(any(entry.is_wildcard for entry in event.check.entries))
         if self.csr.mode is CsrMode.MANUAL:
             self.csr.relint()
+
+    def on_mount(self) -> None:
+        # Watched, not DescendantFocus: the hint is then repainted in the frame that shows the focus move
+        # (a message arrived a frame later: two frames per Tab).
+        self.watch(self.screen, "focused", self._focus_moved, init=False)
+
+    def _focus_moved(self, focused: Widget | None) -> None:
+        row = row_of(focused)
+        self.hint_line.show_row(row if row is not None and self in row.ancestors else None)

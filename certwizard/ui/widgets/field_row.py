@@ -18,9 +18,12 @@ from textual.widgets.text_area import Edit, EditResult
 
 from certwizard.ui.safe import literal_multiline
 from certwizard.ui.textual_fixes.keys_in_order import KeysInOrder
+from certwizard.ui.widgets.details_text import DetailsText
 from certwizard.ui.widgets.safe_input import ControlCharactersRemoved, SafeInput, without_control_characters
+from certwizard.ui.widgets.toggles import plain_terminal
 
-__all__ = ["ControlCharactersRemoved", "FieldRow", "SafeInput", "SafeTextArea", "without_control_characters"]
+__all__ = ["ControlCharactersRemoved", "FieldRow", "HintLine", "SafeInput", "SafeTextArea", "SectionTitle",
+           "without_control_characters"]
 
 
 class SafeTextArea(KeysInOrder, TextArea):
@@ -32,13 +35,22 @@ class SafeTextArea(KeysInOrder, TextArea):
             edit = Edit(clean, edit.from_location, edit.to_location, edit.maintain_selection_offset)
         if removed:
             self.post_message(ControlCharactersRemoved(self, removed))
-        return super().edit(edit)
+        result = super().edit(edit)
+        self._show_filled()
+        return result
 
     def load_text(self, text: str) -> None:
         clean, removed = without_control_characters(text, allow_newlines=True)
         if removed:
             self.post_message(ControlCharactersRemoved(self, removed))
         super().load_text(clean)
+        self._show_filled()
+
+    def _show_filled(self) -> None:
+        """`-filled` while it holds text (a dense form lets it grow then, and while it has the focus)."""
+        filled = bool(self.text)
+        if filled != self.has_class("-filled"):
+            self.set_class(filled, "-filled")
 
 
 def control_value(control: Widget) -> object:
@@ -52,8 +64,50 @@ def control_value(control: Widget) -> object:
     return None
 
 
+class SectionTitle(Widget):
+    """A section's heading on one line: `Applicant ───────`, bold (no colour needed to tell it apart)."""
+
+    DEFAULT_CSS = """
+    SectionTitle {
+        height: 1;
+        padding: 0 1;
+        color: $text-accent;
+        text-style: bold;
+    }
+    """
+
+    def __init__(self, title: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title = title
+
+    def render(self) -> Content:
+        rule = "─" * max(self.content_region.width - len(self.title) - 1, 0)
+        return Content(self.title).append(Content.styled(f" {rule}", "not bold dim"))
+
+
+class FieldLabel(Widget):
+    """A field's label, right-aligned, and after it a marker while the field has the focus: `Phone ▸`
+    (`>` where the terminal's font or colours cannot be relied on). Repainted, never laid out, on focus."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(classes="field-label")
+        self.text = text
+
+    def render(self) -> Content:
+        # Repainted when the row's focus restyles it (FieldRow:focus-within), in the same frame.
+        focused = isinstance(self.parent, Widget) and self.parent.has_focus_within
+        marker = (">" if plain_terminal() else "▸") if focused else " "
+        return Content(f"{self.text} {marker}")
+
+
 class FieldRow(Horizontal):
-    """`label | control`, with the error (when there is one) and then the hint underneath the control."""
+    """`label | control` on one line, the error (when there is one) underneath the control.
+
+    The density of the whole Apply form is here, in this one stylesheet: a field is one line (no borders,
+    drop-downs and toggles included), the radio buttons side by side, and the focused field's label in
+    reverse video, which shows without colour (NO_COLOR, TERM=linux). A hint is shown, while the field has
+    the focus, by the form's `HintLine` (one fixed line: a hint that appeared under the field moved the rest
+    of the form, a repaint of the screen over SSH at each Tab); `hint_below` puts it under the control."""
 
     DEFAULT_CSS = """
     FieldRow {
@@ -62,12 +116,18 @@ class FieldRow(Horizontal):
     }
     FieldRow > .field-label {
         width: 19;
-        padding: 1 1 0 0;
+        height: 1;
         text-align: right;
         color: $text-muted;
     }
     FieldRow.-required > .field-label {
         color: $text;
+    }
+    FieldRow:focus-within {
+        background: $boost;     /* a rule on the row itself: Textual then restyles the row at once on focus */
+    }
+    FieldRow:focus-within > .field-label {
+        text-style: reverse bold;
     }
     FieldRow > .field-body {
         width: 1fr;
@@ -86,32 +146,97 @@ class FieldRow(Horizontal):
     FieldRow .-error.-shown {
         display: block;
     }
-    FieldRow TextArea.-invalid, FieldRow Select.-invalid > SelectCurrent {
-        border: tall $error 60%;
+
+    /* One line per control: no border, a tint where it can be typed into. */
+    FieldRow Input, FieldRow SelectCurrent, FieldRow RadioSet, FieldRow ToggleButton, FieldRow TextArea {
+        border: none !important;
+    }
+    FieldRow Input {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    FieldRow Input:focus {
+        background: $primary 25%;
+    }
+    FieldRow Input.-invalid, FieldRow TextArea.-invalid, FieldRow Select.-invalid > SelectCurrent {
+        background: $error 25%;
+    }
+    FieldRow SelectCurrent {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    FieldRow Select:focus > SelectCurrent {
+        background: $primary 25%;
+    }
+    FieldRow RadioSet {
+        layout: horizontal;
+        height: auto;
+        padding: 0 1;
+        background: transparent;
+        scrollbar-size: 0 0;
+    }
+    FieldRow RadioSet.-stacked {
+        layout: vertical;
+    }
+    FieldRow RadioSet > RadioButton {
+        width: auto;
+        margin-right: 1;
+    }
+    FieldRow RadioSet.-invalid {
+        background: $error 25%;
+    }
+    FieldRow ToggleButton {
+        padding: 0;
+        background: transparent;
+    }
+    FieldRow > .field-body > ToggleButton {
+        padding: 0 1;
+    }
+    /* The pasted CSR takes one line until it is focused or holds text. */
+    FieldRow TextArea {
+        height: 1;
+        padding: 0 1;
+        background: $boost;
+    }
+    FieldRow TextArea:focus, FieldRow TextArea.-filled {
+        height: 8;
     }
     """
 
     def __init__(self, label: str, control: Widget, *, field_name: str, hint: str | Content | None = None,
                  required: bool = True, id: str | None = None, classes: str | None = None,
-                 live: bool = False) -> None:
-        """`live`: the field is checked as the user types, and that check replaces the error itself."""
+                 live: bool = False, hint_below: bool = False) -> None:
+        """`live`: the field is checked as the user types, and that check replaces the error itself.
+        `hint_below`: the hint is always shown under the control (a row alone on its tab, with room)."""
         super().__init__(id=id or f"row-{field_name}", classes=classes)
         self.field_name = field_name
         self.control = control
         self._label = label
         self._hint = hint
+        self._hint_below = hint_below
         self._live = live
         self._value_at_error: object = None
         self._reveal_when_laid_out = False
         self.set_class(required, "-required")
 
     def compose(self) -> ComposeResult:
-        yield Label(self._label, classes="field-label")
+        yield FieldLabel(self._label)
         with Vertical(classes="field-body"):
             yield self.control
             yield Label("", classes="-error")
-            if self._hint is not None:
+            if self._hint is not None and self._hint_below:
                 yield Static(self._hint, classes="field-hint")
+
+    @property
+    def label(self) -> str:
+        return self._label
+
+    @property
+    def hint(self) -> str | Content | None:
+        """The row's hint now (shown by the form's HintLine while the row has the focus)."""
+        return self._hint
 
     @property
     def error_label(self) -> Label:
@@ -134,11 +259,33 @@ class FieldRow(Horizontal):
         self._value_at_error = control_value(self.control) if message else None
 
     def set_hint(self, hint: str | Content) -> None:
-        """Change the hint under the control (a row built without one has no place for it)."""
+        """Change the hint (under the control, or in the form's HintLine while the row has the focus)."""
+        if self._hint == hint:
+            return
+        self._hint = hint
         found = self.query(".field-hint")
-        if found and self._hint != hint:
-            self._hint = hint
+        if found:
             found.first(Static).update(hint)
+        # Shown at once where it is shown now (a message posted here from the parent's handler would not
+        # bubble past that parent: Textual stops a message at its sender).
+        for line in self.screen.query(HintLine) if self.is_attached else ():
+            if line.row is self:
+                line.show_row(self)
+
+    def on_resize(self) -> None:
+        if isinstance(self.control, RadioSet):
+            self._stack_buttons_if_narrow()
+        if self._reveal_when_laid_out:
+            self._reveal_when_laid_out = False
+            self.scroll_visible(top=True, animate=False)
+
+    def _stack_buttons_if_narrow(self) -> None:
+        """Radio buttons side by side when they fit the value column, else one under the other."""
+        control = self.control
+        width = self.size.width - self.query_one(".field-label").outer_size.width
+        gaps = len(control.children) - 1         # margin-right: 1 between the buttons
+        needed = sum(button.get_content_width(self.size, self.size) for button in control.children) + gaps + 2
+        control.set_class(needed > width, "-stacked")
 
     def reveal(self) -> None:
         """Scroll this row to the top of the view: now, and again once a message just set under it has been
@@ -150,11 +297,6 @@ class FieldRow(Horizontal):
 
     def _stop_revealing(self) -> None:
         self._reveal_when_laid_out = False
-
-    def on_resize(self) -> None:
-        if self._reveal_when_laid_out:
-            self._reveal_when_laid_out = False
-            self.scroll_visible(top=True, animate=False)
 
     def value_changed(self) -> None:
         """The user edited the control: an error about the old value no longer applies."""
@@ -187,3 +329,31 @@ class FieldRow(Horizontal):
                 # The field's next live check replaces its message within a moment: say it where it stays.
                 self.app.notify(event.explanation, title=self._label, severity="warning", timeout=10,
                                 markup=False)
+
+
+class HintLine(DetailsText):
+    """The hint of the focused field (`FieldRow.hint`), or `default` when it has none: one fixed place under a
+    form (outside its scrolling), so moving the focus repaints these lines only (DetailsText) and nothing
+    moves."""
+
+    DEFAULT_CSS = """
+    HintLine {
+        height: auto;
+        padding: 0 2;           /* no margin: beside a 1fr sibling, Textual took it off that one's width too */
+        color: $text-muted;
+        background: $boost;
+    }
+    """
+
+    def __init__(self, default: str | Content, *, min_lines: int = 2, id: str | None = None) -> None:
+        self.default = default if isinstance(default, Content) else Content(default)
+        self.row: FieldRow | None = None          # whose hint is shown (None: the default)
+        super().__init__(self.default, min_lines=min_lines, id=id)
+
+    def show_row(self, row: FieldRow | None) -> None:
+        self.row = row
+        hint = row.hint if row is not None else None
+        if hint is None:
+            self.show(self.default)
+        else:
+            self.show(hint if isinstance(hint, Content) else Content(hint))

@@ -23,12 +23,12 @@ from certwizard.ui.widgets.toggles import RadioButton  # the state in the glyph,
 
 TITLE = "Domain validation"
 DNS_LABEL, HTTP_LABEL = "DNS TXT record", "File over HTTP"
-HTTP_REFUSED_LABEL = "File over HTTP (not for a wildcard)"     # in the text too, not only in a dimmer colour
+HTTP_REFUSED_LABEL = "File over HTTP (no wildcards)"     # in the text too, not only in a dimmer colour
 METHOD_HINT = ("DNS works for every name, wildcards too. HTTP needs a web server answering on port 80 for "
                "each name.")
 WILDCARD_HINT = "DNS only: a wildcard is bound, and a file on one host proves nothing about every name below it."
-WEBROOT_HINT = ("The folder the web server serves http://DOMAIN/ from: certwizard puts the file under "
-                ".well-known/ there and removes it afterwards. Empty: you put it there yourself.")
+WEBROOT_HINT = ("Where the web server serves http://DOMAIN/ from: certwizard puts the file under .well-known/ "
+                "there, then removes it. Empty: you put it there yourself.")
 HOOK_HINT = ("Optional: an executable that publishes the record or file and removes it again "
              "(CERTWIZARD_ACTION=publish or cleanup; see Help). Empty: no hook.")
 FIELD_NAMES = ("validation_method", "validation_webroot", "validation_hook")
@@ -57,14 +57,8 @@ class ValidationField(Vertical):
     ValidationField {
         height: auto;
     }
-    ValidationField RadioSet {
-        width: 1fr;
-    }
     ValidationField RadioButton:disabled {
         color: $text-disabled;
-    }
-    ValidationField RadioSet.-invalid {
-        border: tall $error 60%;
     }
     """
 

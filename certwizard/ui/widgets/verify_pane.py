@@ -158,7 +158,8 @@ class VerifyPane(VerticalScroll, can_focus=True):
         self.product = product
 
     def compose(self) -> ComposeResult:
-        yield Static(requirements(self.product), id="requirements")
+        # The application and its documents first: at 80x24 both are in view as the tab opens; what the
+        # product needs (the keys for it are in the footer too) follows them.
         yield SectionTitle("Your application")
         yield LabelledLines(id="summary")
         yield Static("Complete the first tab and press F8 (Next) to see the application here.",
@@ -166,7 +167,8 @@ class VerifyPane(VerticalScroll, can_focus=True):
         if self.product.is_professional:
             yield SectionTitle("Qualification documents")
             yield FieldRow("Documents", DocumentsList(), field_name="documents",
-                           hint=NO_DOCUMENTS_HINT)
+                           hint=NO_DOCUMENTS_HINT, hint_below=True)
+        yield Static(requirements(self.product), id="requirements")
         yield Static("Check everything above, then press F9 (Submit) to send it to the certificate authority. "
                      "F2 goes back to change something.", classes="verify-hint")
 
