@@ -9,7 +9,8 @@ from certwizard.cli.output import say
 from certwizard.domain.expiry import days_left, days_left_words
 from certwizard.domain.ids import utcnow
 from certwizard.domain.names import shown_domain, shown_domains
-from certwizard.domain.next_step import NEXT_STEPS, PUBLISHED_FOR_YOU
+from certwizard.domain.next_step import NEXT_STEPS, PUBLISHED_FOR_YOU, TRACKED_ONLY
+from certwizard.domain.products import IMPORTED_AUTHORITY
 from certwizard.domain.status import OrderStatus
 from certwizard.domain.validation_methods import ValidationMethod, publisher_words
 
@@ -30,7 +31,8 @@ def next_step(order: Order, now: datetime | None = None) -> str:
 
         servers = "|".join(SERVERS)
     step = (PUBLISHED_FOR_YOU[order.publisher] if status is OrderStatus.DOMAIN_VERIFICATION and order.publisher
-            else NEXT_STEPS[status])
+            else TRACKED_ONLY if status in (OrderStatus.EXPIRING_SOON, OrderStatus.EXPIRED)
+            and order.authority == IMPORTED_AUTHORITY else NEXT_STEPS[status])
     return step.command.format(id=order.id, expected=_when(order.expected_issuance_at), servers=servers)
 
 

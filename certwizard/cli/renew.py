@@ -117,13 +117,14 @@ def _print_plan(args: argparse.Namespace, found: list["RenewalCandidate"]) -> in
             "order": c.order_id, "domains": c.domains, "status": c.status.value, "due": c.due,
             "due_at": c.due_at, "source": c.source.value if c.source else None, "why": c.why,
             "not_after": c.not_after, "forced": c.forced, "follow_up": c.follow_up or None,
+            "renewable": c.renewable,
             "note": c.note or None} for c in found]})
         return EXIT_OK
     if not found:
         say("No issued certificates to renew.")
         return EXIT_OK
     for c in found:
-        verb = "would renew" if c.due else "not due"
+        verb = "would renew" if c.due else "not due" if c.renewable else "not renewable here"
         say(f"{c.order_id} {c.domains}: {verb}: {c.why}")
         if c.note:
             say(f"    note: {c.note}")
@@ -210,12 +211,34 @@ def _print_systemd(args: argparse.Namespace) -> int:
         return usage_error(f"{folder} is not a folder; give an existing one, e.g. /etc/systemd/system")
     for name, text in units.items():
         target = folder / name
+        if target.is_symlink():
+            say(f"refused: {target} is a symbolic link; unit files are never written through one (nothing "
+                "written)", err=True)
+            return EXIT_REJECTED
         if target.exists() and target.read_text(errors="replace") != text:
             say(f"refused: {target} exists and differs; remove it or choose another folder (nothing written)",
                 err=True)
             return EXIT_REJECTED
     for name, text in units.items():
-        (folder / name).write_text(text)
+        _write_unit(folder / name, text)
         say(f"wrote {folder / name}")
     say(f"then: systemctl daemon-reload && systemctl enable --now {UNIT_NAME}.timer")
     return EXIT_OK
+
+
+def _write_unit(target: Path, text: str) -> None:
+    """Written whole (a temporary file renamed over the name), 0644, never through a link."""
+    import os
+    import tempfile
+
+    fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "w") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -59,6 +59,10 @@ PUBLISHED_FOR_YOU = {"hook": NextStep("Verify: the hook publishes", "run: certwi
                      "webroot": NextStep("Verify: the file is written", "run: certwizard verify {id} (certwizard "
                                          "writes the file into the webroot, then checks it)")}
 
+# Instead of EXPIRING_SOON's and EXPIRED's words for a certificate only tracked here (imported without a product).
+TRACKED_ONLY = NextStep("Renew where it came from", "renew it where it was obtained and import the new one "
+                        "(certwizard import), or import this one again with --product PRODUCT to renew it here")
+
 # Listed instead of UNDER_REVIEW's words once the expected issuance has passed.
 REVIEW_OVERDUE = "Review overdue: check mail and phone"
 NO_REASON = "see the reason in Unissued"      # a failed review whose authority gave no reason

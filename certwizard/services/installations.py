@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from certwizard.domain.models import Installation, Order, ReloadResult
+from certwizard.domain.status import OrderStatus
 from certwizard.domain.text import printable
 from certwizard.errors import CertwizardError
 from certwizard.export.errors import ExportError
@@ -117,6 +118,11 @@ def add_installation(workflow: Workflow, order_id: str, server: str, directory: 
     if same_place is not None:
         raise InstallationError(f"{order.id} is already installed for {layout.name} in {printable(folder)} "
                                 f"({same_place.id}); to write it again: certwizard install {order.id} --again")
+    other = _other_order_in(workflow, order, folder)
+    if other is not None:
+        raise InstallationError(f"{other} is already installed in {printable(folder)}: two certificates in one "
+                                "folder overwrite each other's files (and a renewal of one breaks the other); "
+                                "choose a folder of its own for this one; nothing was written")
     installation = Installation(server=layout.name, directory=folder, reload=reload.strip(),
                                 password_file=password_file)
     plan = _plan(order, installation, _checked_passphrase(order, passphrase))   # refused here: nothing recorded
@@ -140,6 +146,16 @@ def remove_installation(workflow: Workflow, order_id: str, installation_id: str)
         current.installations = [i for i in current.installations if i.id != installation_id]
         return current
     return workflow.repository.update_order(order_id, forget)
+
+
+def _other_order_in(workflow: Workflow, order: Order, folder: str) -> str | None:
+    """Another order still in use (not renewed or revoked) with an installation in `folder`, by id."""
+    for summary in workflow.summaries():
+        if summary.installations and summary.id != order.id and summary.status in (
+                OrderStatus.ISSUED, OrderStatus.EXPIRED) and summary.id != order.renewal_of:
+            if any(place.directory == folder for place in workflow.order(summary.id).installations):
+                return summary.id
+    return None
 
 
 def checked_reload_command(command: str) -> list[str]:
@@ -202,6 +218,13 @@ def _checked_passphrase(order: Order, passphrase: bytes | None) -> bytes | None:
     if order.certificate is None:
         raise InstallationError(f"{order.id} has no certificate yet (it is {order.status.label.lower()}); "
                                 "install it once the certificate has been issued")
+    if order.status is OrderStatus.RENEWED:
+        raise InstallationError(f"{order.id} was renewed by {order.renewed_by or 'another order'}: install that "
+                                "one (certwizard install " + (order.renewed_by or "ORDER") + " ...); nothing was "
+                                "written")
+    if order.status not in (OrderStatus.ISSUED, OrderStatus.EXPIRED):
+        raise InstallationError(f"{order.id} is {order.status.label.lower()}: a server must not be given this "
+                                "certificate; renew or buy a new one and install that; nothing was written")
     check = check_stored_key(order, passphrase)
     if check.state is KeyState.RECORD_MATCHES:      # encrypted, and no passphrase to open it with
         raise KeyPassphraseNeededError(order.id)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from certwizard.domain.expiry import RenewalSource
 from certwizard.domain.names import shown_domains
+from certwizard.domain.products import IMPORTED_AUTHORITY, IMPORTED_REFUSAL
 from certwizard.domain.status import OrderStatus
 from certwizard.errors import CertwizardError
 
@@ -37,6 +38,9 @@ DEFAULT_WAIT = 300.0          # seconds a run waits for issuance before leaving 
 POLL_EVERY = 2.0
 LOCK_NAME = "renew.lock"
 RENEWABLE = frozenset({OrderStatus.ISSUED, OrderStatus.EXPIRED})   # stored statuses that may be renewed
+# A renewal in these can still become the certificate (withdrawn to draft, sent, checked, issued).
+GOING_FORWARD = frozenset({OrderStatus.PENDING_APPLICATION, OrderStatus.DRAFT, OrderStatus.DOMAIN_VERIFICATION,
+                           OrderStatus.UNDER_REVIEW, OrderStatus.REVIEW_FAILED, OrderStatus.ISSUED})
 
 
 class RenewResult(StrEnum):
@@ -61,6 +65,7 @@ class RenewalCandidate:
     forced: bool = False
     follow_up: str = ""           # a renewal already under way
     note: str = ""                # e.g. the authority could not be asked for its renewal window
+    renewable: bool = True        # False: only tracked here (imported without a product)
 
     @property
     def why(self) -> str:
@@ -135,6 +140,10 @@ def candidates(workflow: "Workflow", now: datetime, force: Iterable[str] = (),
             _check_forceable(summary)
         elif summary.status not in RENEWABLE or summary.not_after is None:
             continue
+        if summary.authority == IMPORTED_AUTHORITY and summary.id not in forced:
+            # Only tracked: nothing here can renew it. Listed (dry run) but never tried, so a timer stays quiet.
+            found.append(_candidate(summary, now, False, "tracked only: " + IMPORTED_REFUSAL, renewable=False))
+            continue
         asking = ask_authorities and not summary.renewed_by     # under way: its date no longer matters
         note = _asked_for_hint(workflow, summary, now, progress) if asking else ""
         if note == _REREAD:             # the authority just spoke: "renew now" is due at the moment it said it
@@ -155,15 +164,16 @@ def _check_forceable(summary: "OrderSummary") -> None:
                               "issued certificate can (a revoked or already renewed one never is)")
 
 
-def _candidate(summary: "OrderSummary | Order", now: datetime, forced: bool, note: str) -> RenewalCandidate:
+def _candidate(summary: "OrderSummary | Order", now: datetime, forced: bool, note: str,
+               renewable: bool = True) -> RenewalCandidate:
     due_at = summary.renew_after
     if isinstance(summary, tuple):                      # an OrderSummary: the index says why
         source = RenewalSource(summary.renew_source) if summary.renew_source else None
     else:
         source = summary.renewal.source if summary.renewal is not None else None
-    due = forced or bool(summary.renewed_by) or (due_at is not None and now >= due_at)
+    due = renewable and (forced or bool(summary.renewed_by) or (due_at is not None and now >= due_at))
     return RenewalCandidate(summary.id, shown_domains(summary.listed_domains), summary.status_at(now), due_at,
-                            source, summary.not_after, due, forced, summary.renewed_by, note)
+                            source, summary.not_after, due, forced, summary.renewed_by, note, renewable)
 
 
 def _asked_for_hint(workflow: "Workflow", summary: "OrderSummary", now: datetime,
@@ -240,6 +250,10 @@ class Renewer:
                 return RenewalOutcome(old.id, candidate.domains, RenewResult.FAILED,
                                       f"the CA refused the renewal {follow.id}: {follow.status_reason or 'no reason given'}"
                                       "; the next run tries again", follow.id)
+            if not follow.status.is_submitted:
+                return RenewalOutcome(old.id, candidate.domains, RenewResult.FAILED,
+                                      f"the renewal {follow.id} is {follow.status.label.lower()} and did not go on; "
+                                      "the next run tries again", follow.id)
             expected = (f", expected {follow.expected_issuance_at:%Y-%m-%d %H:%M} UTC"
                         if follow.expected_issuance_at else "")
             words = ("the CA is reviewing the organization (expect its call or e-mail)"
@@ -247,7 +261,8 @@ class Renewer:
             return RenewalOutcome(old.id, candidate.domains, RenewResult.WAITING,
                                   f"{words}{expected}; the next run installs it ({follow.id})", follow.id)
         except NeedsYou as exc:
-            return RenewalOutcome(old.id, candidate.domains, RenewResult.NEEDS_YOU, str(exc), old.renewed_by)
+            current = self.workflow.order(old.id)
+            return RenewalOutcome(old.id, candidate.domains, RenewResult.NEEDS_YOU, str(exc), current.renewed_by)
         except CertwizardError as exc:
             current = self.workflow.order(old.id)
             return RenewalOutcome(old.id, candidate.domains, RenewResult.FAILED,
@@ -257,27 +272,27 @@ class Renewer:
     # --- the follow-up order ---------------------------------------------------------------------------------
 
     def _follow_up(self, old: "Order") -> "Order":
-        """The renewal under way, or a new one (a new order, or a purchased one when the authority sells them)."""
+        """The renewal under way, or a new one (a new order, or a purchased one when the authority sells them).
+
+        A renewal that can no longer go forward (revoked, renewed, deleted by hand) is let go: the old order is
+        unlinked from it and renewed afresh, so one bad renewal never stops renewal for good."""
         from certwizard.storage.repository import OrderNotFoundError
 
         if old.renewed_by:
             try:
                 follow = self.workflow.order(old.renewed_by)
             except OrderNotFoundError:
-                pass                     # deleted by hand: start again
-            else:
-                if follow.status is not OrderStatus.PENDING_APPLICATION:
-                    return follow
-                started = self.workflow.open_application(follow.id)    # a run killed before it was filled in
-                return self.workflow.save_draft(started, self._draft_for(old, follow.reuse_key or old.reuse_key))
+                follow = None
+            if follow is not None and follow.status in GOING_FORWARD:
+                return self._linked(old, follow, follow.reuse_key or old.reuse_key)
+            old = self._unlinked(old, follow)
         from certwizard.ca.base import AuthorityError
 
         try:
             authority = self.workflow.authority_of(old)
-        except AuthorityError as exc:       # imported without a product, or its account was removed
+        except AuthorityError as exc:       # its account was removed (imported ones are not candidates)
             raise NeedsYou(_one_line(str(exc))) from None
-        in_place = authority.renews_in_place(old.authority_ref)
-        if authority.renewal_needs_purchase and not in_place:
+        if authority.renewal_needs_purchase and not authority.renews_in_place(old.authority_ref):
             follow = self._purchased_for(old)
         else:
             self.progress(f"Making the renewal order for {old.id}")
@@ -289,21 +304,56 @@ class Renewer:
             current.reuse_key = reuse
             return current
         self.workflow.repository.update_order(old.id, link_old)   # first, so a killed run never makes two
+        return self._linked(old, follow, reuse)
 
-        def link_new(current: "Order") -> "Order":
-            current.renewal_of = old.id
-            current.reuse_key = reuse
-            if in_place:                 # submitted on the old purchase; the authority answers with its new ref
-                current.authority_ref = old.authority_ref
-            return current
-        self.workflow.repository.update_order(follow.id, link_new)
+    def _linked(self, old: "Order", follow: "Order", reuse: bool) -> "Order":
+        """The renewal linked back to `old` and its application filled in (again, after a killed run: both
+        steps are idempotent)."""
+        if follow.renewal_of != old.id or follow.reuse_key is not reuse or (
+                follow.status is OrderStatus.PENDING_APPLICATION and self._in_place(old)
+                and follow.authority_ref != old.authority_ref):
+            in_place = self._in_place(old)
+
+            def link_new(current: "Order") -> "Order":
+                current.renewal_of = old.id
+                current.reuse_key = reuse
+                if in_place and current.status is OrderStatus.PENDING_APPLICATION:
+                    current.authority_ref = old.authority_ref    # renewed on the old purchase, which answers anew
+                return current
+            follow = self.workflow.repository.update_order(follow.id, link_new)
+        if follow.status is not OrderStatus.PENDING_APPLICATION:
+            return follow
         started = self.workflow.open_application(follow.id)
         return self.workflow.save_draft(started, self._draft_for(old, reuse))
 
+    def _in_place(self, old: "Order") -> bool:
+        from certwizard.ca.base import AuthorityError
+
+        try:
+            return self.workflow.authority_of(old).renews_in_place(old.authority_ref)
+        except AuthorityError:
+            return False
+
+    def _unlinked(self, old: "Order", dead: "Order | None") -> "Order":
+        from certwizard.domain.models import HistoryEntry
+
+        gone = dead.id if dead is not None else old.renewed_by
+        why = f"it is {dead.status.label.lower()}" if dead is not None else "it no longer exists"
+        self.progress(f"The renewal {gone} cannot go on ({why}): renewing {old.id} afresh")
+
+        def unlink(current: "Order") -> "Order":
+            current.renewed_by = ""
+            current.history.append(HistoryEntry(status=current.status, event="renewal let go",
+                                                detail=f"{gone}: {why}; a new renewal is made"))
+            return current
+        return self.workflow.repository.update_order(old.id, unlink)
+
     def _purchased_for(self, old: "Order") -> "Order":
-        unused = [s for s in self.workflow.summaries()
+        summaries = self.workflow.summaries()
+        claimed = {s.renewed_by for s in summaries if s.renewed_by}      # a renewal's, even half linked
+        unused = [s for s in summaries
                   if s.product_id == old.product_id and s.status is OrderStatus.PENDING_APPLICATION
-                  and not s.renewal_of and s.authority == old.authority]
+                  and not s.renewal_of and s.id not in claimed and s.authority == old.authority]
         if not unused:
             raise NeedsYou(f"{old.product.name} renews with another certificate bought from the authority: buy "
                            "one in its console, bring it in (certwizard alibaba sync), then run certwizard renew "
@@ -416,11 +466,14 @@ class Renewer:
         that another place was updated; the old order is Renewed once every place has the new certificate."""
         from certwizard.domain.status import Action, next_status
 
-        if old.installations and not follow.installations:
+        if old.installations:
             places = old.installations
 
             def take(current: "Order") -> "Order":
-                current.installations = [place.model_copy() for place in places]
+                # Merged by place: the renewal may have been installed somewhere by hand already.
+                have = {(place.server, place.directory) for place in current.installations}
+                current.installations += [place.model_copy() for place in places
+                                          if (place.server, place.directory) not in have]
                 return current
             follow = self.workflow.repository.update_order(follow.id, take)
 
@@ -433,7 +486,7 @@ class Renewer:
             from certwizard.services.installations import KeyPassphraseNeededError, install_order
 
             self.progress(f"Installing {follow.id} where {old.id} is installed")
-            kept = "where it was installed, the old certificate is still in place; the next run tries again"
+            kept = "where it could not be written, the old certificate is still in place; the next run tries again"
             try:
                 report = install_order(self.workflow, follow.id, passphrase=self.passphrase)
             except KeyPassphraseNeededError as exc:
@@ -445,6 +498,13 @@ class Renewer:
             details = list(report.lines)
             if not report.ok:
                 problems = "; ".join(report.problems) or "see the lines below"
+                failed_reloads = [reload for reload in report.reloads if not reload.ok]
+                written = all(not outcome.problem for outcome in report.outcomes)
+                if written and failed_reloads:
+                    return RenewalOutcome(old.id, domains, RenewResult.FAILED,
+                                          f"renewed as {follow.id}; the new files are in place but the reload "
+                                          f"failed ({_one_line(problems)}), so the server may still serve the old "
+                                          "certificate; the next run runs the reload again", follow.id, details)
                 return RenewalOutcome(old.id, domains, RenewResult.FAILED,
                                       f"renewed as {follow.id} but not installed everywhere "
                                       f"({_one_line(problems)}); " + kept, follow.id, details)

@@ -15,7 +15,7 @@ from certwizard.domain import next_step
 from certwizard.domain.expiry import days_left
 from certwizard.domain.names import shown_domain
 from certwizard.domain.next_step import NEXT_STEPS
-from certwizard.domain.products import Product
+from certwizard.domain.products import IMPORTED_AUTHORITY, Product
 from certwizard.domain.status import OrderStatus
 
 
@@ -30,6 +30,9 @@ class Listed(Protocol):
 
     @property
     def status_reason(self) -> str: ...
+
+    @property
+    def authority(self) -> str: ...
 
     @property
     def authority_ref(self) -> str: ...
@@ -156,6 +159,8 @@ def next_action(order: Listed, now: datetime) -> str:
     words = NEXT_STEPS[status].in_list
     if status is _VERIFYING and order.publisher:
         return next_step.PUBLISHED_FOR_YOU[order.publisher].in_list
+    if (status is _EXPIRING_SOON or status is _EXPIRED) and order.authority == IMPORTED_AUTHORITY:
+        words = next_step.TRACKED_ONLY.in_list
     if is_dated(status):
         not_after = order.not_after
         return f"{words} · {days_words(not_after, now)}" if not_after is not None else words

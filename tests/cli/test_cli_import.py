@@ -143,18 +143,18 @@ def test_not_a_certificate_is_refused(cli, tmp_path):
     assert result.code == 1 and "holds no certificate" in result.err and "BEGIN CERTIFICATE" in result.err
 
 
-def test_an_imported_certificate_is_renewed_through_its_product_and_one_without_is_said_to_need_you(
+def test_an_imported_certificate_is_renewed_through_its_product_and_one_without_is_only_tracked(
         cli, other_ca, tmp_path):
     now = datetime.now(UTC)
     cert, chain, key = issued_elsewhere(other_ca, tmp_path, ["www.example.com"], now - timedelta(days=70))
     tracked = cli.ok("import", str(cert), "--key", str(key), "--json").json["order"]["id"]
     plan = {c["order"]: c for c in cli.ok("renew", "--dry-run", "--json").json["certificates"]}
-    assert plan[tracked]["due"] and "cannot be renewed here" in plan[tracked]["note"]
-    run = cli("renew", "--json")
-    assert run.code == 1
-    (outcome,) = run.json["renewals"]
-    assert outcome["result"] == "needs-you" and "--product" in outcome["message"]
+    assert not plan[tracked]["due"] and not plan[tracked]["renewable"] and "--product" in plan[tracked]["note"]
+    assert "not renewable here" in cli.ok("renew", "--dry-run").out
+    run = cli.ok("renew", "--quiet")                 # only tracked: a timer stays quiet (exit 0, no output)
+    assert run.out == "" and run.err == ""
     assert cli.ok("list", "--json").json["orders"][0]["status"] == "expiring-soon"    # untouched
+    assert cli.ok("show", tracked, "--json").json["order"]["renewed_by"] is None
 
     hook = tmp_path / "hook"
     hook.write_text("#!/bin/sh\nexit 0\n")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from certwizard.domain.status import OrderStatus
 from certwizard.services import open_services
 from certwizard.services.renewal import RenewRunningError, renewal_lock
 from tests.cli.cli_flow import mode_of, toml_file
@@ -199,6 +200,7 @@ def test_print_systemd_gives_a_service_and_a_timer_for_this_data_folder(cli, tmp
     folder.mkdir()
     cli.ok("renew", "--print-systemd", str(folder))
     service = (folder / "certwizard-renew.service").read_text()
+    assert mode_of(folder / "certwizard-renew.service") == 0o644
     assert "Type=oneshot" in service and "WantedBy=timers.target" in (folder / "certwizard-renew.timer").read_text()
     (folder / "certwizard-renew.timer").write_text("mine\n")
     refused = cli("renew", "--print-systemd", str(folder))
@@ -287,3 +289,84 @@ def test_a_renewal_that_cannot_be_installed_leaves_the_old_files_serving_and_the
     assert [d["result"] for d in done] == ["renewed"]
     assert _serial_in(nginx / "www.example.com.fullchain.pem") == int(_order(cli, follow_id)["certificate"]["serial"], 16)
     assert len(calls(tmp_path)) == 2 and cli.status(old_id) == "renewed"
+
+
+def test_print_systemd_never_writes_through_a_link(cli, tmp_path):
+    folder = tmp_path / "units"
+    folder.mkdir()
+    elsewhere = tmp_path / "elsewhere.txt"
+    (folder / "certwizard-renew.timer").symlink_to(elsewhere)        # dangling: exists() says False
+    refused = cli("renew", "--print-systemd", str(folder))
+    assert refused.code == 1 and "symbolic link" in refused.err
+    assert not elsewhere.exists() and not (folder / "certwizard-renew.service").exists()
+
+
+def test_a_renewal_that_was_revoked_is_let_go_and_renewed_afresh(cli, tmp_path):
+    old_id = _issued(cli, tmp_path, hook=_hook(tmp_path))
+    first = cli.ok("renew", "--force", old_id, "--reuse-key", old_id, "--json").json["renewals"][0]
+    # Simulate a renewal that never finished: the old order is still the one serving, the renewal is revoked.
+    services = open_services(cli.data_dir)
+
+    def serving(order):
+        order.status = OrderStatus.ISSUED
+        return order
+    services.repository.update_order(old_id, serving)
+    services.repository.close()
+    cli.ok("revoke", first["follow_up"], "--reason", "keyCompromise")
+    again = cli.ok("renew", "--json").json["renewals"]
+    assert [r["result"] for r in again] == ["renewed"]
+    assert again[0]["follow_up"] not in (first["follow_up"], None)
+    assert _order(cli, old_id)["renewed_by"] == again[0]["follow_up"] and cli.status(old_id) == "renewed"
+    services = open_services(cli.data_dir)
+    assert any(entry.event == "renewal let go" for entry in services.workflow.order(old_id).history)
+    services.repository.close()
+
+
+def test_a_renewal_installed_by_hand_first_still_gets_every_place_of_the_old_one(cli, tmp_path):
+    old_id = _issued(cli, tmp_path)                                   # no hook: the person verifies
+    first, second = tmp_path / "first", tmp_path / "second"
+    cli.ok("install", old_id, "--server", "pem", "--dir", str(first))
+    assert cli("renew", "--force", old_id).code == 1                  # needs you
+    follow_id = _order(cli, old_id)["renewed_by"]
+    cli.ok("verify", follow_id)
+    cli.ok("install", follow_id, "--server", "pem", "--dir", str(second))   # the person installs it somewhere
+    done = cli.ok("renew", "--json").json["renewals"]
+    assert [d["result"] for d in done] == ["renewed"]
+    serial = int(_order(cli, follow_id)["certificate"]["serial"], 16)
+    for folder in (first, second):
+        assert _serial_in(folder / "www.example.com.crt") == serial, folder
+    places = {row["directory"] for row in cli.ok("installations", "--json").json["installations"]}
+    assert places == {str(first), str(second)}
+
+
+def test_install_refuses_a_revoked_or_renewed_certificate_and_a_folder_another_order_uses(cli, tmp_path):
+    old_id = _issued(cli, tmp_path, hook=_hook(tmp_path))
+    shared = tmp_path / "shared"
+    cli.ok("install", old_id, "--server", "pem", "--dir", str(shared))
+    other = cli.add("dv-single")
+    cli.ok("apply", other, "--from", str(toml_file(tmp_path / "other.toml", ["www.example.com"])))
+    for step in (("submit", other), ("verify", other), ("refresh",)):
+        cli.ok(*step)
+    taken = cli("install", other, "--server", "pem", "--dir", str(shared))
+    assert taken.code == 1 and old_id in taken.err and "folder of its own" in taken.err
+    new_id = cli.ok("renew", "--force", old_id, "--json").json["renewals"][0]["follow_up"]
+    renewed = cli("install", old_id, "--server", "nginx", "--dir", str(tmp_path / "n"))
+    assert renewed.code == 1 and new_id in renewed.err and not (tmp_path / "n").exists()
+    cli.ok("revoke", other, "--reason", "superseded")
+    revoked = cli("install", other, "--server", "nginx", "--dir", str(tmp_path / "r"))
+    assert revoked.code == 1 and "revoked" in revoked.err
+
+
+def test_a_failed_reload_says_the_new_files_are_in_place_and_runs_again_next_time(cli, tmp_path):
+    old_id = _issued(cli, tmp_path, hook=_hook(tmp_path))
+    good = recording_script(tmp_path)
+    folder = tmp_path / "nginx"
+    cli.ok("install", old_id, "--server", "nginx", "--dir", str(folder), "--reload", str(good))
+    good.write_text(good.read_text().replace("sys.exit(0)", "sys.exit(3)"))       # the server refuses now
+    failed = cli("renew", "--force", old_id, "--json")
+    [outcome] = failed.json["renewals"]
+    assert failed.code == 1 and "new files are in place but the reload failed" in outcome["message"]
+    assert "old certificate is still in place" not in outcome["message"]
+    good.write_text(good.read_text().replace("sys.exit(3)", "sys.exit(0)"))       # fixed by the person
+    done = cli.ok("renew", "--json").json["renewals"]
+    assert [d["result"] for d in done] == ["renewed"] and len(calls(tmp_path)) == 3
