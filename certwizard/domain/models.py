@@ -236,6 +236,7 @@ class Installation(Record):
     installed_at: datetime | None = None
     files: list[str] = Field(default_factory=list)
     reload_result: ReloadResult | None = None
+    reload_pending: bool = False      # files were being replaced and the reload has not run yet (a killed run)
     problem: str = ""                 # the last failure, until an install succeeds
 
 

@@ -203,6 +203,7 @@ def install_order(workflow: Workflow, order_id: str, *, passphrase: bytes | None
     except CertwizardError as exc:
         _record(workflow, order.id, [InstallationOutcome(i, problem=str(exc)) for i in chosen], {}, None)
         raise
+    _mark_reloads_pending(workflow, order.id, [i.id for i in chosen if i.reload])
     for installation in chosen:
         report.outcomes.append(_install_one(order, installation, key_passphrase))
     results = _run_reloads(order.id, report.outcomes, reload_timeout)
@@ -277,6 +278,8 @@ def _record(workflow: Workflow, order_id: str, outcomes: list[InstallationOutcom
             if outcome is None:
                 continue        # not part of this run (or added meanwhile)
             installation.problem = outcome.problem
+            # Reloaded (its result is recorded), or nothing to reload: the next run needs only the result.
+            installation.reload_pending = bool(outcome.problem) and outcome.installation.reload_pending
             if serial is not None and not outcome.problem:
                 installation.serial = serial
                 installation.installed_at = now
@@ -299,6 +302,21 @@ def _record(workflow: Workflow, order_id: str, outcomes: list[InstallationOutcom
 
 # --- reloading ----------------------------------------------------------------------------------------------
 
+def _mark_reloads_pending(workflow: Workflow, order_id: str, installation_ids: list[str]) -> None:
+    """Before any file is replaced: a run killed after the swap and before the reload leaves this mark, and
+    the next run reloads even though the files are then up to date."""
+    if not installation_ids:
+        return
+    wanted = set(installation_ids)
+
+    def mark(current: Order) -> Order:
+        for installation in current.installations:
+            if installation.id in wanted:
+                installation.reload_pending = True
+        return current
+    workflow.repository.update_order(order_id, mark)
+
+
 def _run_reloads(order_id: str, outcomes: list[InstallationOutcome], timeout: float) -> dict[str, ReloadResult]:
     """Each distinct reload command once (first-seen order), if a file of an installation using it changed,
     or if it failed last time (the server may still serve the old files: a later run tries again)."""
@@ -306,7 +324,8 @@ def _run_reloads(order_id: str, outcomes: list[InstallationOutcome], timeout: fl
     for outcome in outcomes:
         installation = outcome.installation
         failed_before = installation.reload_result is not None and not installation.reload_result.ok
-        if installation.reload and not outcome.problem and (outcome.changed or failed_before):
+        owed = failed_before or installation.reload_pending     # a run was killed before its reload ran
+        if installation.reload and not outcome.problem and (outcome.changed or owed):
             folders.setdefault(installation.reload, []).append(installation.directory)
     return {command: run_reload(command, timeout, {"CERTWIZARD_ORDER": order_id,
                                                    "CERTWIZARD_DIRECTORIES": "\n".join(dirs)})

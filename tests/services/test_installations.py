@@ -271,3 +271,35 @@ def test_install_files_alone_keeps_the_name_present_throughout(tmp_path):
     assert result.changed == ["a.pem"]
     assert (folder / "a.pem").read_bytes() == b"two\n" and (folder / "a.pem.prev").read_bytes() == b"one\n"
     assert not (folder / "a.key.prev").exists()
+
+
+def test_a_run_killed_after_the_files_and_before_the_reload_reloads_next_time(services, tmp_path, monkeypatch):
+    from certwizard.services import installations
+
+    order = issue(services)
+    script = recording_script(tmp_path)
+    folder = tmp_path / "nginx"
+    add_installation(services.workflow, order.id, "nginx", str(folder), reload=str(script))
+    assert len(calls(tmp_path)) == 1
+    renewed = issue(services)                       # another certificate for the same names, as a renewal
+
+    def copy(current):
+        current.installations = [place.model_copy() for place in services.workflow.order(order.id).installations]
+        return current
+    services.repository.update_order(renewed.id, copy)
+
+    def killed(*_args, **_kwargs):
+        raise SystemExit("killed by the timer's time limit")
+    original = installations._run_reloads
+    monkeypatch.setattr(installations, "_run_reloads", killed)
+    with pytest.raises(SystemExit):
+        install_order(services.workflow, renewed.id)
+    assert len(calls(tmp_path)) == 1                 # files replaced, the reload never ran
+    monkeypatch.setattr(installations, "_run_reloads", original)
+    report = install_order(services.workflow, renewed.id)
+    assert not report.changed                         # the files are already the new ones
+    assert len(calls(tmp_path)) == 2 and report.ok    # and the reload that was owed ran
+    [place] = services.workflow.order(renewed.id).installations
+    assert not place.reload_pending
+    assert len(calls(tmp_path)) == 2 and install_order(services.workflow, renewed.id).ok
+    assert len(calls(tmp_path)) == 2                  # nothing owed any more: no reload
