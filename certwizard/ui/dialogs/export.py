@@ -122,6 +122,51 @@ def _field_of_failure(order: Order, request: ExportRequest) -> str | None:
     return None
 
 
+_FORM_ROWS_CSS = """
+    DIALOG .dialog-box {
+        width: 78;
+        padding: 0 1;
+    }
+    DIALOG .export-row {
+        height: auto;
+        margin-top: 1;
+    }
+    DIALOG .row-label {
+        width: 16;
+        color: $text-muted;
+    }
+    DIALOG .export-row:focus-within > .row-label {
+        color: $text;
+        text-style: bold;
+    }
+    DIALOG .export-row Input, DIALOG .export-row Select, DIALOG .export-row RadioSet {
+        width: 1fr;
+    }
+    DIALOG .field-note {
+        width: 1fr;
+        color: $text-muted;
+        padding-left: 16;
+        height: auto;
+    }
+    DIALOG .field-error {
+        width: 1fr;
+        color: $text-error;
+        padding-left: 16;
+        height: auto;
+        display: none;
+    }
+    DIALOG .field-error.-shown {
+        display: block;
+    }
+"""
+
+
+def form_rows_css(dialog: str) -> str:
+    """The rules of a dialog laid out in FormRows (a label column, one control per row, a note or an error
+    under it), scoped to the dialog's class name: Export's and Install's."""
+    return _FORM_ROWS_CSS.replace("DIALOG", dialog)
+
+
 class FormRow(Horizontal):
     """`label  control` on one line (compact controls keep the whole form on an 80x24 screen)."""
 
@@ -140,11 +185,7 @@ class ExportDialog(OneShotForm, Delivers, DialogScreen[ExportResult | None]):
 
     SUBMIT_ACTION = "export"
 
-    DEFAULT_CSS = """
-    ExportDialog .dialog-box {
-        width: 78;
-        padding: 0 1;
-    }
+    DEFAULT_CSS = form_rows_css("ExportDialog") + """
     ExportDialog #export-form, ExportDialog #export-result {
         height: auto;
         max-height: 18;
@@ -152,42 +193,11 @@ class ExportDialog(OneShotForm, Delivers, DialogScreen[ExportResult | None]):
     ExportDialog #pfx-fields, ExportDialog #passphrase-fields {
         height: auto;
     }
-    ExportDialog .export-row {
-        height: auto;
-        margin-top: 1;
-    }
-    ExportDialog .row-label {
-        width: 16;
-        color: $text-muted;
-    }
-    ExportDialog .export-row:focus-within > .row-label {
-        color: $text;
-        text-style: bold;
-    }
-    ExportDialog .export-row Input, ExportDialog .export-row Select, ExportDialog .export-row RadioSet {
-        width: 1fr;
-    }
     ExportDialog .export-row Input {
         background: $boost;
     }
     ExportDialog .export-row Input:focus {
         background: $primary 25%;
-    }
-    ExportDialog .field-note {
-        width: 1fr;
-        color: $text-muted;
-        padding-left: 16;
-        height: auto;
-    }
-    ExportDialog .field-error {
-        width: 1fr;
-        color: $text-error;
-        padding-left: 16;
-        height: auto;
-        display: none;
-    }
-    ExportDialog .field-error.-shown {
-        display: block;
     }
     ExportDialog #export-error {
         color: $text-error;

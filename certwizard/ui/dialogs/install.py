@@ -22,7 +22,7 @@ from certwizard.domain.text import printable, unprintable_characters
 from certwizard.errors import CertwizardError
 from certwizard.export.servers import SERVERS, ServerLayout, default_server
 from certwizard.ui.dialogs.base import DialogScreen, OneShotForm
-from certwizard.ui.dialogs.export import FormRow, default_folder
+from certwizard.ui.dialogs.export import FormRow, default_folder, form_rows_css
 from certwizard.ui.safe import literal, literal_multiline, template
 from certwizard.ui.textual_fixes.typed_keys_first import after_typed_keys
 from certwizard.ui.widgets.field_row import ControlCharactersRemoved
@@ -72,41 +72,12 @@ class InstallDialog(OneShotForm, Delivers, DialogScreen[bool | None]):
 
     SUBMIT_ACTION = "install"
 
-    DEFAULT_CSS = """
-    InstallDialog .dialog-box {
-        width: 78;
-        padding: 0 1;
-    }
+    DEFAULT_CSS = form_rows_css("InstallDialog") + """
     InstallDialog #install-form, InstallDialog #install-result {
         height: auto;
         max-height: 18;
     }
-    InstallDialog .export-row {
-        height: auto;
-        margin-top: 1;
-    }
-    InstallDialog .row-label {
-        width: 16;
-        color: $text-muted;
-    }
-    InstallDialog .export-row:focus-within > .row-label {
-        color: $text;
-        text-style: bold;
-    }
-    InstallDialog .export-row Input, InstallDialog .export-row Select {
-        width: 1fr;
-    }
-    InstallDialog .field-note, InstallDialog .field-error {
-        width: 1fr;
-        padding-left: 16;
-        height: auto;
-        color: $text-muted;
-    }
-    InstallDialog .field-error {
-        color: $text-error;
-        display: none;
-    }
-    InstallDialog .field-error.-shown, InstallDialog #install-error.-shown {
+    InstallDialog #install-error.-shown {
         display: block;
     }
     InstallDialog #install-error {
