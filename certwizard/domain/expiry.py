@@ -68,9 +68,15 @@ def days_left(not_after: datetime, now: datetime) -> int:
     return int(seconds // 86400)
 
 
+def days_since(moment: datetime, now: datetime) -> int:
+    """Whole days since `moment` (0 on its first day, and before it). Not -days_left - 1: exactly 3 days
+    after is 3, not 2."""
+    return max(0, int((now - moment).total_seconds() // 86400))
+
+
 def days_left_words(not_after: datetime, now: datetime) -> str:
     if now >= not_after:
-        ago = int((now - not_after).total_seconds() // 86400)
+        ago = days_since(not_after, now)
         return "expired today" if ago == 0 else f"expired {ago} d ago"
     left = days_left(not_after, now)
     return "ends today" if left == 0 else f"{left} d left"

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from certwizard.domain import next_step
-from certwizard.domain.expiry import days_left
+from certwizard.domain.expiry import days_left, days_since
 from certwizard.domain.names import shown_domain
 from certwizard.domain.next_step import NEXT_STEPS
 from certwizard.domain.products import IMPORTED_AUTHORITY, Product
@@ -127,17 +127,12 @@ def is_due(status: OrderStatus) -> bool:
     return status is _EXPIRING_SOON or status is _EXPIRED
 
 
-def days_ago(moment: datetime, now: datetime) -> int:
-    """Whole days since `moment` (0 on its first day). Not -days_left - 1: exactly 3 days after is 3, not 2."""
-    return max(0, int((now - moment).total_seconds() // 86400))
-
-
 def days_words(not_after: datetime, now: datetime) -> str:
     """How long a certificate has left, for lists: '45 d left', 'ends today', 'ended 3 d ago'."""
     left = days_left(not_after, now)
     if now < not_after:
         return "ends today" if left == 0 else f"{left} d left"
-    ago = days_ago(not_after, now)
+    ago = days_since(not_after, now)
     return "ended today" if ago == 0 else f"ended {ago} d ago"
 
 
@@ -146,7 +141,7 @@ def days_sentence(not_after: datetime, now: datetime) -> str:
     left = days_left(not_after, now)
     if now < not_after:
         return "expires today" if left == 0 else f"{left} day{'s' if left != 1 else ''} left"
-    ago = days_ago(not_after, now)
+    ago = days_since(not_after, now)
     return "expired today" if ago == 0 else f"expired {ago} day{'s' if ago != 1 else ''} ago"
 
 
@@ -179,7 +174,7 @@ def next_action_short(order: Listed, now: datetime) -> str:
     if not is_dated(status) or not_after is None:
         return next_action(order, now)
     if status is _EXPIRED:
-        ago = days_ago(not_after, now)
+        ago = days_since(not_after, now)
         return f"Renew · {ago} d ago" if ago else "Renew · ended today"
     return f"{'Export' if status is _ISSUED else 'Renew'} · {days_words(not_after, now)}"
 

@@ -10,10 +10,10 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from certwizard.domain.expiry import days_left
+from certwizard.domain.expiry import days_left, days_since
 from certwizard.domain.models import Installation, Order, ReloadResult
 from certwizard.domain.status import OrderStatus
-from certwizard.ui.order_words import days_ago, days_sentence, is_dated, is_due, local_time
+from certwizard.ui.order_words import days_sentence, is_dated, is_due, local_time
 
 SERIAL_SHOWN = 16           # hex digits of a serial in an installation line: enough to tell two apart
 
@@ -26,7 +26,7 @@ def status_cell(order: Order, now: datetime) -> str:
     if not_after is None or not is_dated(status):
         return status.label
     if status is OrderStatus.EXPIRED:
-        ago = days_ago(not_after, now)
+        ago = days_since(not_after, now)
         return f"Expired {ago} d ago" if ago else "Expired today"
     if status is OrderStatus.EXPIRING_SOON:
         left = days_left(not_after, now)
