@@ -233,12 +233,7 @@ class AlibabaAuthority:
             "CreateCertificateForPackageRequest", ProductCode=code, Domain=",".join(application.domains),
             Csr=request.csr_pem, ValidateType=method, Username=applicant.name, Phone=applicant.phone,
             Email=applicant.email, CompanyName=application.company.name if application.company else None)
-        try:
-            new_ref = f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
-        except (KeyError, TypeError, ValueError):
-            raise AuthorityError(f"Alibaba Cloud accepted the application but named no order (RequestId "
-                                 f"{answer.request_id}); run `certwizard alibaba sync` to find it",
-                                 outcome_unknown=True) from None
+        new_ref = _order_ref_in(answer, "application")
         self._update_ledger(lambda ledger: {
             **ledger, "v1_attempts": {**ledger.get("v1_attempts", {}), request.attempt_id: new_ref},
             "v1_orders": {**ledger.get("v1_orders", {}),
@@ -256,12 +251,7 @@ class AlibabaAuthority:
         old_ref = request.authority_ref
         answer = self.api.call("RenewCertificateOrderForPackageRequest", OrderId=plans.order_id(old_ref),
                                Csr=request.csr_pem)
-        try:
-            new_ref = f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
-        except (KeyError, TypeError, ValueError):
-            raise AuthorityError(f"Alibaba Cloud accepted the renewal but named no order (RequestId "
-                                 f"{answer.request_id}); run `certwizard alibaba sync` to find it",
-                                 outcome_unknown=True) from None
+        new_ref = _order_ref_in(answer, "renewal")
         code = self.plan_code_of(old_ref)
         self._update_ledger(lambda ledger: {
             **ledger, "v1_attempts": {**ledger.get("v1_attempts", {}), request.attempt_id: new_ref},
@@ -440,3 +430,11 @@ def _seconds(value: Any) -> float:
         return 3600.0
 
 
+def _order_ref_in(answer, what: str) -> str:
+    """The `v1:ORDERID` a V1 plan call answered with; its outcome is unknown when the answer names none."""
+    try:
+        return f"{plans.ORDER_PREFIX}{int(answer.body['OrderId'])}"
+    except (KeyError, TypeError, ValueError):
+        raise AuthorityError(f"Alibaba Cloud accepted the {what} but named no order (RequestId "
+                             f"{answer.request_id}); run `certwizard alibaba sync` to find it",
+                             outcome_unknown=True) from None
