@@ -37,17 +37,22 @@ def short_lived_pebble():
         yield server
 
 
-@pytest.fixture
-def cli(tmp_path, monkeypatch, capsys, pebble):
+def cli_with_account(tmp_path, monkeypatch, capsys, server, name: str):
+    """The command line with an ACME account `name` on `server`, the hook's DNS server and its log set."""
     cli = make_cli(tmp_path, monkeypatch, capsys)
     monkeypatch.setenv("HOOK_LOG", str(tmp_path / "hook.log"))
-    monkeypatch.setenv("CHALLTESTSRV", pebble.challtestsrv_url)
-    monkeypatch.setenv("CERTWIZARD_DNS_SERVERS", f"127.0.0.1:{pebble.dns_port}")
-    root = tmp_path / "pebble-root.pem"
-    root.write_bytes(pebble.root_pem())
-    cli.ok("acme", "add", "pebble", "--directory", pebble.directory_url, "--ca-bundle", str(pebble.ca_bundle),
+    monkeypatch.setenv("CHALLTESTSRV", server.challtestsrv_url)
+    monkeypatch.setenv("CERTWIZARD_DNS_SERVERS", f"127.0.0.1:{server.dns_port}")
+    root = tmp_path / f"{name}-root.pem"
+    root.write_bytes(server.root_pem())
+    cli.ok("acme", "add", name, "--directory", server.directory_url, "--ca-bundle", str(server.ca_bundle),
            "--trust-root", str(root), "--agree-tos")
     return cli
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch, capsys, pebble):
+    return cli_with_account(tmp_path, monkeypatch, capsys, pebble, "pebble")
 
 
 def _hook(tmp_path: Path) -> Path:
@@ -92,15 +97,7 @@ def test_an_acme_certificate_is_renewed_with_a_new_order_and_the_recorded_hook(c
 @pytest.mark.timeout(240)
 def test_a_short_lived_acme_certificate_is_renewed_by_the_timer_once_due(
         tmp_path, monkeypatch, capsys, short_lived_pebble):
-    server = short_lived_pebble
-    cli = make_cli(tmp_path, monkeypatch, capsys)
-    monkeypatch.setenv("HOOK_LOG", str(tmp_path / "hook.log"))
-    monkeypatch.setenv("CHALLTESTSRV", server.challtestsrv_url)
-    monkeypatch.setenv("CERTWIZARD_DNS_SERVERS", f"127.0.0.1:{server.dns_port}")
-    root = tmp_path / "root.pem"
-    root.write_bytes(server.root_pem())
-    cli.ok("acme", "add", "short", "--directory", server.directory_url, "--ca-bundle", str(server.ca_bundle),
-           "--trust-root", str(root), "--agree-tos")
+    cli = cli_with_account(tmp_path, monkeypatch, capsys, short_lived_pebble, "short")
     order = cli.ok("add", "--product", "acme:short:dv-single", "--json").json["orders"][0]["id"]
     application = tmp_path / "app.toml"
     application.write_text('domains = ["short.example.com"]\n[csr]\nmode = "automatic"\n'
