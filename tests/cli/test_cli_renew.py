@@ -157,15 +157,25 @@ def test_a_second_run_while_one_holds_the_lock_does_nothing_and_says_why(cli, tm
 
 @pytest.mark.timeout(120)
 def test_two_renew_processes_at_once_make_one_renewal(cli, tmp_path):
-    slow = _hook(tmp_path, extra="sleep 2\n")              # the first run is still publishing when the second starts
+    # Once `hold` exists, the hook says it is running and waits for `release` (30 s at most): the first run
+    # then holds the lock, publishing, for as long as the test needs, however loaded the machine is.
+    hold, running, release = tmp_path / "hold", tmp_path / "running", tmp_path / "release"
+    slow = _hook(tmp_path, extra=f'if [ -e "{hold}" ]; then touch "{running}"; i=0; '
+                                 f'while [ ! -e "{release}" ] && [ $i -lt 300 ]; do sleep 0.1; i=$((i+1)); done; fi\n')
     old_id = _issued(cli, tmp_path, hook=slow)
+    hold.touch()
     env = {**os.environ, "CERTWIZARD_SANDBOX_SPEED": "instant"}
     command = [sys.executable, "-m", "certwizard", "--data-dir", str(cli.data_dir), "renew", "--force", old_id,
                "--json"]
     runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)]
-    time.sleep(0.5)
+    deadline = time.monotonic() + 60
+    while not running.exists():
+        assert time.monotonic() < deadline and runs[0].poll() is None, runs[0].communicate()
+        time.sleep(0.05)
     runs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    results = [(run.wait(timeout=90), *run.communicate()) for run in runs]
+    second = (runs[1].wait(timeout=60), *runs[1].communicate())
+    release.touch()
+    results = [(runs[0].wait(timeout=60), *runs[0].communicate()), second]
     codes = sorted(code for code, _, _ in results)
     assert codes == [0, 1], results
     blocked = next(out for code, out, _ in results if code == 1)
